@@ -1,0 +1,3 @@
+from kujdes.cli import main
+
+main()

@@ -1,0 +1,38 @@
+from __future__ import annotations
+
+from allauth.account.adapter import DefaultAccountAdapter
+from allauth.mfa.adapter import DefaultMFAAdapter
+from django.http import HttpRequest
+from django.utils import timezone
+
+from kujdes.accounts.middleware import SESSION_AUTHENTICATED_AT
+from kujdes.accounts.services import user_sessions_end
+
+
+class AccountAdapter(DefaultAccountAdapter):
+    def is_open_for_signup(self, request: HttpRequest) -> bool:
+        # Accounts are created by organisation administrators only.
+        return False
+
+    def login(self, request: HttpRequest, user) -> None:  # type: ignore[no-untyped-def]
+        super().login(request, user)
+        request.session[SESSION_AUTHENTICATED_AT] = timezone.now().timestamp()
+
+    def logout(self, request: HttpRequest) -> None:
+        # Signing out ends every session of the account, on every device: a
+        # phone left in a centre must not stay signed in.
+        user = request.user
+        if user.is_authenticated:
+            user_sessions_end(user=user)
+        super().logout(request)
+
+
+class MFAAdapter(DefaultMFAAdapter):
+    def get_totp_label(self, user) -> str:  # type: ignore[no-untyped-def]
+        # The authenticator app shows this; a username reveals less than an e-mail address.
+        return user.username
+
+    def get_public_key_credential_rp_entity(self) -> dict[str, str]:
+        entity = super().get_public_key_credential_rp_entity()
+        entity["name"] = "Kujdes"
+        return entity

@@ -1,0 +1,47 @@
+"""The JSON API at /api/v1/: bearer tokens for machines, the session for the browser."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI
+from ninja.security import HttpBearer, SessionAuth
+
+from kujdes.accounts.api import router as accounts_router
+from kujdes.core.api import router as core_router
+
+
+class BearerAuth(HttpBearer):
+    """The token was checked by BearerTokenMiddleware, which set request.user."""
+
+    def authenticate(self, request: HttpRequest, token: str) -> Any:
+        if getattr(request, "api_token", None) is not None:
+            return request.user
+        return None
+
+
+def _authenticated_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not request.user.is_authenticated:
+            return JsonResponse({"detail": _("Authentication required.")}, status=401)
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+api = NinjaAPI(
+    title="Kujdes API",
+    version="1",
+    urls_namespace="api",
+    auth=[BearerAuth(), SessionAuth()],
+    docs_url=None,
+    openapi_url="/openapi.json",
+    docs_decorator=_authenticated_only,
+)
+api.add_router("/", accounts_router)
+api.add_router("/", core_router)

@@ -1,0 +1,175 @@
+"""The synthetic demo network (`kujdes demo`). Every name here is invented."""
+
+from __future__ import annotations
+
+import csv
+import json
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from allauth.mfa.models import Authenticator
+from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
+from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+from django.db import transaction
+
+from kujdes.accounts.models import User
+from kujdes.core.models import Network, Organisation, Unit, UnitKind
+from kujdes.core.roles import Role
+from kujdes.core.services import (
+    membership_assign,
+    network_get_or_create,
+    organisation_create,
+    unit_create,
+)
+
+DATA = Path(__file__).resolve().parent / "data"
+
+# Centres (social and health centres) under some of the dioceses, by diocese code.
+ALBANIAN_CENTRES = {
+    "SHKODER-PULT": ["Qendra Sociale Shkodër", "Qendra Shëndetësore Pult"],
+    "LEZHE": ["Qendra Sociale Lezhë"],
+    "TIRANE-DURRES": ["Qendra Sociale Durrës"],
+    "JUG": ["Qendra Sociale Vlorë"],
+}
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    username: str
+    first_name: str
+    last_name: str
+    organisation: str
+    unit: str
+    role: Role
+    language: str = ""
+
+
+ACCOUNTS = [
+    DemoAccount("coordinator", "Drita", "Marku", "caritas-al", "Zyra Kombëtare", Role.NETWORK_COORDINATOR, "en"),
+    DemoAccount("admin-al", "Ilir", "Gjoka", "caritas-al", "Zyra Kombëtare", Role.ORGANISATION_ADMIN),
+    DemoAccount("manager-shkoder", "Mirela", "Kola", "caritas-al", "Arqidioqeza Shkodër-Pult", Role.PROGRAMME_MANAGER),
+    DemoAccount("caseworker-shkoder", "Alma", "Prendi", "caritas-al", "Arqidioqeza Shkodër-Pult", Role.CASE_WORKER),
+    DemoAccount("caseworker-tirane", "Blerta", "Shehu", "caritas-al", "Arqidioqeza Tiranë-Durrës", Role.CASE_WORKER),
+    DemoAccount("educator-lezhe", "Gentian", "Deda", "caritas-al", "Qendra Sociale Lezhë", Role.FIELD_EDUCATOR),
+    DemoAccount("volunteer-shkoder", "Sara", "Ndoja", "caritas-al", "Qendra Sociale Shkodër", Role.VOLUNTEER),
+    DemoAccount("dpo-al", "Erion", "Lleshi", "caritas-al", "Zyra Kombëtare", Role.DATA_PROTECTION_OFFICER),
+    DemoAccount("viewer-al", "Teuta", "Bardhi", "caritas-al", "Zyra Kombëtare", Role.VIEWER),
+    DemoAccount("admin-fr", "Claire", "Morel", "caritas-fr", "Bureau national", Role.ORGANISATION_ADMIN),
+    DemoAccount("caseworker-fr", "Julien", "Faure", "caritas-fr", "Délégation de Marseille", Role.CASE_WORKER),
+    DemoAccount("admin-lb", "Rania", "Haddad", "caritas-lb", "المكتب الوطني", Role.ORGANISATION_ADMIN, "fr"),
+    DemoAccount("caseworker-lb", "Karim", "Saade", "caritas-lb", "مركز بيروت", Role.CASE_WORKER, "fr"),
+]
+
+
+def _albania(network: Network) -> Organisation:
+    organisation = organisation_create(
+        network=network,
+        code="caritas-al",
+        name="Caritas Shqiptare",
+        country="AL",
+        languages=["sq"],
+        default_language="sq",
+        root_unit_name="Zyra Kombëtare",
+    )
+    root = Unit.objects.get(organisation=organisation, parent__isnull=True)
+    with (DATA / "albania-dioceses.csv").open(encoding="utf-8") as handle:
+        for row in csv.DictReader(handle):
+            diocese = unit_create(actor=None, parent=root, name=row["name_sq"], kind=UnitKind.DIOCESE, code=row["code"])
+            for centre in ALBANIAN_CENTRES.get(row["code"], []):
+                unit_create(actor=None, parent=diocese, name=centre, kind=UnitKind.CENTRE)
+    return organisation
+
+
+def _france(network: Network) -> Organisation:
+    organisation = organisation_create(
+        network=network, code="caritas-fr", name="Caritas France (démo)", country="FR", languages=["fr"],
+        default_language="fr", root_unit_name="Bureau national",
+    )
+    root = Unit.objects.get(organisation=organisation, parent__isnull=True)
+    unit_create(actor=None, parent=root, name="Délégation de Marseille", kind=UnitKind.OFFICE)
+    return organisation
+
+
+def _lebanon(network: Network) -> Organisation:
+    organisation = organisation_create(
+        network=network, code="caritas-lb", name="كاريتاس لبنان · Caritas Liban (démo)", country="LB",
+        languages=["ar", "fr"], default_language="fr", root_unit_name="المكتب الوطني",
+    )
+    root = Unit.objects.get(organisation=organisation, parent__isnull=True)
+    unit_create(actor=None, parent=root, name="مركز بيروت", kind=UnitKind.CENTRE)
+    return organisation
+
+
+def _account_create(spec: DemoAccount) -> dict[str, Any]:
+    organisation = Organisation.objects.get(code=spec.organisation)
+    unit = Unit.objects.get(organisation=organisation, name=spec.unit)
+    password = secrets.token_urlsafe(12)
+    user = User.objects.create_user(
+        username=spec.username,
+        email=f"{spec.username}@demo.kujdes.invalid",
+        password=password,
+        first_name=spec.first_name,
+        last_name=spec.last_name,
+        organisation=organisation,
+        language=spec.language,
+    )
+    membership_assign(actor=None, user=user, unit=unit, role=spec.role)
+    secret = generate_totp_secret()
+    TOTP.activate(user, secret)
+    RecoveryCodes.activate(user)
+    return {
+        "username": user.username,
+        "password": password,
+        "totp_secret": secret,
+        "roles": [spec.role.value],
+        "organisation": organisation.code,
+        "unit": unit.name,
+    }
+
+
+@transaction.atomic
+def demo_seed() -> list[dict[str, Any]] | None:
+    """Create the demo network, or return None if this installation has data already.
+
+    Call inside `system_scope()`.
+    """
+    if Organisation.objects.exists():
+        return None
+    network = network_get_or_create(name="Rrjeti Euro-Mesdhetar kundër trafikimit (demo)", is_demo=True)
+    _albania(network)
+    _france(network)
+    _lebanon(network)
+    return [_account_create(spec) for spec in ACCOUNTS]
+
+
+@transaction.atomic
+def demo_passwords_reset() -> list[dict[str, Any]]:
+    """New passwords and TOTP secrets for the demo accounts (when the accounts file was lost)."""
+    accounts = []
+    for spec in ACCOUNTS:
+        user = User.objects.get(username=spec.username)
+        password = secrets.token_urlsafe(12)
+        user.set_password(password)
+        user.save(update_fields=["password"])
+        Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).delete()
+        secret = generate_totp_secret()
+        TOTP.activate(user, secret)
+        accounts.append(
+            {
+                "username": user.username,
+                "password": password,
+                "totp_secret": secret,
+                "roles": [spec.role.value],
+                "organisation": spec.organisation,
+                "unit": spec.unit,
+            }
+        )
+    return accounts
+
+
+def demo_accounts_write(*, path: Path, accounts: list[dict[str, Any]]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.touch(mode=0o600)
+    path.write_text(json.dumps(accounts, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")

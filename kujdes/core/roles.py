@@ -1,0 +1,114 @@
+"""The roles of DESIGN.md §2, defined in code as permission sets.
+
+A membership (user × unit × role) grants its role's permissions over the
+unit's subtree, except where the role's reach says otherwise.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    NETWORK_COORDINATOR = "network_coordinator", _("Network coordinator")
+    ORGANISATION_ADMIN = "organisation_admin", _("Organisation administrator")
+    PROGRAMME_MANAGER = "programme_manager", _("Programme manager")
+    CASE_WORKER = "case_worker", _("Case worker")
+    FIELD_EDUCATOR = "field_educator", _("Field educator")
+    VOLUNTEER = "volunteer", _("Volunteer")
+    DATA_PROTECTION_OFFICER = "data_protection_officer", _("Data protection officer")
+    VIEWER = "viewer", _("Viewer")
+
+
+class Perm(StrEnum):
+    NETWORK_MANAGE = "network.manage"
+    NETWORK_AGGREGATES_VIEW = "network.aggregates.view"
+    ORGANISATION_USERS_MANAGE = "organisation.users.manage"
+    ORGANISATION_UNITS_MANAGE = "organisation.units.manage"
+    ORGANISATION_CONFIGURE = "organisation.configure"
+    PERSON_VIEW = "person.view"
+    PERSON_MANAGE = "person.manage"
+    PERSON_REGISTER_MINIMAL = "person.register_minimal"
+    CASE_VIEW = "case.view"
+    CASE_MANAGE = "case.manage"
+    CASE_APPROVE = "case.approve"
+    PROGRAMME_VIEW = "programme.view"
+    PROGRAMME_MANAGE = "programme.manage"
+    ATTENDANCE_RECORD = "programme.attendance.record"
+    REPORTS_VIEW = "reports.view"
+    EXPORTS_APPROVE = "exports.approve"
+    AUDIT_VIEW = "audit.view"
+    CONSENT_MANAGE = "consent.manage"
+    ERASURE_MANAGE = "erasure.manage"
+
+
+class Reach(StrEnum):
+    """How far a membership reaches from its unit."""
+
+    SUBTREE = "subtree"  # the unit and everything below it
+    UNIT = "unit"  # the unit only (volunteers)
+    ORGANISATION = "organisation"  # the whole organisation, whatever the unit
+
+
+ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
+    Role.NETWORK_COORDINATOR: frozenset({Perm.NETWORK_MANAGE, Perm.NETWORK_AGGREGATES_VIEW}),
+    Role.ORGANISATION_ADMIN: frozenset(
+        {Perm.ORGANISATION_USERS_MANAGE, Perm.ORGANISATION_UNITS_MANAGE, Perm.ORGANISATION_CONFIGURE}
+    ),
+    Role.PROGRAMME_MANAGER: frozenset(
+        {
+            Perm.PROGRAMME_VIEW,
+            Perm.PROGRAMME_MANAGE,
+            Perm.ATTENDANCE_RECORD,
+            Perm.PERSON_VIEW,
+            Perm.PERSON_REGISTER_MINIMAL,
+            Perm.CASE_VIEW,
+            Perm.CASE_APPROVE,
+            Perm.REPORTS_VIEW,
+            Perm.EXPORTS_APPROVE,
+        }
+    ),
+    Role.CASE_WORKER: frozenset(
+        {
+            Perm.PERSON_VIEW,
+            Perm.PERSON_MANAGE,
+            Perm.PERSON_REGISTER_MINIMAL,
+            Perm.CASE_VIEW,
+            Perm.CASE_MANAGE,
+            Perm.CONSENT_MANAGE,
+            Perm.PROGRAMME_VIEW,
+        }
+    ),
+    Role.FIELD_EDUCATOR: frozenset(
+        {Perm.PROGRAMME_VIEW, Perm.PROGRAMME_MANAGE, Perm.ATTENDANCE_RECORD, Perm.PERSON_REGISTER_MINIMAL}
+    ),
+    Role.VOLUNTEER: frozenset({Perm.PROGRAMME_VIEW, Perm.ATTENDANCE_RECORD}),
+    Role.DATA_PROTECTION_OFFICER: frozenset({Perm.AUDIT_VIEW, Perm.CONSENT_MANAGE, Perm.ERASURE_MANAGE}),
+    Role.VIEWER: frozenset({Perm.REPORTS_VIEW}),
+}
+
+ROLE_REACH: dict[Role, Reach] = {
+    Role.NETWORK_COORDINATOR: Reach.ORGANISATION,
+    Role.ORGANISATION_ADMIN: Reach.ORGANISATION,
+    Role.PROGRAMME_MANAGER: Reach.SUBTREE,
+    Role.CASE_WORKER: Reach.SUBTREE,
+    Role.FIELD_EDUCATOR: Reach.SUBTREE,
+    Role.VOLUNTEER: Reach.UNIT,
+    Role.DATA_PROTECTION_OFFICER: Reach.ORGANISATION,
+    Role.VIEWER: Reach.ORGANISATION,
+}
+
+# Roles that see personal data (names on attendance lists count): these need a second factor.
+# The network coordinator and the viewer see aggregates only.
+PERSONAL_DATA_ROLES: frozenset[Role] = frozenset(set(Role) - {Role.NETWORK_COORDINATOR, Role.VIEWER})
+
+
+def role_grants(role: str, perm: Perm) -> bool:
+    return perm in ROLE_PERMISSIONS.get(Role(role), frozenset())
+
+
+def roles_with(perm: Perm) -> list[Role]:
+    return [role for role, perms in ROLE_PERMISSIONS.items() if perm in perms]

@@ -1,0 +1,76 @@
+"""Reads of organisations, units and memberships, always on behalf of an actor."""
+
+from __future__ import annotations
+
+from functools import reduce
+from operator import or_
+from typing import TYPE_CHECKING
+
+from django.db.models import Q, QuerySet
+
+from kujdes.core.models import Membership, Organisation, Unit
+from kujdes.core.roles import ROLE_REACH, Perm, Reach, Role, roles_with
+
+if TYPE_CHECKING:
+    from kujdes.accounts.models import User
+
+
+def memberships_of(*, user: User) -> list[Membership]:
+    """The user's memberships with unit and organisation, cached on the user object."""
+    cached = getattr(user, "_kujdes_memberships", None)
+    if cached is None:
+        cached = list(
+            Membership.objects.filter(user=user, organisation__is_active=True)
+            .select_related("unit", "organisation")
+            .order_by("organisation__name", "unit__path", "role")
+        )
+        user._kujdes_memberships = cached  # type: ignore[attr-defined]
+    return cached
+
+
+def actor_roles(*, actor: User) -> set[Role]:
+    return {Role(m.role) for m in memberships_of(user=actor)}
+
+
+def actor_has_perm(*, actor: User, perm: Perm) -> bool:
+    """Whether any of the actor's memberships grants `perm` somewhere."""
+    granting = set(roles_with(perm))
+    return any(Role(m.role) in granting for m in memberships_of(user=actor))
+
+
+def _reach_filter(membership: Membership) -> Q:
+    reach = ROLE_REACH[Role(membership.role)]
+    if reach is Reach.ORGANISATION:
+        return Q(organisation_id=membership.organisation_id)
+    if reach is Reach.UNIT:
+        return Q(pk=membership.unit_id)
+    return Q(organisation_id=membership.organisation_id, path__startswith=membership.unit.path)
+
+
+def units_for_actor(*, actor: User, perm: Perm | None) -> QuerySet[Unit]:
+    """Units where the actor holds `perm` (None: any role), by each membership's reach."""
+    granting = set(Role) if perm is None else set(roles_with(perm))
+    filters = [_reach_filter(m) for m in memberships_of(user=actor) if Role(m.role) in granting]
+    if not filters:
+        return Unit.objects.none()
+    return Unit.objects.filter(reduce(or_, filters))
+
+
+def organisations_for_actor(*, actor: User, perm: Perm) -> QuerySet[Organisation]:
+    granting = set(roles_with(perm))
+    ids = {m.organisation_id for m in memberships_of(user=actor) if Role(m.role) in granting}
+    return Organisation.objects.filter(pk__in=ids)
+
+
+def unit_get(*, actor: User, perm: Perm | None, public_id: str) -> Unit:
+    """One unit the actor may act on with `perm`; Unit.DoesNotExist otherwise (→ 404)."""
+    return units_for_actor(actor=actor, perm=perm).get(public_id=public_id)
+
+
+def unit_subtree(*, unit: Unit) -> QuerySet[Unit]:
+    """The unit and everything below it: one indexed prefix query."""
+    return Unit.objects.filter(organisation_id=unit.organisation_id, path__startswith=unit.path)
+
+
+def organisation_root_unit(*, organisation: Organisation) -> Unit | None:
+    return Unit.objects.filter(organisation=organisation, parent__isnull=True).order_by("pk").first()

@@ -1,0 +1,123 @@
+"""Writes to organisations, units and memberships. Each one is a transaction."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from kujdes.core.models import Country, Membership, Network, Organisation, Unit, UnitKind
+from kujdes.core.roles import ROLE_REACH, Perm, Reach, Role
+from kujdes.core.selectors import units_for_actor
+
+if TYPE_CHECKING:
+    from kujdes.accounts.models import User
+
+
+def network_get_or_create(*, name: str, is_demo: bool = False) -> Network:
+    """The installation's single network row."""
+    network = Network.objects.order_by("pk").first()
+    if network is None:
+        network = Network.objects.create(name=name, is_demo=is_demo)
+    return network
+
+
+@transaction.atomic
+def organisation_create(
+    *, network: Network, code: str, name: str, country: str, languages: list[str], default_language: str,
+    root_unit_name: str,
+) -> Organisation:
+    """A partner organisation with its root unit (the national office). System use only."""
+    if country not in Country.values:
+        raise ValidationError(_("Unknown country."))
+    organisation = Organisation.objects.create(
+        network=network,
+        code=code,
+        name=name,
+        country=country,
+        languages=languages,
+        default_language=default_language,
+    )
+    _unit_insert(organisation=organisation, parent=None, name=root_unit_name, kind=UnitKind.NATIONAL_OFFICE)
+    return organisation
+
+
+def _unit_insert(*, organisation: Organisation, parent: Unit | None, name: str, kind: str, code: str = "") -> Unit:
+    unit = Unit(organisation=organisation, parent=parent, name=name, kind=kind, code=code, path="?")
+    unit.depth = 0 if parent is None else parent.depth + 1
+    unit.save()
+    # The path needs the primary key, which exists only after the insert.
+    unit.path = f"{parent.path if parent else '/'}{unit.pk}/"
+    Unit.objects.filter(pk=unit.pk).update(path=unit.path)
+    return unit
+
+
+@transaction.atomic
+def unit_create(*, actor: User | None, parent: Unit, name: str, kind: str, code: str = "") -> Unit:
+    """A new unit below `parent`. The actor must manage units there (None: system)."""
+    if actor is not None and not units_for_actor(actor=actor, perm=Perm.ORGANISATION_UNITS_MANAGE).filter(
+        pk=parent.pk
+    ).exists():
+        raise PermissionDenied
+    if len(parent.path) > 220:
+        raise ValidationError(_("The unit tree is too deep."))
+    if Unit.objects.filter(organisation_id=parent.organisation_id, parent=parent, name=name).exists():
+        raise ValidationError({"name": _("A unit with this name already exists here.")})
+    return _unit_insert(organisation=parent.organisation, parent=parent, name=name, kind=kind, code=code)
+
+
+@transaction.atomic
+def unit_update(*, actor: User, unit: Unit, name: str, kind: str, is_active: bool) -> Unit:
+    if not units_for_actor(actor=actor, perm=Perm.ORGANISATION_UNITS_MANAGE).filter(pk=unit.pk).exists():
+        raise PermissionDenied
+    clash = Unit.objects.filter(organisation_id=unit.organisation_id, parent=unit.parent, name=name)
+    if clash.exclude(pk=unit.pk).exists():
+        raise ValidationError({"name": _("A unit with this name already exists here.")})
+    if not is_active and unit.parent_id is None:
+        raise ValidationError(_("The organisation's top unit cannot be closed."))
+    unit.name, unit.kind, unit.is_active = name, kind, is_active
+    unit.save(update_fields=["name", "kind", "is_active"])
+    return unit
+
+
+def _membership_validate(*, user: User, unit: Unit, role: str) -> None:
+    if role not in Role.values:
+        raise ValidationError({"role": _("Unknown role.")})
+    if ROLE_REACH[Role(role)] is Reach.ORGANISATION and unit.parent_id is not None:
+        raise ValidationError({"unit": _("This role applies to the whole organisation: choose its top unit.")})
+    if user.organisation_id not in (None, unit.organisation_id):
+        raise ValidationError(_("The user belongs to another organisation."))
+    if not unit.is_active:
+        raise ValidationError({"unit": _("This unit is closed.")})
+
+
+@transaction.atomic
+def membership_assign(*, actor: User | None, user: User, unit: Unit, role: str) -> Membership:
+    """Give `user` the `role` at `unit`. The actor must administer the unit's organisation."""
+    if actor is not None and not units_for_actor(actor=actor, perm=Perm.ORGANISATION_USERS_MANAGE).filter(
+        pk=unit.pk
+    ).exists():
+        raise PermissionDenied
+    _membership_validate(user=user, unit=unit, role=role)
+    membership, created = Membership.objects.get_or_create(
+        organisation=unit.organisation, user=user, unit=unit, role=role, defaults={"created_by": actor}
+    )
+    if not created:
+        raise ValidationError(_("The user already has this role at this unit."))
+    return membership
+
+
+@transaction.atomic
+def membership_revoke(*, actor: User, membership: Membership) -> None:
+    """Remove a membership. An administrator cannot remove their own last admin role."""
+    if not units_for_actor(actor=actor, perm=Perm.ORGANISATION_USERS_MANAGE).filter(pk=membership.unit_id).exists():
+        raise PermissionDenied
+    if membership.user_id == actor.pk and membership.role == Role.ORGANISATION_ADMIN:
+        others = Membership.objects.filter(
+            user=actor, organisation_id=membership.organisation_id, role=Role.ORGANISATION_ADMIN
+        ).exclude(pk=membership.pk)
+        if not others.exists():
+            raise ValidationError(_("You cannot remove your own administrator role."))
+    membership.delete()

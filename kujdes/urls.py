@@ -1,0 +1,35 @@
+from django.conf import settings
+from django.urls import include, path
+
+from kujdes.accounts import views as accounts_views
+from kujdes.api import api
+from kujdes.core import views as core_views
+
+urlpatterns = [
+    path("", core_views.home, name="home"),
+    path("healthz", core_views.healthz, name="healthz"),
+    path("language", core_views.set_language, name="set_language"),
+    path("accounts/", include("allauth.urls")),
+    path("account/tokens/", accounts_views.token_list, name="token_list"),
+    path("account/tokens/<uuid:public_id>/revoke", accounts_views.token_revoke, name="token_revoke"),
+    path("organisation/units/", core_views.unit_list, name="unit_list"),
+    path("organisation/units/<uuid:public_id>/add", core_views.unit_add, name="unit_add"),
+    path("organisation/units/<uuid:public_id>/edit", core_views.unit_edit, name="unit_edit"),
+    path("organisation/users/", accounts_views.user_list, name="user_list"),
+    path("organisation/users/invite", accounts_views.user_invite_view, name="user_invite"),
+    path("organisation/users/<uuid:public_id>/", accounts_views.user_detail, name="user_detail"),
+    path("organisation/users/<uuid:public_id>/roles/add", accounts_views.membership_add, name="membership_add"),
+    path(
+        "organisation/users/<uuid:public_id>/roles/<uuid:membership_id>/remove",
+        accounts_views.membership_remove,
+        name="membership_remove",
+    ),
+    path("organisation/users/<uuid:public_id>/deactivate", accounts_views.user_deactivate_view, name="user_deactivate"),
+    path("organisation/users/<uuid:public_id>/reactivate", accounts_views.user_reactivate_view, name="user_reactivate"),
+    path("api/v1/", api.urls),
+]
+
+if settings.ADMIN_ENABLED:
+    from django.contrib import admin
+
+    urlpatterns.append(path("admin/", admin.site.urls))
