@@ -23,7 +23,8 @@ VAR_DIR = Path(env_str("KUJDES_VAR_DIR", str(BASE_DIR / "var"))).resolve()
 TESTING = "pytest" in sys.modules or env_bool("KUJDES_TESTING", False)
 
 DEBUG = env_bool("KUJDES_DEBUG", False)
-HTTPS = env_bool("KUJDES_HTTPS", True)
+# Tests exercise the HTTPS-only settings through a production-settings subprocess.
+HTTPS = env_bool("KUJDES_HTTPS", not TESTING)
 
 
 def _secret_key() -> str:

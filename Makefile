@@ -1,0 +1,58 @@
+# Kujdes — the two commands of the README, and a few for developers.
+# The environment is built with uv from the committed lock file (uv.lock).
+
+SHELL := /bin/bash
+PYTHON ?= python3
+UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
+VENV := .venv
+KUJDES := $(VENV)/bin/kujdes
+PORT ?= 8000
+export UV_PYTHON_DOWNLOADS := never
+export UV_PROJECT_ENVIRONMENT := $(VENV)
+
+.PHONY: env demo demo-reset test test-browser lint bench messages clean
+
+# uv itself, when the machine lacks it: pip-installed into .tools/.
+.tools/bin/uv:
+	$(PYTHON) -m venv .tools
+	.tools/bin/pip install --quiet 'uv>=0.5'
+
+$(VENV)/.synced: pyproject.toml uv.lock | $(UV)
+	$(UV) sync --frozen --python $(PYTHON)
+	touch $@
+
+env: $(VENV)/.synced
+
+# The demo: SQLite under var/, the synthetic demo network, served on 127.0.0.1:$(PORT).
+demo: export KUJDES_HTTPS ?= false
+demo: export KUJDES_EMAIL_BACKEND ?= console
+demo: export KUJDES_STATIC_FROM_APPS ?= true
+demo: export DATABASE_URL := sqlite:///$(CURDIR)/var/kujdes.sqlite3
+demo: env
+	$(KUJDES) migrate --no-input -v 0
+	$(KUJDES) demo
+	@echo
+	@echo "Kujdes demo: http://127.0.0.1:$(PORT)/   (Ctrl-C stops it)"
+	$(KUJDES) runserver 127.0.0.1:$(PORT) --noreload
+
+demo-reset:
+	rm -f var/kujdes.sqlite3 var/kujdes.sqlite3-wal var/kujdes.sqlite3-shm var/demo-accounts.json
+	$(MAKE) demo
+
+# The whole suite: PostgreSQL when DATABASE_URL is set, SQLite otherwise.
+test: env
+	$(VENV)/bin/pytest
+
+lint: env
+	$(VENV)/bin/ruff check kujdes bench
+	$(VENV)/bin/ruff format --check kujdes bench
+
+messages: env
+	cd kujdes && ../$(KUJDES) makemessages --all --no-obsolete --add-location file -i 'locale_vendor/*'
+	cd kujdes && ../$(KUJDES) compilemessages -v 0
+
+bench: env
+	$(VENV)/bin/python bench/run.py
+
+clean:
+	rm -rf $(VENV) .tools

@@ -1,0 +1,215 @@
+"""Every URL pattern and API route, requested by every role.
+
+A new route without an entry in ROUTES fails `test_every_route_has_an_expectation`.
+Foreign objects answer 404; functions a role lacks answer 403 or 404; never 200.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import transaction
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from kujdes.core.models import Membership
+from kujdes.core.tests.base import BaseTestCase
+
+SIGNED_IN = (
+    "alice", "bob", "charlie", "dave", "admin", "other_admin", "manager", "educator", "volunteer", "dpo",
+    "viewer", "coordinator",
+)
+OK = {200}
+REDIRECT = {302}
+OK_OR_REDIRECT = {200, 302}
+DENIED = {403, 404}
+MISSING = {404}
+
+
+@dataclass
+class Route:
+    """How to call a route and what each actor must get back.
+
+    `expect` maps actor names to status sets; `others` applies to every other
+    signed-in actor; `anonymous` to a visitor who is not signed in.
+    """
+
+    method: str = "GET"
+    kwargs: Callable[[Any], dict[str, Any]] = lambda t: {}
+    expect: dict[str, set[int]] = field(default_factory=dict)
+    others: set[int] = field(default_factory=lambda: DENIED)
+    anonymous: set[int] = field(default_factory=lambda: REDIRECT)
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+def everyone(statuses: set[int], *, anonymous: set[int] = REDIRECT, method: str = "GET", **kw: Any) -> Route:
+    return Route(method=method, others=statuses, anonymous=anonymous, **kw)
+
+
+def admins_of_al(statuses: set[int], **kw: Any) -> Route:
+    """Organisation-administration routes about an object of "al"."""
+    return Route(expect={"admin": statuses, "other_admin": MISSING}, others=DENIED, **kw)
+
+
+def alice_object(t: Any) -> dict[str, Any]:
+    return {"public_id": t.alice.public_id}
+
+
+ROUTES: dict[str, Route] = {
+    "home": everyone(OK),
+    "healthz": everyone(OK, anonymous=OK),
+    "set_language": everyone(REDIRECT, anonymous=REDIRECT, method="POST", data={"language": "fr", "next": "/"}),
+    # allauth: sign-in and recovery pages (signed-in users are sent on), own-account pages.
+    "account_login": everyone(OK_OR_REDIRECT, anonymous=OK),
+    "account_logout": everyone(OK_OR_REDIRECT, anonymous=REDIRECT),
+    "account_inactive": everyone(OK, anonymous=OK),
+    "account_signup": everyone(OK_OR_REDIRECT, anonymous=OK),
+    "account_reauthenticate": everyone(OK_OR_REDIRECT),
+    "account_request_reauthentication_code": everyone({200, 302, 404}),
+    "account_confirm_reauthentication_code": everyone({200, 302, 404}),
+    "account_email": everyone(OK_OR_REDIRECT),
+    "account_email_verification_sent": everyone(OK_OR_REDIRECT, anonymous=OK_OR_REDIRECT),
+    "account_change_password": everyone(OK_OR_REDIRECT),
+    "account_set_password": everyone(OK_OR_REDIRECT),
+    "account_reset_password": everyone(OK_OR_REDIRECT, anonymous=OK),
+    "account_confirm_login_code": everyone(OK_OR_REDIRECT, anonymous=OK_OR_REDIRECT),
+    "account_confirm_email": everyone({200, 302, 404}, anonymous={200, 302, 404}, kwargs=lambda t: {"key": "x"}),
+    "account_reset_password_from_key_done": everyone(OK_OR_REDIRECT, anonymous=OK),
+    "account_reset_password_from_key": everyone(
+        OK_OR_REDIRECT, anonymous=OK_OR_REDIRECT, kwargs=lambda t: {"uidb36": "1", "key": "invalid-key"}
+    ),
+    "account_reset_password_done": everyone(OK_OR_REDIRECT, anonymous=OK),
+    "mfa_index": everyone(OK),
+    "mfa_authenticate": everyone(OK_OR_REDIRECT, anonymous=OK_OR_REDIRECT),
+    "mfa_reauthenticate": everyone(OK_OR_REDIRECT),
+    "mfa_activate_totp": everyone(OK_OR_REDIRECT),
+    "mfa_deactivate_totp": everyone(OK_OR_REDIRECT),
+    # 404 until the user has generated recovery codes.
+    "mfa_view_recovery_codes": everyone({200, 302, 404}),
+    "mfa_generate_recovery_codes": everyone(OK_OR_REDIRECT),
+    "mfa_download_recovery_codes": everyone({200, 302, 404}),
+    "mfa_list_webauthn": everyone(OK_OR_REDIRECT),
+    "mfa_add_webauthn": everyone(OK_OR_REDIRECT),
+    "mfa_reauthenticate_webauthn": everyone(OK_OR_REDIRECT),
+    # Alice's authenticator: nobody else's key can be edited or removed.
+    "mfa_remove_webauthn": Route(
+        kwargs=lambda t: {"pk": t.alice_authenticator_pk}, others=MISSING, expect={"alice": {200, 302, 404}}
+    ),
+    "mfa_edit_webauthn": Route(
+        kwargs=lambda t: {"pk": t.alice_authenticator_pk}, others=MISSING, expect={"alice": {200, 302, 404}}
+    ),
+    "usersessions_list": everyone(OK),
+    "token_list": everyone(OK),
+    "token_revoke": Route(
+        method="POST",
+        kwargs=lambda t: {"public_id": t.alice_token.public_id},
+        expect={"alice": REDIRECT, "admin": REDIRECT},
+        others=MISSING,
+    ),
+    "unit_list": Route(expect={"admin": OK, "other_admin": OK}, others=DENIED),
+    "unit_add": admins_of_al(OK, kwargs=lambda t: {"public_id": t.diocese_a.public_id}),
+    "unit_edit": admins_of_al(OK, kwargs=lambda t: {"public_id": t.diocese_a.public_id}),
+    "user_list": Route(expect={"admin": OK, "other_admin": OK}, others=DENIED),
+    "user_invite": Route(expect={"admin": OK, "other_admin": OK}, others=DENIED),
+    "user_detail": admins_of_al(OK, kwargs=alice_object),
+    "membership_add": admins_of_al({400}, method="POST", kwargs=alice_object),
+    "membership_remove": admins_of_al(
+        REDIRECT,
+        method="POST",
+        kwargs=lambda t: {"public_id": t.alice.public_id, "membership_id": t.alice_membership.public_id},
+    ),
+    "user_deactivate": admins_of_al(OK, kwargs=alice_object),
+    "user_reactivate": admins_of_al(REDIRECT, method="POST", kwargs=alice_object),
+    # The API: 401 without credentials, JSON 404 for what is not the caller's.
+    "api:api-root": everyone(MISSING, anonymous={401, 404}),
+    "api:openapi-json": everyone(OK, anonymous={401}),
+    "api:me": everyone(OK, anonymous={401}),
+    "api:units_list": everyone(OK, anonymous={401}),
+    "api:units_get": Route(
+        kwargs=lambda t: {"unit_id": t.diocese_a.public_id},
+        expect={name: OK for name in ("alice", "bob", "admin", "manager", "dpo", "viewer", "coordinator")},
+        others=MISSING,
+        anonymous={401},
+    ),
+}
+
+
+def url_names(patterns: list[Any], namespace: str | None = None) -> list[str]:
+    names = []
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            names += url_names(pattern.url_patterns, pattern.namespace or namespace)
+        elif isinstance(pattern, URLPattern) and pattern.name:
+            names.append(f"{namespace}:{pattern.name}" if namespace else pattern.name)
+    return names
+
+
+class RouteMatrixTests(BaseTestCase):
+    @classmethod
+    def setUpTestData(cls) -> None:
+        super().setUpTestData()
+        from allauth.mfa.models import Authenticator
+
+        from kujdes.accounts.services import api_token_create
+
+        cls.alice_token, _plaintext = api_token_create(user=cls.alice, name="sync", expires_days=None)
+        cls.alice_authenticator_pk = Authenticator.objects.get(user=cls.alice).pk
+        cls.alice_membership = Membership.objects.with_scopes_disabled().get(user=cls.alice)
+
+    def test_every_route_has_an_expectation(self) -> None:
+        missing = sorted(set(url_names(get_resolver().url_patterns)) - set(ROUTES))
+        self.assertEqual(missing, [], "routes without an expectation in ROUTES")
+
+    def test_no_expectation_names_a_route_that_is_gone(self) -> None:
+        gone = sorted(set(ROUTES) - set(url_names(get_resolver().url_patterns)))
+        self.assertEqual(gone, [])
+
+    def _status(self, route: Route, name: str, actor: str | None) -> int:
+        url = reverse(name, kwargs=route.kwargs(self))
+        with transaction.atomic():
+            self.client.logout()
+            if actor is not None:
+                self.login(getattr(self, actor))
+            response = self.client.generic(
+                route.method, url, data=_encode(route.data),
+                content_type="application/x-www-form-urlencoded",
+            )
+            transaction.set_rollback(True)
+        return response.status_code
+
+    def test_every_route_answers_every_actor_as_expected(self) -> None:
+        for name, route in ROUTES.items():
+            for actor in (None, *SIGNED_IN):
+                expected = route.anonymous if actor is None else route.expect.get(actor, route.others)
+                with self.subTest(route=name, actor=actor or "anonymous"):
+                    status = self._status(route, name, actor)
+                    self.assertIn(status, expected, f"{name} as {actor or 'anonymous'} answered {status}")
+
+    def test_foreign_objects_answer_exactly_like_missing_ones(self) -> None:
+        import uuid
+
+        self.login(self.dave)
+        foreign = self.client.get(reverse("api:units_get", kwargs={"unit_id": self.diocese_a.public_id}))
+        missing = self.client.get(reverse("api:units_get", kwargs={"unit_id": uuid.uuid4()}))
+        self.assertEqual((foreign.status_code, foreign.content), (missing.status_code, missing.content))
+        self.login(self.other_admin)
+        foreign = self.client.get(reverse("user_detail", kwargs={"public_id": self.alice.public_id}))
+        missing = self.client.get(reverse("user_detail", kwargs={"public_id": uuid.uuid4()}))
+        self.assertEqual(foreign.status_code, 404)
+        self.assertEqual(_without_csrf(foreign.content), _without_csrf(missing.content))
+
+
+def _encode(data: dict[str, Any]) -> str:
+    from urllib.parse import urlencode
+
+    return urlencode(data)
+
+
+def _without_csrf(content: bytes) -> bytes:
+    import re
+
+    # The CSRF token, the CSP nonce and the language form's "next" (the URL itself) differ by design.
+    content = re.sub(rb'name="csrfmiddlewaretoken" value="[^"]+"', b"", content)
+    content = re.sub(rb'nonce="[^"]+"', b"", content)
+    return re.sub(rb'name="next" value="[^"]+"', b"", content)
