@@ -2,10 +2,12 @@ from __future__ import annotations
 
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.mfa.adapter import DefaultMFAAdapter
+from allauth.mfa.models import Authenticator
 from django.http import HttpRequest
 from django.utils import timezone
 
 from kujdes.accounts.middleware import SESSION_AUTHENTICATED_AT
+from kujdes.accounts.selectors import user_requires_mfa
 from kujdes.accounts.services import user_sessions_end
 
 
@@ -28,6 +30,16 @@ class AccountAdapter(DefaultAccountAdapter):
 
 
 class MFAAdapter(DefaultMFAAdapter):
+    def can_delete_authenticator(self, authenticator: Authenticator) -> bool:
+        """A user who must have a second factor cannot remove the last one."""
+        user = authenticator.user
+        if authenticator.type == Authenticator.Type.RECOVERY_CODES or not user_requires_mfa(user=user):
+            return True
+        second_factors = Authenticator.objects.filter(
+            user=user, type__in=[Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN]
+        )
+        return second_factors.exclude(pk=authenticator.pk).exists()
+
     def get_totp_label(self, user) -> str:  # type: ignore[no-untyped-def]
         # The authenticator app shows this; a username reveals less than an e-mail address.
         return user.username

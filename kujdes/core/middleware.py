@@ -119,9 +119,9 @@ class TenantScopeMiddleware:
             # Django admin is for superusers on installations that enable it.
             with scopes_disabled():
                 return self.get_response(request)
-        from kujdes.core.selectors import memberships_of
+        from kujdes.core.selectors import membership_organisation_ids
 
         with user_lookup_scope(user_id=user.pk):
-            organisation_ids = [m.organisation_id for m in memberships_of(user=user)]
+            organisation_ids = membership_organisation_ids(user=user)
         with tenant_scope(organisation_ids=organisation_ids, user_id=user.pk):
             return self.get_response(request)

@@ -28,6 +28,20 @@ def memberships_of(*, user: User) -> list[Membership]:
     return cached
 
 
+def membership_organisation_ids(*, user: User) -> list[int]:
+    """The organisations the user holds a role in: what their scope will be.
+
+    Runs before any organisation is in scope, so it must not join tenant tables
+    (row-level security would hide the joined rows).
+    """
+    return list(
+        Membership.objects.filter(user=user, organisation__is_active=True)
+        .order_by()  # the default ordering would join core_unit
+        .values_list("organisation_id", flat=True)
+        .distinct()
+    )
+
+
 def actor_roles(*, actor: User) -> set[Role]:
     return {Role(m.role) for m in memberships_of(user=actor)}
 

@@ -15,8 +15,9 @@ from allauth.account.internal.flows.login import AUTHENTICATION_METHODS_SESSION_
 from allauth.account.internal.flows.login import _AUTHENTICATION_METHODS_USER_SESSION_KEY as AUTHENTICATION_USER_SESSION_KEY
 from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+from django.core.cache import cache
 from django.test import TestCase
-from django_scopes import scopes_disabled
+from kujdes.core.scoping import system_scope
 
 from kujdes.accounts.models import User
 from kujdes.core.models import Organisation, Unit, UnitKind
@@ -44,7 +45,7 @@ def user_create(
 class BaseTestCase(TestCase):
     @classmethod
     def setUpTestData(cls) -> None:
-        with scopes_disabled():
+        with system_scope():
             network = network_get_or_create(name="Test network")
             cls.org = organisation_create(
                 network=network, code="al", name="Org AL", country="AL", languages=["sq"], default_language="sq",
@@ -76,6 +77,10 @@ class BaseTestCase(TestCase):
             cls.dpo = make("dpo", cls.root, Role.DATA_PROTECTION_OFFICER)
             cls.viewer = make("viewer", cls.root, Role.VIEWER)
             cls.coordinator = make("coordinator", cls.root, Role.NETWORK_COORDINATOR)
+
+    def setUp(self) -> None:
+        # Rate limits and used one-time codes live in the cache: start each test clean.
+        cache.clear()
 
     def login(self, user: User, *, recently_authenticated: bool = True) -> None:
         """A fully signed-in session (password and second factor done, just now by default)."""

@@ -14,6 +14,7 @@ from django.db import transaction
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from kujdes.core.models import Membership
+from kujdes.core.scoping import system_scope
 from kujdes.core.tests.base import BaseTestCase
 
 SIGNED_IN = (
@@ -155,7 +156,8 @@ class RouteMatrixTests(BaseTestCase):
 
         cls.alice_token, _plaintext = api_token_create(user=cls.alice, name="sync", expires_days=None)
         cls.alice_authenticator_pk = Authenticator.objects.get(user=cls.alice).pk
-        cls.alice_membership = Membership.objects.with_scopes_disabled().get(user=cls.alice)
+        with system_scope():
+            cls.alice_membership = Membership.objects.get(user=cls.alice)
 
     def test_every_route_has_an_expectation(self) -> None:
         missing = sorted(set(url_names(get_resolver().url_patterns)) - set(ROUTES))
