@@ -9,7 +9,7 @@ class CoreConfig(AppConfig):
     verbose_name = _("Core")
 
     def ready(self) -> None:
-        from kujdes.core import rls
+        from kujdes.core import checks, rls  # noqa: F401 - registers the deploy checks
 
         # After every migrate: the cache table, grants for the runtime role and a
         # row-level security policy on every tenant table (PostgreSQL).

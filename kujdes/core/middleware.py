@@ -60,6 +60,8 @@ class SecurityHeadersMiddleware:
         response = self.get_response(request)
         response.setdefault("Permissions-Policy", settings.PERMISSIONS_POLICY)
         response.setdefault("Cross-Origin-Resource-Policy", "same-origin")
+        # Static files leave through WhiteNoise before Django's clickjacking middleware.
+        response.setdefault("X-Frame-Options", "DENY")
         user = getattr(request, "user", None)
         is_static = request.path.startswith(settings.STATIC_URL)
         if not is_static and (
