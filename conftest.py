@@ -32,7 +32,9 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:  # ty
     if _on_postgres():
         terminalreporter.write_line("Database: PostgreSQL (as the runtime role, under row-level security).")
         return
-    terminalreporter.write_line("Database: SQLite. PostgreSQL-only tests skipped (set DATABASE_URL to run them):")
+    terminalreporter.write_line(
+        "Database: SQLite. PostgreSQL-only tests skipped (set DATABASE_URL to run them):"
+    )
     for nodeid in _skipped_postgres_only:
         terminalreporter.write_line(f"  skipped: {nodeid}")
 

@@ -14,7 +14,6 @@ from pathlib import Path
 import dj_database_url
 from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
-from django.utils.translation import gettext_lazy as _
 
 from kujdes.env import env_bool, env_choice, env_int, env_list, env_str
 
@@ -113,7 +112,9 @@ TEMPLATES = [
 # Database: SQLite under var/ unless DATABASE_URL names PostgreSQL.
 DATABASE_URL = env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'kujdes.sqlite3'}")
 try:
-    _database = dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("KUJDES_DB_CONN_MAX_AGE", 60, minimum=0))
+    _database = dj_database_url.parse(
+        DATABASE_URL, conn_max_age=env_int("KUJDES_DB_CONN_MAX_AGE", 60, minimum=0)
+    )
 except ValueError as exc:
     raise ImproperlyConfigured(f"DATABASE_URL cannot be parsed: {exc}") from None
 if _database["ENGINE"] == "django.db.backends.sqlite3":
@@ -144,7 +145,9 @@ CACHE_URL = env_str("KUJDES_CACHE_URL", "locmem://" if TESTING else "db://")
 if CACHE_URL.startswith(("redis://", "rediss://")):
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}}
 elif CACHE_URL == "db://":
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "kujdes_cache"}}
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "kujdes_cache"}
+    }
 elif CACHE_URL == "locmem://":
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 else:
@@ -271,7 +274,10 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": VAR_DIR / "media"}},
+    "default": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": VAR_DIR / "media"},
+    },
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
@@ -304,8 +310,13 @@ LOGGING = {
     "disable_existing_loggers": False,
     "filters": {"request_id": {"()": "kujdes.core.middleware.RequestIdLogFilter"}},
     "formatters": {"line": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"}},
-    "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "line", "filters": ["request_id"]}},
-    "root": {"handlers": ["stderr"], "level": env_choice("KUJDES_LOG_LEVEL", "INFO", ["DEBUG", "INFO", "WARNING", "ERROR"])},
+    "handlers": {
+        "stderr": {"class": "logging.StreamHandler", "formatter": "line", "filters": ["request_id"]}
+    },
+    "root": {
+        "handlers": ["stderr"],
+        "level": env_choice("KUJDES_LOG_LEVEL", "INFO", ["DEBUG", "INFO", "WARNING", "ERROR"]),
+    },
 }
 
 NINJA_PAGINATION_PER_PAGE = 50

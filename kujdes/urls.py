@@ -18,14 +18,24 @@ urlpatterns = [
     path("organisation/users/", accounts_views.user_list, name="user_list"),
     path("organisation/users/invite", accounts_views.user_invite_view, name="user_invite"),
     path("organisation/users/<uuid:public_id>/", accounts_views.user_detail, name="user_detail"),
-    path("organisation/users/<uuid:public_id>/roles/add", accounts_views.membership_add, name="membership_add"),
+    path(
+        "organisation/users/<uuid:public_id>/roles/add", accounts_views.membership_add, name="membership_add"
+    ),
     path(
         "organisation/users/<uuid:public_id>/roles/<uuid:membership_id>/remove",
         accounts_views.membership_remove,
         name="membership_remove",
     ),
-    path("organisation/users/<uuid:public_id>/deactivate", accounts_views.user_deactivate_view, name="user_deactivate"),
-    path("organisation/users/<uuid:public_id>/reactivate", accounts_views.user_reactivate_view, name="user_reactivate"),
+    path(
+        "organisation/users/<uuid:public_id>/deactivate",
+        accounts_views.user_deactivate_view,
+        name="user_deactivate",
+    ),
+    path(
+        "organisation/users/<uuid:public_id>/reactivate",
+        accounts_views.user_reactivate_view,
+        name="user_reactivate",
+    ),
     path("api/v1/", api.urls),
 ]
 

@@ -49,7 +49,9 @@ class BearerTokenMiddleware:
         header = request.headers.get("Authorization", "")
         if request.path.startswith(API_PREFIX) and header:
             scheme, _sep, plaintext = header.partition(" ")
-            token = api_token_authenticate(plaintext=plaintext.strip()) if scheme.lower() == "bearer" else None
+            token = (
+                api_token_authenticate(plaintext=plaintext.strip()) if scheme.lower() == "bearer" else None
+            )
             if token is None:
                 response = api_error(_("Invalid or expired token."), 401)
                 response["WWW-Authenticate"] = 'Bearer realm="kujdes"'
@@ -77,7 +79,9 @@ class SessionLifetimeMiddleware:
             started = request.session.get(SESSION_AUTHENTICATED_AT)
             if started is None:
                 request.session[SESSION_AUTHENTICATED_AT] = now.timestamp()
-            elif now.timestamp() - float(started) > timedelta(hours=settings.SESSION_MAX_HOURS).total_seconds():
+            elif (
+                now.timestamp() - float(started) > timedelta(hours=settings.SESSION_MAX_HOURS).total_seconds()
+            ):
                 logout(request)
                 if request.path.startswith(API_PREFIX):
                     return api_error(_("Your session has expired. Please sign in again."), 401)

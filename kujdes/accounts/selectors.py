@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from django.db.models import Prefetch, QuerySet
-
 from allauth.mfa.models import Authenticator
+from django.db.models import Prefetch, QuerySet
 
 from kujdes.accounts.models import ApiToken, User
 from kujdes.core.models import Membership
@@ -51,5 +50,7 @@ def api_tokens_of(*, user: User) -> QuerySet[ApiToken]:
 def api_token_get_for_actor(*, actor: User, public_id: str) -> ApiToken:
     """A token the actor may revoke: their own, or one of an account they administer."""
     own = ApiToken.objects.filter(user=actor, public_id=public_id)
-    administered = ApiToken.objects.filter(user__in=users_for_actor(actor=actor).values("pk"), public_id=public_id)
+    administered = ApiToken.objects.filter(
+        user__in=users_for_actor(actor=actor).values("pk"), public_id=public_id
+    )
     return (own | administered).get()

@@ -35,7 +35,14 @@ def invitation_url(*, user: User) -> str:
 
 @transaction.atomic
 def user_invite(
-    *, actor: User, unit: Unit, role: str, username: str, email: str, first_name: str, last_name: str,
+    *,
+    actor: User,
+    unit: Unit,
+    role: str,
+    username: str,
+    email: str,
+    first_name: str,
+    last_name: str,
     language: str,
 ) -> User:
     """Create an account in the unit's organisation with a first role, and e-mail a set-password link."""
@@ -129,9 +136,11 @@ def api_token_create(*, user: User, name: str, expires_days: int | None) -> tupl
 
 def api_token_authenticate(*, plaintext: str) -> ApiToken | None:
     """The usable token with this plaintext, or None. Marks it used (at most once a minute)."""
-    token = ApiToken.objects.select_related("user", "user__organisation").filter(
-        digest=api_token_digest(plaintext)
-    ).first()
+    token = (
+        ApiToken.objects.select_related("user", "user__organisation")
+        .filter(digest=api_token_digest(plaintext))
+        .first()
+    )
     if token is None or not token.is_usable or not token.user.is_active:
         return None
     now = timezone.now()

@@ -80,14 +80,17 @@ def user_invite_view(request: HttpRequest) -> HttpResponse:
             form_add_validation_error(form, exc)
         else:
             messages.success(
-                request, _("%(name)s was invited; the link to choose a password went to their e-mail.")
-                % {"name": user.display_name}
+                request,
+                _("%(name)s was invited; the link to choose a password went to their e-mail.")
+                % {"name": user.display_name},
             )
             return redirect("user_detail", public_id=user.public_id)
     return render(request, "accounts/user_invite.html", {"form": form}, status=400 if form.errors else 200)
 
 
-def _user_detail_page(request: HttpRequest, user: User, form: MembershipForm, status: int = 200) -> HttpResponse:
+def _user_detail_page(
+    request: HttpRequest, user: User, form: MembershipForm, status: int = 200
+) -> HttpResponse:
     context = {
         "subject": user,
         "subject_memberships": Membership.objects.filter(user=user).select_related("unit"),
@@ -110,7 +113,9 @@ def membership_add(request: HttpRequest, public_id: str) -> HttpResponse:
     form = MembershipForm(request.POST, units=_admin_units(request))
     if form.is_valid():
         try:
-            membership_assign(actor=request.user, user=user, unit=form.cleaned_data["unit"], role=form.cleaned_data["role"])
+            membership_assign(
+                actor=request.user, user=user, unit=form.cleaned_data["unit"], role=form.cleaned_data["role"]
+            )
         except ValidationError as exc:
             form_add_validation_error(form, exc)
         else:
@@ -146,7 +151,10 @@ def user_deactivate_view(request: HttpRequest, public_id: str) -> HttpResponse:
             for message in exc.messages:
                 messages.error(request, message)
         else:
-            messages.success(request, _("%(name)s can no longer sign in; their sessions were ended.") % {"name": user.display_name})
+            messages.success(
+                request,
+                _("%(name)s can no longer sign in; their sessions were ended.") % {"name": user.display_name},
+            )
         return redirect("user_detail", public_id=user.public_id)
     return render(request, "accounts/user_deactivate.html", {"subject": user})
 

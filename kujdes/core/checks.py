@@ -11,17 +11,17 @@ from django.core.checks import Tags, Warning, register
 @register(Tags.security, deploy=True)
 def database_role_check(app_configs: Any, **kwargs: Any) -> list[Warning]:
     database = settings.DATABASES["default"]
-    if database["ENGINE"] == "django.db.backends.postgresql" and not database.get("OPTIONS", {}).get("assume_role"):
-        if not database.get("USER") or database.get("USER") == "postgres":
-            return [
-                Warning(
-                    "The application connects to PostgreSQL as the owner or a superuser, which row-level "
-                    "security does not bind.",
-                    hint="Connect as the runtime role (KUJDES_DB_ROLE or a DATABASE_URL user without ownership).",
-                    id="kujdes.W001",
-                )
-            ]
-    return []
+    is_postgresql = database["ENGINE"] == "django.db.backends.postgresql"
+    assumes_role = bool(database.get("OPTIONS", {}).get("assume_role"))
+    if not is_postgresql or assumes_role or database.get("USER") not in (None, "", "postgres"):
+        return []
+    return [
+        Warning(
+            "The application connects to PostgreSQL as a superuser; row-level security does not bind it.",
+            hint="Connect as the runtime role (KUJDES_DB_ROLE, or a DATABASE_URL user that owns nothing).",
+            id="kujdes.W001",
+        )
+    ]
 
 
 @register(Tags.security, deploy=True)

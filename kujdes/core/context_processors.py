@@ -11,7 +11,10 @@ from kujdes.core.roles import Perm
 def navigation(request: HttpRequest) -> dict[str, Any]:
     """What the base layout needs: the user's permissions decide the menu."""
     user = getattr(request, "user", None)
-    context: dict[str, Any] = {"LANGUAGE_CHOICES": settings.LANGUAGES, "csp_nonce": getattr(request, "csp_nonce", "")}
+    context: dict[str, Any] = {
+        "LANGUAGE_CHOICES": settings.LANGUAGES,
+        "csp_nonce": getattr(request, "csp_nonce", ""),
+    }
     if user is None or not user.is_authenticated:
         return context
     from kujdes.core.selectors import actor_has_perm, memberships_of

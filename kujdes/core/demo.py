@@ -47,17 +47,29 @@ class DemoAccount:
 
 
 ACCOUNTS = [
-    DemoAccount("coordinator", "Drita", "Marku", "caritas-al", "Zyra Kombëtare", Role.NETWORK_COORDINATOR, "en"),
+    DemoAccount(
+        "coordinator", "Drita", "Marku", "caritas-al", "Zyra Kombëtare", Role.NETWORK_COORDINATOR, "en"
+    ),
     DemoAccount("admin-al", "Ilir", "Gjoka", "caritas-al", "Zyra Kombëtare", Role.ORGANISATION_ADMIN),
-    DemoAccount("manager-shkoder", "Mirela", "Kola", "caritas-al", "Arqidioqeza Shkodër-Pult", Role.PROGRAMME_MANAGER),
-    DemoAccount("caseworker-shkoder", "Alma", "Prendi", "caritas-al", "Arqidioqeza Shkodër-Pult", Role.CASE_WORKER),
-    DemoAccount("caseworker-tirane", "Blerta", "Shehu", "caritas-al", "Arqidioqeza Tiranë-Durrës", Role.CASE_WORKER),
-    DemoAccount("educator-lezhe", "Gentian", "Deda", "caritas-al", "Qendra Sociale Lezhë", Role.FIELD_EDUCATOR),
+    DemoAccount(
+        "manager-shkoder", "Mirela", "Kola", "caritas-al", "Arqidioqeza Shkodër-Pult", Role.PROGRAMME_MANAGER
+    ),
+    DemoAccount(
+        "caseworker-shkoder", "Alma", "Prendi", "caritas-al", "Arqidioqeza Shkodër-Pult", Role.CASE_WORKER
+    ),
+    DemoAccount(
+        "caseworker-tirane", "Blerta", "Shehu", "caritas-al", "Arqidioqeza Tiranë-Durrës", Role.CASE_WORKER
+    ),
+    DemoAccount(
+        "educator-lezhe", "Gentian", "Deda", "caritas-al", "Qendra Sociale Lezhë", Role.FIELD_EDUCATOR
+    ),
     DemoAccount("volunteer-shkoder", "Sara", "Ndoja", "caritas-al", "Qendra Sociale Shkodër", Role.VOLUNTEER),
     DemoAccount("dpo-al", "Erion", "Lleshi", "caritas-al", "Zyra Kombëtare", Role.DATA_PROTECTION_OFFICER),
     DemoAccount("viewer-al", "Teuta", "Bardhi", "caritas-al", "Zyra Kombëtare", Role.VIEWER),
     DemoAccount("admin-fr", "Claire", "Morel", "caritas-fr", "Bureau national", Role.ORGANISATION_ADMIN),
-    DemoAccount("caseworker-fr", "Julien", "Faure", "caritas-fr", "Délégation de Marseille", Role.CASE_WORKER),
+    DemoAccount(
+        "caseworker-fr", "Julien", "Faure", "caritas-fr", "Délégation de Marseille", Role.CASE_WORKER
+    ),
     DemoAccount("admin-lb", "Rania", "Haddad", "caritas-lb", "المكتب الوطني", Role.ORGANISATION_ADMIN, "fr"),
     DemoAccount("caseworker-lb", "Karim", "Saade", "caritas-lb", "مركز بيروت", Role.CASE_WORKER, "fr"),
 ]
@@ -76,7 +88,9 @@ def _albania(network: Network) -> Organisation:
     root = Unit.objects.get(organisation=organisation, parent__isnull=True)
     with (DATA / "albania-dioceses.csv").open(encoding="utf-8") as handle:
         for row in csv.DictReader(handle):
-            diocese = unit_create(actor=None, parent=root, name=row["name_sq"], kind=UnitKind.DIOCESE, code=row["code"])
+            diocese = unit_create(
+                actor=None, parent=root, name=row["name_sq"], kind=UnitKind.DIOCESE, code=row["code"]
+            )
             for centre in ALBANIAN_CENTRES.get(row["code"], []):
                 unit_create(actor=None, parent=diocese, name=centre, kind=UnitKind.CENTRE)
     return organisation
@@ -84,8 +98,13 @@ def _albania(network: Network) -> Organisation:
 
 def _france(network: Network) -> Organisation:
     organisation = organisation_create(
-        network=network, code="caritas-fr", name="Caritas France (démo)", country="FR", languages=["fr"],
-        default_language="fr", root_unit_name="Bureau national",
+        network=network,
+        code="caritas-fr",
+        name="Caritas France (démo)",
+        country="FR",
+        languages=["fr"],
+        default_language="fr",
+        root_unit_name="Bureau national",
     )
     root = Unit.objects.get(organisation=organisation, parent__isnull=True)
     unit_create(actor=None, parent=root, name="Délégation de Marseille", kind=UnitKind.OFFICE)
@@ -94,8 +113,13 @@ def _france(network: Network) -> Organisation:
 
 def _lebanon(network: Network) -> Organisation:
     organisation = organisation_create(
-        network=network, code="caritas-lb", name="كاريتاس لبنان · Caritas Liban (démo)", country="LB",
-        languages=["ar", "fr"], default_language="fr", root_unit_name="المكتب الوطني",
+        network=network,
+        code="caritas-lb",
+        name="كاريتاس لبنان · Caritas Liban (démo)",
+        country="LB",
+        languages=["ar", "fr"],
+        default_language="fr",
+        root_unit_name="المكتب الوطني",
     )
     root = Unit.objects.get(organisation=organisation, parent__isnull=True)
     unit_create(actor=None, parent=root, name="مركز بيروت", kind=UnitKind.CENTRE)

@@ -93,7 +93,9 @@ class Unit(TenantModel):
     """
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    parent = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="children")
+    parent = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children"
+    )
     name = models.CharField(_("name"), max_length=200)
     kind = models.CharField(_("kind"), max_length=32, choices=UnitKind.choices)
     # Reference to a domain list entry (e.g. a diocese code); optional.

@@ -67,7 +67,9 @@ def runtime_role_grant(connection: BaseDatabaseWrapper, role: str) -> None:
                 logger.warning("Role %s does not exist and could not be created; grants skipped.", role)
                 return
         cursor.execute(f"GRANT USAGE ON SCHEMA public TO {quote(role)}")
-        cursor.execute(f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {quote(role)}")
+        cursor.execute(
+            f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {quote(role)}"
+        )
         cursor.execute(f"REVOKE INSERT, UPDATE, DELETE ON django_migrations FROM {quote(role)}")
         cursor.execute(f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {quote(role)}")
 

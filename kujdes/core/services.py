@@ -26,7 +26,13 @@ def network_get_or_create(*, name: str, is_demo: bool = False) -> Network:
 
 @transaction.atomic
 def organisation_create(
-    *, network: Network, code: str, name: str, country: str, languages: list[str], default_language: str,
+    *,
+    network: Network,
+    code: str,
+    name: str,
+    country: str,
+    languages: list[str],
+    default_language: str,
     root_unit_name: str,
 ) -> Organisation:
     """A partner organisation with its root unit (the national office). System use only."""
@@ -44,7 +50,9 @@ def organisation_create(
     return organisation
 
 
-def _unit_insert(*, organisation: Organisation, parent: Unit | None, name: str, kind: str, code: str = "") -> Unit:
+def _unit_insert(
+    *, organisation: Organisation, parent: Unit | None, name: str, kind: str, code: str = ""
+) -> Unit:
     unit = Unit(organisation=organisation, parent=parent, name=name, kind=kind, code=code, path="?")
     unit.depth = 0 if parent is None else parent.depth + 1
     unit.save()
@@ -57,9 +65,12 @@ def _unit_insert(*, organisation: Organisation, parent: Unit | None, name: str, 
 @transaction.atomic
 def unit_create(*, actor: User | None, parent: Unit, name: str, kind: str, code: str = "") -> Unit:
     """A new unit below `parent`. The actor must manage units there (None: system)."""
-    if actor is not None and not units_for_actor(actor=actor, perm=Perm.ORGANISATION_UNITS_MANAGE).filter(
-        pk=parent.pk
-    ).exists():
+    if (
+        actor is not None
+        and not units_for_actor(actor=actor, perm=Perm.ORGANISATION_UNITS_MANAGE)
+        .filter(pk=parent.pk)
+        .exists()
+    ):
         raise PermissionDenied
     if len(parent.path) > 220:
         raise ValidationError(_("The unit tree is too deep."))
@@ -86,7 +97,9 @@ def _membership_validate(*, user: User, unit: Unit, role: str) -> None:
     if role not in Role.values:
         raise ValidationError({"role": _("Unknown role.")})
     if ROLE_REACH[Role(role)] is Reach.ORGANISATION and unit.parent_id is not None:
-        raise ValidationError({"unit": _("This role applies to the whole organisation: choose its top unit.")})
+        raise ValidationError(
+            {"unit": _("This role applies to the whole organisation: choose its top unit.")}
+        )
     if user.organisation_id not in (None, unit.organisation_id):
         raise ValidationError(_("The user belongs to another organisation."))
     if not unit.is_active:
@@ -96,9 +109,10 @@ def _membership_validate(*, user: User, unit: Unit, role: str) -> None:
 @transaction.atomic
 def membership_assign(*, actor: User | None, user: User, unit: Unit, role: str) -> Membership:
     """Give `user` the `role` at `unit`. The actor must administer the unit's organisation."""
-    if actor is not None and not units_for_actor(actor=actor, perm=Perm.ORGANISATION_USERS_MANAGE).filter(
-        pk=unit.pk
-    ).exists():
+    if (
+        actor is not None
+        and not units_for_actor(actor=actor, perm=Perm.ORGANISATION_USERS_MANAGE).filter(pk=unit.pk).exists()
+    ):
         raise PermissionDenied
     _membership_validate(user=user, unit=unit, role=role)
     membership, created = Membership.objects.get_or_create(
@@ -112,7 +126,11 @@ def membership_assign(*, actor: User | None, user: User, unit: Unit, role: str) 
 @transaction.atomic
 def membership_revoke(*, actor: User, membership: Membership) -> None:
     """Remove a membership. An administrator cannot remove their own last admin role."""
-    if not units_for_actor(actor=actor, perm=Perm.ORGANISATION_USERS_MANAGE).filter(pk=membership.unit_id).exists():
+    if (
+        not units_for_actor(actor=actor, perm=Perm.ORGANISATION_USERS_MANAGE)
+        .filter(pk=membership.unit_id)
+        .exists()
+    ):
         raise PermissionDenied
     if membership.user_id == actor.pk and membership.role == Role.ORGANISATION_ADMIN:
         others = Membership.objects.filter(

@@ -46,7 +46,9 @@ def set_language(request: HttpRequest) -> HttpResponse:
 
     language = request.POST.get("language", "")
     next_url = request.POST.get("next", "/")
-    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+    if not url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         next_url = "/"
     response = HttpResponseRedirect(next_url)
     if language not in {code for code, _name in settings.LANGUAGES}:
@@ -72,7 +74,9 @@ def _require(request: HttpRequest, perm: Perm) -> None:
 @require_GET
 def unit_list(request: HttpRequest) -> HttpResponse:
     _require(request, Perm.ORGANISATION_UNITS_MANAGE)
-    units = units_for_actor(actor=request.user, perm=Perm.ORGANISATION_UNITS_MANAGE).select_related("organisation")
+    units = units_for_actor(actor=request.user, perm=Perm.ORGANISATION_UNITS_MANAGE).select_related(
+        "organisation"
+    )
     return render(request, "core/unit_list.html", {"units": units})
 
 
@@ -95,7 +99,9 @@ def unit_add(request: HttpRequest, public_id: str) -> HttpResponse:
         else:
             messages.success(request, _("Unit “%(name)s” created.") % {"name": unit.name})
             return redirect("unit_list")
-    return render(request, "core/unit_form.html", {"form": form, "parent": parent}, status=400 if form.errors else 200)
+    return render(
+        request, "core/unit_form.html", {"form": form, "parent": parent}, status=400 if form.errors else 200
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -111,4 +117,6 @@ def unit_edit(request: HttpRequest, public_id: str) -> HttpResponse:
         else:
             messages.success(request, _("Unit “%(name)s” saved.") % {"name": unit.name})
             return redirect(reverse("unit_list"))
-    return render(request, "core/unit_form.html", {"form": form, "unit": unit}, status=400 if form.errors else 200)
+    return render(
+        request, "core/unit_form.html", {"form": form, "unit": unit}, status=400 if form.errors else 200
+    )

@@ -33,7 +33,16 @@ class ApiTokenTests(BaseTestCase):
 
     def test_the_command_prints_a_token_that_works_and_stores_only_its_digest(self) -> None:
         out = StringIO()
-        call_command("create_api_token", "alice", "--name", "odk", "--expires-days", "30", stdout=out, stderr=StringIO())
+        call_command(
+            "create_api_token",
+            "alice",
+            "--name",
+            "odk",
+            "--expires-days",
+            "30",
+            stdout=out,
+            stderr=StringIO(),
+        )
         plaintext = out.getvalue().strip()
         token = ApiToken.objects.get(user=self.alice)
         self.assertEqual(token.digest, api_token_digest(plaintext))

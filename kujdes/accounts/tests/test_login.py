@@ -8,10 +8,10 @@ from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 from django.conf import settings
 from django.test import override_settings
 from django.urls import reverse
-from kujdes.core.scoping import system_scope
 
 from kujdes.accounts.models import User
 from kujdes.core.roles import Role
+from kujdes.core.scoping import system_scope
 from kujdes.core.tests.base import PASSWORD, BaseTestCase, user_create
 
 
@@ -119,9 +119,15 @@ class MFAEnforcementTests(BaseTestCase):
         super().setUpTestData()
         with system_scope():
             cls.newcomer = user_create(
-                username="newcomer", organisation=cls.org, unit=cls.diocese_a, role=Role.CASE_WORKER, mfa=False
+                username="newcomer",
+                organisation=cls.org,
+                unit=cls.diocese_a,
+                role=Role.CASE_WORKER,
+                mfa=False,
             )
-            cls.board = user_create(username="board", organisation=cls.org, unit=cls.root, role=Role.VIEWER, mfa=False)
+            cls.board = user_create(
+                username="board", organisation=cls.org, unit=cls.root, role=Role.VIEWER, mfa=False
+            )
 
     def test_a_user_without_a_second_factor_is_sent_to_enrolment(self) -> None:
         self.login(self.newcomer)

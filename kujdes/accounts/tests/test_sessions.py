@@ -94,6 +94,10 @@ class ServerSideLogoutTests(BaseTestCase):
         with self.captureOnCommitCallbacks(execute=True), system_scope():
             user_deactivate(actor=self.admin, user=self.alice)
         self.assertEqual(device.get(reverse("home")).status_code, 302)
-        self.assertFalse(Session.objects.filter(session_key__in=UserSession.objects.filter(user=self.alice).values("session_key")).exists())
+        self.assertFalse(
+            Session.objects.filter(
+                session_key__in=UserSession.objects.filter(user=self.alice).values("session_key")
+            ).exists()
+        )
         response = self.client.get(reverse("api:me"), HTTP_AUTHORIZATION=f"Bearer {plaintext}")
         self.assertEqual(response.status_code, 401)

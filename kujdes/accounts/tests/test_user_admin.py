@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from django.core import mail
 from django.urls import reverse
-from kujdes.core.scoping import system_scope
 
 from kujdes.accounts.models import User
 from kujdes.core.models import Membership
 from kujdes.core.roles import Role
+from kujdes.core.scoping import system_scope
 from kujdes.core.tests.base import BaseTestCase
 
 
@@ -63,7 +63,9 @@ class UserAdminTests(BaseTestCase):
 
     def test_an_admin_cannot_invite_into_another_organisations_unit(self) -> None:
         self.login(self.admin)
-        response = self.client.post(reverse("user_invite"), self.invite_data(unit=str(self.other_unit.public_id)))
+        response = self.client.post(
+            reverse("user_invite"), self.invite_data(unit=str(self.other_unit.public_id))
+        )
         self.assertEqual(response.status_code, 400)
         self.assertIn("unit", response.context["form"].errors)
 
@@ -96,7 +98,9 @@ class UserAdminTests(BaseTestCase):
     def test_the_other_organisations_admin_gets_404_for_alice(self) -> None:
         self.login(self.other_admin)
         for name in ("user_detail", "user_deactivate"):
-            self.assertEqual(self.client.get(reverse(name, kwargs={"public_id": self.alice.public_id})).status_code, 404)
+            self.assertEqual(
+                self.client.get(reverse(name, kwargs={"public_id": self.alice.public_id})).status_code, 404
+            )
 
     def test_deactivation_needs_a_recent_reauthentication(self) -> None:
         self.login(self.admin, recently_authenticated=False)

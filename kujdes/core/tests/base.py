@@ -11,17 +11,19 @@ from __future__ import annotations
 
 import time
 
+from allauth.account.internal.flows.login import (
+    _AUTHENTICATION_METHODS_USER_SESSION_KEY as AUTHENTICATION_USER_SESSION_KEY,
+)
 from allauth.account.internal.flows.login import AUTHENTICATION_METHODS_SESSION_KEY
-from allauth.account.internal.flows.login import _AUTHENTICATION_METHODS_USER_SESSION_KEY as AUTHENTICATION_USER_SESSION_KEY
 from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.core.cache import cache
 from django.test import TestCase
-from kujdes.core.scoping import system_scope
 
 from kujdes.accounts.models import User
 from kujdes.core.models import Organisation, Unit, UnitKind
 from kujdes.core.roles import Role
+from kujdes.core.scoping import system_scope
 from kujdes.core.services import membership_assign, network_get_or_create, organisation_create, unit_create
 
 PASSWORD = "correct horse battery staple"
@@ -31,8 +33,12 @@ def user_create(
     *, username: str, organisation: Organisation, unit: Unit | None, role: Role | None, mfa: bool = True
 ) -> User:
     user = User.objects.create_user(
-        username=username, email=f"{username}@example.invalid", password=PASSWORD, organisation=organisation,
-        first_name=username.title(), last_name="Test",
+        username=username,
+        email=f"{username}@example.invalid",
+        password=PASSWORD,
+        organisation=organisation,
+        first_name=username.title(),
+        last_name="Test",
     )
     if unit is not None and role is not None:
         membership_assign(actor=None, user=user, unit=unit, role=role)
@@ -48,22 +54,38 @@ class BaseTestCase(TestCase):
         with system_scope():
             network = network_get_or_create(name="Test network")
             cls.org = organisation_create(
-                network=network, code="al", name="Org AL", country="AL", languages=["sq"], default_language="sq",
+                network=network,
+                code="al",
+                name="Org AL",
+                country="AL",
+                languages=["sq"],
+                default_language="sq",
                 root_unit_name="National office",
             )
             cls.other_org = organisation_create(
-                network=network, code="fr", name="Org FR", country="FR", languages=["fr"], default_language="fr",
+                network=network,
+                code="fr",
+                name="Org FR",
+                country="FR",
+                languages=["fr"],
+                default_language="fr",
                 root_unit_name="Bureau national",
             )
             cls.root = Unit.objects.get(organisation=cls.org, parent__isnull=True)
             cls.other_root = Unit.objects.get(organisation=cls.other_org, parent__isnull=True)
             cls.diocese_a = unit_create(actor=None, parent=cls.root, name="Diocese A", kind=UnitKind.DIOCESE)
             cls.diocese_b = unit_create(actor=None, parent=cls.root, name="Diocese B", kind=UnitKind.DIOCESE)
-            cls.centre_a = unit_create(actor=None, parent=cls.diocese_a, name="Centre A1", kind=UnitKind.CENTRE)
-            cls.other_unit = unit_create(actor=None, parent=cls.other_root, name="Marseille", kind=UnitKind.OFFICE)
+            cls.centre_a = unit_create(
+                actor=None, parent=cls.diocese_a, name="Centre A1", kind=UnitKind.CENTRE
+            )
+            cls.other_unit = unit_create(
+                actor=None, parent=cls.other_root, name="Marseille", kind=UnitKind.OFFICE
+            )
 
             def make(username: str, unit: Unit, role: Role, organisation: Organisation | None = None) -> User:
-                return user_create(username=username, organisation=organisation or cls.org, unit=unit, role=role)
+                return user_create(
+                    username=username, organisation=organisation or cls.org, unit=unit, role=role
+                )
 
             cls.alice = make("alice", cls.diocese_a, Role.CASE_WORKER)
             cls.bob = make("bob", cls.diocese_a, Role.CASE_WORKER)

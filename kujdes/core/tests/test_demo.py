@@ -41,7 +41,9 @@ class DemoTests(TestCase):
             self.assertEqual(Organisation.objects.count(), 3)
             dioceses = Unit.objects.filter(organisation__code="caritas-al", kind="diocese").count()
             self.assertEqual(dioceses, 6)
-            case_workers = Membership.objects.filter(role=Role.CASE_WORKER).select_related("unit", "organisation")
+            case_workers = Membership.objects.filter(role=Role.CASE_WORKER).select_related(
+                "unit", "organisation"
+            )
             places = {(m.organisation.code, m.unit.name) for m in case_workers}
         self.assertEqual(len({code for code, _unit in places}), 3)
         self.assertGreaterEqual(len({unit for code, unit in places if code == "caritas-al"}), 2)

@@ -20,7 +20,12 @@ urlpatterns = [path("crash", crashing_view)]
 class HeaderTests(BaseTestCase):
     def assert_security_headers(self, response) -> None:  # type: ignore[no-untyped-def]
         csp = response["Content-Security-Policy"]
-        for directive in ("object-src 'none'", "base-uri 'none'", "frame-ancestors 'none'", "default-src 'self'"):
+        for directive in (
+            "object-src 'none'",
+            "base-uri 'none'",
+            "frame-ancestors 'none'",
+            "default-src 'self'",
+        ):
             self.assertIn(directive, csp)
         self.assertEqual(response["X-Content-Type-Options"], "nosniff")
         self.assertEqual(response["Referrer-Policy"], "same-origin")
@@ -111,6 +116,8 @@ class LanguageTests(BaseTestCase):
         self.assertContains(self.client.get(reverse("home")), '<html lang="fr"')
 
     def test_the_switcher_refuses_foreign_redirects_and_unknown_languages(self) -> None:
-        response = self.client.post(reverse("set_language"), {"language": "xx", "next": "https://evil.example/"})
+        response = self.client.post(
+            reverse("set_language"), {"language": "xx", "next": "https://evil.example/"}
+        )
         self.assertEqual(response["Location"], "/")
         self.assertNotIn("kujdes_language", response.cookies)

@@ -18,8 +18,18 @@ from kujdes.core.scoping import system_scope
 from kujdes.core.tests.base import BaseTestCase
 
 SIGNED_IN = (
-    "alice", "bob", "charlie", "dave", "admin", "other_admin", "manager", "educator", "volunteer", "dpo",
-    "viewer", "coordinator",
+    "alice",
+    "bob",
+    "charlie",
+    "dave",
+    "admin",
+    "other_admin",
+    "manager",
+    "educator",
+    "volunteer",
+    "dpo",
+    "viewer",
+    "coordinator",
 )
 OK = {200}
 REDIRECT = {302}
@@ -60,7 +70,9 @@ def alice_object(t: Any) -> dict[str, Any]:
 ROUTES: dict[str, Route] = {
     "home": everyone(OK),
     "healthz": everyone(OK, anonymous=OK),
-    "set_language": everyone(REDIRECT, anonymous=REDIRECT, method="POST", data={"language": "fr", "next": "/"}),
+    "set_language": everyone(
+        REDIRECT, anonymous=REDIRECT, method="POST", data={"language": "fr", "next": "/"}
+    ),
     # allauth: sign-in and recovery pages (signed-in users are sent on), own-account pages.
     "account_login": everyone(OK_OR_REDIRECT, anonymous=OK),
     "account_logout": everyone(OK_OR_REDIRECT, anonymous=REDIRECT),
@@ -75,7 +87,9 @@ ROUTES: dict[str, Route] = {
     "account_set_password": everyone(OK_OR_REDIRECT),
     "account_reset_password": everyone(OK_OR_REDIRECT, anonymous=OK),
     "account_confirm_login_code": everyone(OK_OR_REDIRECT, anonymous=OK_OR_REDIRECT),
-    "account_confirm_email": everyone({200, 302, 404}, anonymous={200, 302, 404}, kwargs=lambda t: {"key": "x"}),
+    "account_confirm_email": everyone(
+        {200, 302, 404}, anonymous={200, 302, 404}, kwargs=lambda t: {"key": "x"}
+    ),
     "account_reset_password_from_key_done": everyone(OK_OR_REDIRECT, anonymous=OK),
     "account_reset_password_from_key": everyone(
         OK_OR_REDIRECT, anonymous=OK_OR_REDIRECT, kwargs=lambda t: {"uidb36": "1", "key": "invalid-key"}
@@ -174,7 +188,9 @@ class RouteMatrixTests(BaseTestCase):
             if actor is not None:
                 self.login(getattr(self, actor))
             response = self.client.generic(
-                route.method, url, data=_encode(route.data),
+                route.method,
+                url,
+                data=_encode(route.data),
                 content_type="application/x-www-form-urlencoded",
             )
             transaction.set_rollback(True)

@@ -47,8 +47,14 @@ class ScopeTests(BaseTestCase):
     def test_a_case_worker_reaches_their_subtree(self) -> None:
         with tenant_scope(organisation_ids=[self.org.pk]):
             alice = set(units_for_actor(actor=self.alice, perm=Perm.CASE_VIEW).values_list("name", flat=True))
-            charlie = set(units_for_actor(actor=self.charlie, perm=Perm.CASE_VIEW).values_list("name", flat=True))
-            volunteer = set(units_for_actor(actor=self.volunteer, perm=Perm.ATTENDANCE_RECORD).values_list("name", flat=True))
+            charlie = set(
+                units_for_actor(actor=self.charlie, perm=Perm.CASE_VIEW).values_list("name", flat=True)
+            )
+            volunteer = set(
+                units_for_actor(actor=self.volunteer, perm=Perm.ATTENDANCE_RECORD).values_list(
+                    "name", flat=True
+                )
+            )
             educator_cases = units_for_actor(actor=self.educator, perm=Perm.CASE_VIEW).count()
         self.assertEqual(alice, {"Diocese A", "Centre A1"})
         self.assertEqual(charlie, {"Diocese B"})
@@ -94,12 +100,16 @@ class RowLevelSecurityTests(BaseTestCase):
     def test_writing_a_row_into_another_organisation_is_refused(self) -> None:
         from django.db import DatabaseError, transaction
 
-        with tenant_scope(organisation_ids=[self.org.pk]), self.assertRaises(DatabaseError):
-            with transaction.atomic(), connection.cursor() as cursor:
-                cursor.execute(
-                    "UPDATE core_unit SET organisation_id = %s WHERE organisation_id = %s",
-                    [self.other_org.pk, self.org.pk],
-                )
+        with (
+            tenant_scope(organisation_ids=[self.org.pk]),
+            self.assertRaises(DatabaseError),
+            transaction.atomic(),
+            connection.cursor() as cursor,
+        ):
+            cursor.execute(
+                "UPDATE core_unit SET organisation_id = %s WHERE organisation_id = %s",
+                [self.other_org.pk, self.org.pk],
+            )
 
     def test_memberships_are_visible_to_their_own_user_before_the_scope_is_known(self) -> None:
         from kujdes.core.scoping import user_lookup_scope
@@ -111,9 +121,7 @@ class RowLevelSecurityTests(BaseTestCase):
     def test_every_tenant_table_has_row_level_security(self) -> None:
         with connection.cursor() as cursor:
             for table, _has_user in tenant_tables():
-                cursor.execute(
-                    "SELECT relrowsecurity FROM pg_class WHERE relname = %s", [table]
-                )
+                cursor.execute("SELECT relrowsecurity FROM pg_class WHERE relname = %s", [table])
                 self.assertTrue(cursor.fetchone()[0], table)
                 cursor.execute("SELECT count(*) FROM pg_policies WHERE tablename = %s", [table])
                 self.assertEqual(cursor.fetchone()[0], 1, table)

@@ -19,10 +19,15 @@ REPO = Path(__file__).resolve().parents[3]
 
 def run_kujdes(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
     """The `kujdes` command in a clean process with only these variables."""
-    base = {"PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", "/tmp"), "LANG": "C.UTF-8"}
-    return subprocess.run(
-        [sys.executable, "-m", "kujdes", *args], cwd=REPO, env={**base, **env},
-        capture_output=True, text=True, timeout=120, check=False,
+    base = {"PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", "/"), "LANG": "C.UTF-8"}
+    return subprocess.run(  # noqa: S603 - our own interpreter and module, fixed arguments
+        [sys.executable, "-m", "kujdes", *args],
+        cwd=REPO,
+        env={**base, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
 
 
@@ -83,5 +88,12 @@ def test_production_defaults_are_safe() -> None:
         result = run_kujdes("shell", "-v", "0", "-c", script, **production_env(var_dir))
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == [
-        "False", "__Host-kujdes_session", "__Host-kujdes_csrf", "True", "True", "True", "True", "False"
+        "False",
+        "__Host-kujdes_session",
+        "__Host-kujdes_csrf",
+        "True",
+        "True",
+        "True",
+        "True",
+        "False",
     ]

@@ -15,7 +15,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("username")
         parser.add_argument("--name", default="API token", help="a label to tell tokens apart")
-        parser.add_argument("--expires-days", type=int, default=None, help="days until it expires (default: never)")
+        parser.add_argument(
+            "--expires-days", type=int, default=None, help="days until it expires (default: never)"
+        )
 
     def handle(self, *args: Any, username: str, name: str, expires_days: int | None, **options: Any) -> None:
         try:

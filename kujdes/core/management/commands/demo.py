@@ -19,7 +19,9 @@ class Command(BaseCommand):
         with system_scope():
             network = Network.objects.order_by("pk").first()
             if network is not None and not network.is_demo:
-                raise CommandError("This installation holds real data; it is not a demo. Nothing was changed.")
+                raise CommandError(
+                    "This installation holds real data; it is not a demo. Nothing was changed."
+                )
             if network is None and Organisation.objects.exists():
                 raise CommandError("This installation holds data; it is not a demo. Nothing was changed.")
             accounts = demo_seed()
@@ -36,9 +38,8 @@ class Command(BaseCommand):
         self.stdout.write("")
         self.stdout.write(f"{'username':<22} {'password':<18} {'role':<26} unit")
         for account in accounts:
-            self.stdout.write(
-                f"{account['username']:<22} {account['password']:<18} {account['roles'][0]:<26} {account['unit']}"
-            )
+            username, password, role = account["username"], account["password"], account["roles"][0]
+            self.stdout.write(f"{username:<22} {password:<18} {role:<26} {account['unit']}")
         self.stdout.write("")
         self.stdout.write(f"Accounts, passwords and TOTP secrets: {path}")
         self.stdout.write("One-time code for a demo account: kujdes demo_totp USERNAME")
