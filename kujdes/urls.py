@@ -3,6 +3,7 @@ from django.urls import include, path
 
 from kujdes.accounts import views as accounts_views
 from kujdes.api import api
+from kujdes.core import audit_views
 from kujdes.core import views as core_views
 
 urlpatterns = [
@@ -36,6 +37,8 @@ urlpatterns = [
         accounts_views.user_reactivate_view,
         name="user_reactivate",
     ),
+    path("organisation/audit/", audit_views.audit_log, name="audit_log"),
+    path("organisation/audit/export.csv", audit_views.audit_log_export, name="audit_log_export"),
     path("api/v1/", api.urls),
 ]
 

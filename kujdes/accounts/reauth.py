@@ -16,8 +16,9 @@ from allauth.account.internal.flows.reauthentication import is_reauthentication_
 from django.http import HttpRequest
 
 
-def reauthentication_required(view: Callable[..., Any]) -> Callable[..., Any]:
-    return _allauth_reauthentication_required(view, allow_get=True)
+def reauthentication_required(view: Callable[..., Any], *, allow_get: bool = True) -> Callable[..., Any]:
+    """Require a recent re-authentication for POST (and for GET too with allow_get=False: downloads)."""
+    return _allauth_reauthentication_required(view, allow_get=allow_get)
 
 
 def recently_authenticated(request: HttpRequest) -> bool:

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from kujdes.accounts.models import ApiToken, User
 from kujdes.accounts.selectors import users_for_actor
+from kujdes.core.audit import audit_record
 from kujdes.core.models import Unit
 from kujdes.core.services import membership_assign
 
@@ -60,6 +61,7 @@ def user_invite(
     )
     user.set_unusable_password()
     user.save()
+    audit_record(actor=actor, organisation=unit.organisation_id, action="user.invited", obj=user, unit=unit)
     membership_assign(actor=actor, user=user, unit=unit, role=role)
     link = invitation_url(user=user)
     context = {"user": user, "link": link, "organisation": unit.organisation, "inviter": actor}
@@ -89,7 +91,16 @@ def user_deactivate(*, actor: User, user: User) -> User:
     user.is_active = False
     user.deactivated_at = now
     user.save(update_fields=["is_active", "deactivated_at"])
-    ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=now, revoked_by=actor)
+    revoked = ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(
+        revoked_at=now, revoked_by=actor
+    )
+    audit_record(
+        actor=actor,
+        organisation=user.organisation_id,
+        action="user.deactivated",
+        obj=user,
+        details={"tokens_revoked": revoked},
+    )
     transaction.on_commit(lambda: user_sessions_end(user=user))
     return user
 
@@ -101,14 +112,25 @@ def user_reactivate(*, actor: User, user: User) -> User:
     user.is_active = True
     user.deactivated_at = None
     user.save(update_fields=["is_active", "deactivated_at"])
+    audit_record(actor=actor, organisation=user.organisation_id, action="user.reactivated", obj=user)
     return user
 
 
+@transaction.atomic
 def user_language_set(*, user: User, language: str) -> None:
+    """The user's own choice of interface language."""
     if language not in {code for code, _name in settings.LANGUAGES}:
         raise ValidationError(_("Unknown language."))
     User.objects.filter(pk=user.pk).update(language=language)
     user.language = language
+    if user.organisation_id is not None:
+        audit_record(
+            actor=user,
+            organisation=user.organisation_id,
+            action="user.language.changed",
+            obj=user,
+            details={"language": language},
+        )
 
 
 def api_token_digest(token: str) -> str:
@@ -131,6 +153,14 @@ def api_token_create(*, user: User, name: str, expires_days: int | None) -> tupl
         digest=api_token_digest(plaintext),
         expires_at=None if expires_days is None else timezone.now() + timedelta(days=expires_days),
     )
+    if user.organisation_id is not None:
+        audit_record(
+            actor=user,
+            organisation=user.organisation_id,
+            action="api_token.created",
+            obj=token,
+            details={"expires_days": expires_days},
+        )
     return token, plaintext
 
 
@@ -155,4 +185,8 @@ def api_token_revoke(*, actor: User, token: ApiToken) -> ApiToken:
         token.revoked_at = timezone.now()
         token.revoked_by = actor
         token.save(update_fields=["revoked_at", "revoked_by"])
+        if token.user.organisation_id is not None:
+            audit_record(
+                actor=actor, organisation=token.user.organisation_id, action="api_token.revoked", obj=token
+            )
     return token

@@ -22,6 +22,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     context["nav"] = {
         "users": actor_has_perm(actor=user, perm=Perm.ORGANISATION_USERS_MANAGE),
         "units": actor_has_perm(actor=user, perm=Perm.ORGANISATION_UNITS_MANAGE),
+        "audit": actor_has_perm(actor=user, perm=Perm.AUDIT_VIEW),
     }
     context["memberships"] = memberships_of(user=user)
     return context

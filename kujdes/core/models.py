@@ -144,3 +144,38 @@ class Membership(TenantModel):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.get_role_display()} · {self.unit}"
+
+
+class AuditEvent(TenantModel):
+    """One recorded action: append-only, chained to the previous event of its organisation.
+
+    `hash` covers every other column and `prev_hash`, so an edited, removed or
+    reordered event breaks the chain (`kujdes audit verify`). On PostgreSQL the
+    runtime role may only INSERT and SELECT here.
+    """
+
+    seq = models.PositiveBigIntegerField()
+    occurred_at = models.DateTimeField(db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    # Namespaced, e.g. "case.referral.sent", "person.identity.viewed".
+    action = models.CharField(max_length=100, db_index=True)
+    object_type = models.CharField(max_length=100, blank=True)
+    object_id = models.CharField(max_length=64, blank=True, db_index=True)
+    request_id = models.CharField(max_length=64, blank=True)
+    # Ids and codes only, never personal data.
+    details = models.JSONField(default=dict, blank=True)
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["organisation", "seq"]
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "seq"], name="core_auditevent_chain_position"),
+        ]
+        indexes = [models.Index(fields=["organisation", "-occurred_at"], name="core_audit_recent_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.seq} {self.action}"

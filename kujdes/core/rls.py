@@ -71,6 +71,8 @@ def runtime_role_grant(connection: BaseDatabaseWrapper, role: str) -> None:
             f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {quote(role)}"
         )
         cursor.execute(f"REVOKE INSERT, UPDATE, DELETE ON django_migrations FROM {quote(role)}")
+        # The audit log is append-only for the application.
+        cursor.execute(f"REVOKE UPDATE, DELETE, TRUNCATE ON core_auditevent FROM {quote(role)}")
         cursor.execute(f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {quote(role)}")
 
 

@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from kujdes.core.audit import audit_record
 from kujdes.core.models import Country, Membership, Network, Organisation, Unit, UnitKind
 from kujdes.core.roles import ROLE_REACH, Perm, Reach, Role
 from kujdes.core.selectors import units_for_actor
@@ -46,7 +47,12 @@ def organisation_create(
         languages=languages,
         default_language=default_language,
     )
-    _unit_insert(organisation=organisation, parent=None, name=root_unit_name, kind=UnitKind.NATIONAL_OFFICE)
+    root = _unit_insert(
+        organisation=organisation, parent=None, name=root_unit_name, kind=UnitKind.NATIONAL_OFFICE
+    )
+    audit_record(
+        actor=None, organisation=organisation, action="organisation.created", obj=organisation, unit=root
+    )
     return organisation
 
 
@@ -76,7 +82,9 @@ def unit_create(*, actor: User | None, parent: Unit, name: str, kind: str, code:
         raise ValidationError(_("The unit tree is too deep."))
     if Unit.objects.filter(organisation_id=parent.organisation_id, parent=parent, name=name).exists():
         raise ValidationError({"name": _("A unit with this name already exists here.")})
-    return _unit_insert(organisation=parent.organisation, parent=parent, name=name, kind=kind, code=code)
+    unit = _unit_insert(organisation=parent.organisation, parent=parent, name=name, kind=kind, code=code)
+    audit_record(actor=actor, organisation=unit.organisation_id, action="unit.created", obj=unit, unit=unit)
+    return unit
 
 
 @transaction.atomic
@@ -90,6 +98,14 @@ def unit_update(*, actor: User, unit: Unit, name: str, kind: str, is_active: boo
         raise ValidationError(_("The organisation's top unit cannot be closed."))
     unit.name, unit.kind, unit.is_active = name, kind, is_active
     unit.save(update_fields=["name", "kind", "is_active"])
+    audit_record(
+        actor=actor,
+        organisation=unit.organisation_id,
+        action="unit.updated",
+        obj=unit,
+        unit=unit,
+        details={"kind": kind, "is_active": is_active},
+    )
     return unit
 
 
@@ -120,6 +136,14 @@ def membership_assign(*, actor: User | None, user: User, unit: Unit, role: str) 
     )
     if not created:
         raise ValidationError(_("The user already has this role at this unit."))
+    audit_record(
+        actor=actor,
+        organisation=unit.organisation_id,
+        action="membership.assigned",
+        obj=user,
+        unit=unit,
+        details={"role": role, "membership": str(membership.public_id)},
+    )
     return membership
 
 
@@ -138,4 +162,12 @@ def membership_revoke(*, actor: User, membership: Membership) -> None:
         ).exclude(pk=membership.pk)
         if not others.exists():
             raise ValidationError(_("You cannot remove your own administrator role."))
+    audit_record(
+        actor=actor,
+        organisation=membership.organisation_id,
+        action="membership.revoked",
+        obj=membership.user,
+        unit=membership.unit,
+        details={"role": membership.role, "membership": str(membership.public_id)},
+    )
     membership.delete()

@@ -11,8 +11,15 @@ from django.urls import reverse
 from django.utils import timezone
 
 from kujdes.accounts.models import ApiToken
-from kujdes.accounts.services import api_token_create, api_token_digest
+from kujdes.accounts.services import api_token_create as _api_token_create
+from kujdes.accounts.services import api_token_digest
+from kujdes.core.scoping import system_scope
 from kujdes.core.tests.base import BaseTestCase
+
+
+def api_token_create(**kwargs):  # type: ignore[no-untyped-def]
+    with system_scope():
+        return _api_token_create(**kwargs)
 
 
 class ApiTokenTests(BaseTestCase):

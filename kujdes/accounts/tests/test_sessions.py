@@ -11,6 +11,7 @@ from django.urls import reverse
 
 from kujdes.accounts.middleware import SESSION_AUTHENTICATED_AT
 from kujdes.accounts.services import user_deactivate
+from kujdes.core.scoping import system_scope
 from kujdes.core.tests.base import BaseTestCase
 
 
@@ -87,9 +88,9 @@ class ServerSideLogoutTests(BaseTestCase):
 
         device = Client()
         self.sign_in_through_the_form(device)
-        _token, plaintext = api_token_create(user=self.alice, name="sync", expires_days=None)
+        with system_scope():
+            _token, plaintext = api_token_create(user=self.alice, name="sync", expires_days=None)
         self.assertEqual(device.get(reverse("home")).status_code, 200)
-        from kujdes.core.scoping import system_scope
 
         with self.captureOnCommitCallbacks(execute=True), system_scope():
             user_deactivate(actor=self.admin, user=self.alice)

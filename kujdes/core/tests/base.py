@@ -117,5 +117,18 @@ class BaseTestCase(TestCase):
             session[AUTHENTICATION_USER_SESSION_KEY] = str(user.pk)
             session.save()
 
+    def tamper(self, sql: str, params: list | None = None) -> None:
+        """Change rows behind the application's back, as the database owner would."""
+        from django.db import connection
+
+        with connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                cursor.execute("RESET ROLE")
+            try:
+                cursor.execute(sql, params or [])
+            finally:
+                if connection.vendor == "postgresql":
+                    cursor.execute("SET ROLE kujdes_app")
+
     def has_totp(self, user: User) -> bool:
         return Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()

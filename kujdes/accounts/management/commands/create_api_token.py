@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from kujdes.accounts.models import User
 from kujdes.accounts.services import api_token_create
+from kujdes.core.scoping import system_scope
 
 
 class Command(BaseCommand):
@@ -25,7 +26,8 @@ class Command(BaseCommand):
         except User.DoesNotExist:
             raise CommandError(f"No user {username!r}.") from None
         try:
-            token, plaintext = api_token_create(user=user, name=name, expires_days=expires_days)
+            with system_scope():
+                token, plaintext = api_token_create(user=user, name=name, expires_days=expires_days)
         except ValidationError as exc:
             raise CommandError(" ".join(exc.messages)) from None
         self.stderr.write(f"Token {token.name!r} for {user.username}; it is shown only this once:")
