@@ -10,7 +10,7 @@ PORT ?= 8000
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: env demo demo-reset test test-browser lint bench messages clean
+.PHONY: env demo demo-reset test lint bench messages clean
 
 # uv itself, when the machine lacks it: pip-installed into .tools/.
 .tools/bin/uv:
@@ -29,6 +29,7 @@ demo: export KUJDES_EMAIL_BACKEND ?= console
 demo: export KUJDES_STATIC_FROM_APPS ?= true
 demo: export DATABASE_URL := sqlite:///$(CURDIR)/var/kujdes.sqlite3
 demo: env
+	$(KUJDES) keys init --if-missing
 	$(KUJDES) migrate --no-input -v 0
 	$(KUJDES) demo
 	@echo
@@ -36,7 +37,7 @@ demo: env
 	$(KUJDES) runserver 127.0.0.1:$(PORT) --noreload
 
 demo-reset:
-	rm -f var/kujdes.sqlite3 var/kujdes.sqlite3-wal var/kujdes.sqlite3-shm var/demo-accounts.json
+	rm -f var/kujdes.sqlite3* var/keys/keystore.sqlite3* var/demo-accounts.json
 	$(MAKE) demo
 
 # The whole suite: PostgreSQL when DATABASE_URL is set, SQLite otherwise.
