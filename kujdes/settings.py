@@ -50,6 +50,7 @@ SITE_URL = env_str("KUJDES_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 INSTALLED_APPS = [
     "kujdes.core",
     "kujdes.accounts",
+    "kujdes.people",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -135,7 +136,20 @@ elif _database["ENGINE"] == "django.db.backends.postgresql":
     _database["CONN_HEALTH_CHECKS"] = True
 else:
     raise ImproperlyConfigured("DATABASE_URL must name a PostgreSQL or SQLite database.")
-DATABASES = {"default": _database}
+# The key store: organisation and person keys, apart from the data they protect, so
+# that backups of the data hold no usable key and destroying a person's key
+# (erasure) reaches every backup taken before. See docs/data-protection.md.
+KEY_DIR = Path(env_str("KUJDES_KEY_DIR", str(VAR_DIR / "keys"))).resolve()
+MASTER_KEY_FILE = Path(env_str("KUJDES_MASTER_KEY_FILE", str(KEY_DIR / "master.key")))
+KEYSTORE_URL = env_str("KUJDES_KEYSTORE_URL", f"sqlite:///{KEY_DIR / 'keystore.sqlite3'}")
+try:
+    _keystore = dj_database_url.parse(KEYSTORE_URL)
+except ValueError as exc:
+    raise ImproperlyConfigured(f"KUJDES_KEYSTORE_URL cannot be parsed: {exc}") from None
+if _keystore["ENGINE"] == "django.db.backends.sqlite3":
+    _keystore["OPTIONS"] = {"transaction_mode": "IMMEDIATE", "timeout": 20}
+DATABASES = {"default": _database, "keys": _keystore}
+DATABASE_ROUTERS = ["kujdes.core.keystore.KeystoreRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Row-level security policies are created for this role on PostgreSQL (see core.rls).
 DB_APP_ROLE = env_str("KUJDES_DB_APP_ROLE", env_str("KUJDES_DB_ROLE", "kujdes_app"))

@@ -9,6 +9,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django_scopes import ScopedManager
 
+from kujdes.core.keystore import OrganisationKey, SubjectKey  # noqa: F401 - models of the key store
 from kujdes.core.roles import Role
 
 

@@ -77,6 +77,8 @@ def runtime_role_grant(connection: BaseDatabaseWrapper, role: str) -> None:
 
 
 def database_after_migrate(*, using: str = "default", **kwargs: Any) -> None:
+    if using != "default":
+        return  # the key store has its own database; the tenant tables live in "default"
     connection = connections[using]
     call_command("createcachetable", database=using, verbosity=0)
     if connection.vendor != "postgresql" or connection.settings_dict.get("OPTIONS", {}).get("assume_role"):

@@ -49,6 +49,8 @@ def user_create(
 
 
 class BaseTestCase(TestCase):
+    databases = {"default", "keys"}
+
     @classmethod
     def setUpTestData(cls) -> None:
         with system_scope():

@@ -1,0 +1,343 @@
+"""Envelope encryption: master key → organisation keys → person keys → values.
+
+- AES-256-GCM everywhere (`cryptography`). Every ciphertext carries a format
+  version and the id of its key; associated data binds it to its model,
+  field, row and organisation, so a value copied into another row or field
+  fails to decrypt.
+- The master key lives in a file outside every database (`kujdes keys init`).
+  Organisation and person keys live in the key store (`kujdes.core.keystore`),
+  apart from the data.
+- Blind indexes: HMAC-SHA256 with a per-organisation index key over
+  normalised values, for exact-match search without decrypting.
+Nothing here is derived from SECRET_KEY.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import os
+import secrets
+import threading
+import unicodedata
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.db import transaction
+from django.utils import timezone
+
+from kujdes.core.keystore import KEYSTORE, OrganisationKey, SubjectKey
+
+FORMAT = "k1"
+NONCE_BYTES = 12
+
+
+class DecryptionError(Exception):
+    """A ciphertext that does not open: wrong row, wrong field, altered, or unknown key."""
+
+
+class KeyDestroyed(DecryptionError):
+    """The person's key was destroyed (erasure): the value is gone for good."""
+
+
+# --- the master keyring -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MasterKey:
+    key_id: str
+    key: bytes
+
+
+_lock = threading.Lock()
+_master: list[MasterKey] | None = None
+_organisation_keys: dict[tuple[int, int], tuple[bytes, bytes]] = {}
+# The index key never changes with rotation, so it is cached per organisation.
+_index_keys: dict[int, bytes] = {}
+
+
+def master_key_file_create(path: Path) -> MasterKey:
+    """Write a new master keyring file (mode 0600). Refuses to overwrite one."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    key = MasterKey(key_id=secrets.token_hex(4), key=AESGCM.generate_key(bit_length=256))
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "w", encoding="ascii") as handle:
+        handle.write("# Kujdes master keyring: keep it outside the database and its backups.\n")
+        handle.write(f"{key.key_id}:{base64.b64encode(key.key).decode()}\n")
+    return key
+
+
+def _master_keyring() -> list[MasterKey]:
+    global _master
+    if _master is None:
+        with _lock:
+            if _master is None:
+                _master = _master_keyring_load()
+    return _master
+
+
+def _master_keyring_load() -> list[MasterKey]:
+    path = Path(settings.MASTER_KEY_FILE)
+    if not path.exists():
+        if settings.TESTING:
+            # Tests get a throwaway key that never touches the disk.
+            return [MasterKey(key_id="test", key=AESGCM.generate_key(bit_length=256))]
+        raise ImproperlyConfigured(
+            f"No master key at {path}. Create one with `kujdes keys init` or set KUJDES_MASTER_KEY_FILE."
+        )
+    keys = []
+    for line in path.read_text(encoding="ascii").splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        key_id, _sep, encoded = line.partition(":")
+        key = base64.b64decode(encoded)
+        if len(key) != 32:
+            raise ImproperlyConfigured(f"The master key file {path} is damaged (key {key_id}).")
+        keys.append(MasterKey(key_id=key_id, key=key))
+    if not keys:
+        raise ImproperlyConfigured(f"The master key file {path} holds no key.")
+    return keys
+
+
+def master_key_check() -> None:
+    """Raise ImproperlyConfigured unless the master key can be read (start-up check)."""
+    _master_keyring()
+
+
+def _master_key(key_id: str | None = None) -> MasterKey:
+    keyring = _master_keyring()
+    if key_id is None:
+        return keyring[-1]
+    for key in keyring:
+        if key.key_id == key_id:
+            return key
+    raise DecryptionError(f"master key {key_id} is not in the keyring")
+
+
+def caches_clear() -> None:
+    """Forget unwrapped keys (tests; after rotation or erasure in this process)."""
+    global _master
+    with _lock:
+        _organisation_keys.clear()
+        _index_keys.clear()
+        _master = None
+
+
+# --- organisation keys --------------------------------------------------------
+
+
+def _org_aad(organisation_id: int, version: int, purpose: str) -> bytes:
+    return f"kujdes/organisation-key|{purpose}|{organisation_id}|{version}".encode()
+
+
+def _wrap(key: bytes, secret: bytes, aad: bytes) -> bytes:
+    nonce = os.urandom(NONCE_BYTES)
+    return nonce + AESGCM(key).encrypt(nonce, secret, aad)
+
+
+def _unwrap(key: bytes, wrapped: bytes, aad: bytes) -> bytes:
+    try:
+        return AESGCM(key).decrypt(bytes(wrapped[:NONCE_BYTES]), bytes(wrapped[NONCE_BYTES:]), aad)
+    except InvalidTag:
+        raise DecryptionError("a wrapped key does not open") from None
+
+
+def organisation_key_create(*, organisation_id: int) -> OrganisationKey:
+    """Version 1 of a new organisation's keys (idempotent)."""
+    existing = OrganisationKey.objects.filter(organisation_id=organisation_id).order_by("-version").first()
+    if existing is not None:
+        return existing
+    master = _master_key()
+    return OrganisationKey.objects.create(
+        organisation_id=organisation_id,
+        version=1,
+        master_key_id=master.key_id,
+        wrapped_data_key=_wrap(master.key, AESGCM.generate_key(256), _org_aad(organisation_id, 1, "data")),
+        wrapped_index_key=_wrap(master.key, secrets.token_bytes(32), _org_aad(organisation_id, 1, "index")),
+    )
+
+
+def _organisation_keys_get(organisation_id: int, version: int | None = None) -> tuple[int, bytes, bytes]:
+    """(version, data key, index key); the newest version unless one is named."""
+    if version is not None and (organisation_id, version) in _organisation_keys:
+        return (version, *_organisation_keys[(organisation_id, version)])
+    rows = OrganisationKey.objects.filter(organisation_id=organisation_id)
+    row = rows.filter(version=version).first() if version is not None else rows.order_by("-version").first()
+    if row is None:
+        row = organisation_key_create(organisation_id=organisation_id) if version is None else None
+        if row is None:
+            raise DecryptionError(f"organisation {organisation_id} has no key version {version}")
+    master = _master_key(row.master_key_id)
+    keys = (
+        _unwrap(master.key, row.wrapped_data_key, _org_aad(organisation_id, row.version, "data")),
+        _unwrap(master.key, row.wrapped_index_key, _org_aad(organisation_id, row.version, "index")),
+    )
+    _organisation_keys[(organisation_id, row.version)] = keys
+    return (row.version, *keys)
+
+
+def organisation_key_rotate(*, organisation_id: int) -> int:
+    """A new data-key version; every person key is re-wrapped under it. Returns the new version.
+
+    Values are encrypted with person keys, which do not change, so nothing
+    needs re-encrypting and old ciphertexts stay readable throughout. The
+    index key is carried over (blind indexes stay valid).
+    """
+    with transaction.atomic(using=KEYSTORE):
+        current, _data_key, index_key = _organisation_keys_get(organisation_id)
+        master = _master_key()
+        version = current + 1
+        new_data_key = AESGCM.generate_key(256)
+        OrganisationKey.objects.create(
+            organisation_id=organisation_id,
+            version=version,
+            master_key_id=master.key_id,
+            wrapped_data_key=_wrap(master.key, new_data_key, _org_aad(organisation_id, version, "data")),
+            wrapped_index_key=_wrap(master.key, index_key, _org_aad(organisation_id, version, "index")),
+        )
+        subject_keys = SubjectKey.objects.select_for_update().filter(
+            organisation_id=organisation_id, destroyed_at__isnull=True
+        )
+        for subject in subject_keys.iterator(chunk_size=1000):
+            key = _subject_key_unwrap(subject)
+            subject.wrapped_key = _wrap(new_data_key, key, _subject_aad(subject))
+            subject.organisation_key_version = version
+            subject.save(update_fields=["wrapped_key", "organisation_key_version"])
+    return version
+
+
+# --- person (subject) keys ----------------------------------------------------
+
+
+def _subject_aad(subject: SubjectKey) -> bytes:
+    return f"kujdes/subject-key|{subject.organisation_id}|{subject.public_id}".encode()
+
+
+def subject_key_create(*, organisation_id: int) -> SubjectKey:
+    version, data_key, _index_key = _organisation_keys_get(organisation_id)
+    subject = SubjectKey(organisation_id=organisation_id, organisation_key_version=version)
+    subject.wrapped_key = _wrap(data_key, AESGCM.generate_key(256), _subject_aad(subject))
+    subject.save(using=KEYSTORE)
+    return subject
+
+
+def _subject_key_unwrap(subject: SubjectKey) -> bytes:
+    if subject.destroyed_at is not None or subject.wrapped_key is None:
+        raise KeyDestroyed(f"key {subject.public_id} was destroyed")
+    _version, data_key, _index_key = _organisation_keys_get(
+        subject.organisation_id, subject.organisation_key_version
+    )
+    return _unwrap(data_key, subject.wrapped_key, _subject_aad(subject))
+
+
+def subject_keys_load(key_ids: set[uuid.UUID]) -> dict[uuid.UUID, SubjectKey]:
+    """The subject keys with these ids, in one query (a page of 50 rows → one query)."""
+    return {key.public_id: key for key in SubjectKey.objects.filter(public_id__in=key_ids)}
+
+
+def subject_key_destroy(*, key_id: uuid.UUID) -> None:
+    """Crypto-shredding: the wrapped key is overwritten and gone, here and for every backup of the data."""
+    SubjectKey.objects.filter(public_id=key_id).update(wrapped_key=None, destroyed_at=timezone.now())
+
+
+# --- values -------------------------------------------------------------------
+
+
+@dataclass
+class KeyHandle:
+    """A person key as a value needs it: loaded lazily, unwrapped once."""
+
+    key_id: uuid.UUID
+    record: SubjectKey | None = None
+    _key: bytes | None = None
+
+    def key(self) -> bytes:
+        if self._key is None:
+            record = self.record or SubjectKey.objects.filter(public_id=self.key_id).first()
+            if record is None:
+                raise KeyDestroyed(f"key {self.key_id} does not exist")
+            self._key = _subject_key_unwrap(record)
+        return self._key
+
+
+def seal(*, handle: KeyHandle, plaintext: bytes, aad: bytes) -> str:
+    nonce = os.urandom(NONCE_BYTES)
+    ciphertext = AESGCM(handle.key()).encrypt(nonce, plaintext, aad)
+    return f"{FORMAT}:{handle.key_id.hex}:{base64.b64encode(nonce + ciphertext).decode()}"
+
+
+def token_key_id(token: str) -> uuid.UUID:
+    try:
+        version, key_hex, _payload = token.split(":", 2)
+        if version != FORMAT:
+            raise ValueError(version)
+        return uuid.UUID(hex=key_hex)
+    except ValueError:
+        raise DecryptionError("not a Kujdes ciphertext") from None
+
+
+def open_sealed(*, handle: KeyHandle, token: str, aad: bytes) -> bytes:
+    if token_key_id(token) != handle.key_id:
+        raise DecryptionError("the ciphertext belongs to another key")
+    raw = base64.b64decode(token.split(":", 2)[2])
+    try:
+        return AESGCM(handle.key()).decrypt(raw[:NONCE_BYTES], raw[NONCE_BYTES:], aad)
+    except InvalidTag:
+        raise DecryptionError("the ciphertext does not belong here or was altered") from None
+
+
+def value_aad(*, label: str, field: str, row_id: uuid.UUID, organisation_id: int) -> bytes:
+    return f"kujdes/value|{label}|{field}|{row_id}|{organisation_id}".encode()
+
+
+# --- blind indexes ------------------------------------------------------------
+
+
+def normalise_text(value: str) -> str:
+    """NFKC, case-folded, diacritics removed (ë→e, ç→c), whitespace collapsed."""
+    text = unicodedata.normalize("NFKC", value).casefold()
+    decomposed = unicodedata.normalize("NFKD", text)
+    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    # ß and the like survive NFKD: casefold already mapped them; ø, đ, ł have no decomposition.
+    stripped = stripped.translate(_EXTRA_FOLDS)
+    return " ".join(unicodedata.normalize("NFKC", stripped).split())
+
+
+_EXTRA_FOLDS = str.maketrans({"ø": "o", "đ": "d", "ł": "l", "ı": "i", "æ": "ae", "œ": "oe"})
+
+
+def name_tokens(value: str) -> list[str]:
+    """Searchable tokens of a name: normalised words, split on spaces, hyphens and apostrophes."""
+    text = normalise_text(value)
+    for separator in "-'’.,":
+        text = text.replace(separator, " ")
+    return sorted({token for token in text.split() if token})
+
+
+def normalise_phone(value: str) -> str:
+    """Digits only, without an international prefix or trunk zero; the last 9 digits compared."""
+    digits = "".join(ch for ch in unicodedata.normalize("NFKC", value) if ch.isdigit())
+    if digits.startswith("00"):
+        digits = digits[2:]
+    return digits.lstrip("0")[-9:]
+
+
+def normalise_identifier(value: str) -> str:
+    """ID and passport numbers: letters and digits only, upper case."""
+    return "".join(ch for ch in normalise_text(value) if ch.isalnum()).upper()
+
+
+def blind_index(*, organisation_id: int, kind: str, normalised: str) -> str:
+    """Keyed HMAC of a normalised value, per organisation and kind. Never for low-entropy fields."""
+    index_key = _index_keys.get(organisation_id)
+    if index_key is None:
+        _version, _data_key, index_key = _organisation_keys_get(organisation_id)
+        _index_keys[organisation_id] = index_key
+    message = f"{kind}\x00{normalised}".encode()
+    return hmac.new(index_key, message, hashlib.sha256).hexdigest()

@@ -1,0 +1,144 @@
+"""Writes to persons. Identity goes in encrypted, with its blind indexes, in one transaction."""
+
+from __future__ import annotations
+
+import datetime
+from typing import TYPE_CHECKING, Any
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.utils import timezone
+
+from kujdes.core.audit import audit_record
+from kujdes.core.crypto import (
+    blind_index,
+    name_tokens,
+    normalise_identifier,
+    normalise_phone,
+    subject_key_create,
+    subject_key_destroy,
+)
+from kujdes.core.models import Unit
+from kujdes.core.roles import Perm
+from kujdes.core.selectors import units_for_actor
+from kujdes.people.models import BlindIndexEntry, BlindIndexKind, Person
+
+if TYPE_CHECKING:
+    from kujdes.accounts.models import User
+
+IDENTITY_FIELDS = (
+    "given_name",
+    "family_name",
+    "other_names",
+    "date_of_birth",
+    "id_documents",
+    "phones",
+    "address",
+)
+
+
+def _blind_index_entries(person: Person) -> list[BlindIndexEntry]:
+    organisation_id = person.organisation_id
+    values: list[tuple[str, str]] = []
+    names = [person.given_name or "", person.family_name or "", *(person.other_names or [])]
+    for name in names:
+        values += [(BlindIndexKind.NAME, token) for token in name_tokens(name)]
+    values += [(BlindIndexKind.PHONE, normalise_phone(phone)) for phone in person.phones or []]
+    for document in person.id_documents or []:
+        values.append((BlindIndexKind.ID_NUMBER, normalise_identifier(str(document.get("number", "")))))
+    unique = {(kind, value) for kind, value in values if value}
+    return [
+        BlindIndexEntry(
+            organisation_id=organisation_id,
+            person=person,
+            kind=kind,
+            digest=blind_index(organisation_id=organisation_id, kind=kind, normalised=value),
+        )
+        for kind, value in sorted(unique)
+    ]
+
+
+@transaction.atomic
+def person_create(
+    *,
+    actor: User | None,
+    unit: Unit,
+    given_name: str,
+    family_name: str = "",
+    other_names: list[str] | None = None,
+    date_of_birth: datetime.date | None = None,
+    id_documents: list[dict[str, str]] | None = None,
+    phones: list[str] | None = None,
+    address: str = "",
+    sex: str = "unknown",
+    birth_year: int | None = None,
+    municipality: str = "",
+    citizenships: list[str] | None = None,
+) -> Person:
+    """Register a person in `unit` with a fresh person key. The actor must manage persons there."""
+    if (
+        actor is not None
+        and not units_for_actor(actor=actor, perm=Perm.PERSON_REGISTER_MINIMAL).filter(pk=unit.pk).exists()
+    ):
+        raise PermissionDenied
+    subject = subject_key_create(organisation_id=unit.organisation_id)
+    if birth_year is None and date_of_birth is not None:
+        birth_year = date_of_birth.year
+    person = Person(
+        organisation_id=unit.organisation_id,
+        unit=unit,
+        key_id=subject.public_id,
+        given_name=given_name,
+        family_name=family_name,
+        other_names=other_names or [],
+        date_of_birth=date_of_birth,
+        id_documents=id_documents or [],
+        phones=phones or [],
+        address=address,
+        sex=sex,
+        birth_year=birth_year,
+        municipality=municipality,
+        citizenships=citizenships or [],
+    )
+    person.encryption_handle().record = subject
+    person.save()
+    BlindIndexEntry.objects.bulk_create(_blind_index_entries(person))
+    audit_record(
+        actor=actor, organisation=person.organisation_id, action="person.created", obj=person, unit=unit
+    )
+    return person
+
+
+def person_identity_view(*, actor: User, person: Person) -> dict[str, Any]:
+    """The decrypted identity, for one person the actor may see; the read is audited."""
+    with transaction.atomic():
+        audit_record(
+            actor=actor,
+            organisation=person.organisation_id,
+            action="person.identity.viewed",
+            obj=person,
+            unit=person.unit,
+        )
+    return {field: getattr(person, field) for field in IDENTITY_FIELDS}
+
+
+@transaction.atomic
+def person_erase(*, actor: User | None, person: Person, reason_code: str) -> Person:
+    """Crypto-shredding: the person key is destroyed, blind indexes deleted, statistical codes kept.
+
+    The ciphertexts stay where they are (and in every backup) but can never be
+    opened again; an audit tombstone records that the erasure happened.
+    """
+    subject_key_destroy(key_id=person.key_id)
+    BlindIndexEntry.objects.filter(person=person).delete()
+    Person.objects.filter(pk=person.pk).update(erased_at=timezone.now(), **dict.fromkeys(IDENTITY_FIELDS))
+    person.refresh_from_db()
+    audit_record(
+        actor=actor,
+        organisation=person.organisation_id,
+        action="person.erased",
+        obj=person,
+        unit=person.unit,
+        details={"reason": reason_code},
+    )
+    return person
