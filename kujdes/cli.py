@@ -14,7 +14,11 @@ def main() -> None:
     from django.core.management import execute_from_command_line
 
     execute_from_command_line(sys.argv)
-    if len(sys.argv) > 1 and sys.argv[1] == "migrate" and not any(a.startswith("--database") for a in sys.argv):
+    if (
+        len(sys.argv) > 1
+        and sys.argv[1] == "migrate"
+        and not any(a.startswith("--database") for a in sys.argv)
+    ):
         # The key store is a database of its own: migrate it too.
         execute_from_command_line([*sys.argv, "--database", "keys"])
 

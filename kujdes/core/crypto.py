@@ -55,6 +55,7 @@ class MasterKey:
     key: bytes
 
 
+_TEST_MASTER_KEY = MasterKey(key_id="test", key=os.urandom(32))
 _lock = threading.Lock()
 _master: list[MasterKey] | None = None
 _organisation_keys: dict[tuple[int, int], tuple[bytes, bytes]] = {}
@@ -86,8 +87,8 @@ def _master_keyring_load() -> list[MasterKey]:
     path = Path(settings.MASTER_KEY_FILE)
     if not path.exists():
         if settings.TESTING:
-            # Tests get a throwaway key that never touches the disk.
-            return [MasterKey(key_id="test", key=AESGCM.generate_key(bit_length=256))]
+            # Tests get a throwaway key that never touches the disk (one per process).
+            return [_TEST_MASTER_KEY]
         raise ImproperlyConfigured(
             f"No master key at {path}. Create one with `kujdes keys init` or set KUJDES_MASTER_KEY_FILE."
         )

@@ -31,6 +31,9 @@ class OrganisationKey(models.Model):
             models.UniqueConstraint(fields=["organisation_id", "version"], name="core_orgkey_version"),
         ]
 
+    def __str__(self) -> str:
+        return f"organisation {self.organisation_id} key v{self.version}"
+
 
 class SubjectKey(models.Model):
     """A person's key: destroyed on erasure, which makes everything it encrypted unreadable."""
@@ -45,6 +48,9 @@ class SubjectKey(models.Model):
 
     class Meta:
         app_label = "core"
+
+    def __str__(self) -> str:
+        return f"subject key {self.public_id}"
 
 
 _KEY_MODELS = {"organisationkey", "subjectkey"}

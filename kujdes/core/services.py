@@ -9,7 +9,6 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from kujdes.core.audit import audit_record
-from kujdes.core.crypto import organisation_key_create
 from kujdes.core.models import Country, Membership, Network, Organisation, Unit, UnitKind
 from kujdes.core.roles import ROLE_REACH, Perm, Reach, Role
 from kujdes.core.selectors import units_for_actor

@@ -21,6 +21,7 @@ from django.core.cache import cache
 from django.test import TestCase
 
 from kujdes.accounts.models import User
+from kujdes.core.crypto import caches_clear
 from kujdes.core.models import Organisation, Unit, UnitKind
 from kujdes.core.roles import Role
 from kujdes.core.scoping import system_scope
@@ -53,6 +54,8 @@ class BaseTestCase(TestCase):
 
     @classmethod
     def setUpTestData(cls) -> None:
+        # Unwrapped keys are cached by organisation id, and rolled-back tests reuse ids.
+        caches_clear()
         with system_scope():
             network = network_get_or_create(name="Test network")
             cls.org = organisation_create(
@@ -105,6 +108,7 @@ class BaseTestCase(TestCase):
     def setUp(self) -> None:
         # Rate limits and used one-time codes live in the cache: start each test clean.
         cache.clear()
+        caches_clear()
 
     def login(self, user: User, *, recently_authenticated: bool = True) -> None:
         """A fully signed-in session (password and second factor done, just now by default)."""

@@ -18,9 +18,13 @@ class Command(BaseCommand):
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("action", choices=["init", "rotate"])
         parser.add_argument("--organisation", help="the organisation's code (rotate)")
-        parser.add_argument("--if-missing", action="store_true", help="init: do nothing if the key file exists")
+        parser.add_argument(
+            "--if-missing", action="store_true", help="init: do nothing if the key file exists"
+        )
 
-    def handle(self, *args: Any, action: str, organisation: str | None, if_missing: bool, **options: Any) -> None:
+    def handle(
+        self, *args: Any, action: str, organisation: str | None, if_missing: bool, **options: Any
+    ) -> None:
         if action == "init":
             path = Path(settings.MASTER_KEY_FILE)
             if path.exists():
@@ -42,6 +46,11 @@ class Command(BaseCommand):
             from django.db import transaction
 
             with transaction.atomic():
-                audit_record(actor=None, organisation=org, action="organisation.key.rotated", details={"version": version})
+                audit_record(
+                    actor=None,
+                    organisation=org,
+                    action="organisation.key.rotated",
+                    details={"version": version},
+                )
         caches_clear()
         self.stdout.write(f"{org.code}: data key version {version}; every person key re-wrapped.")
