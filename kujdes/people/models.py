@@ -81,3 +81,75 @@ class BlindIndexEntry(TenantModel):
 
     class Meta:
         indexes = [models.Index(fields=["organisation", "kind", "digest"], name="people_blind_lookup_idx")]
+
+
+class ConsentPurpose(models.TextChoices):
+    CASE_MANAGEMENT = "case_management", _("Case management")
+    REFERRAL = "referral", _("Referral to services")
+    PARTNER_SHARING = "partner_sharing", _("Sharing with a partner organisation")
+    STATISTICS = "statistics", _("Anonymised statistics")
+    PHOTOS = "photos", _("Photos")
+
+
+class ConsentGivenBy(models.TextChoices):
+    SELF = "self", _("The person")
+    GUARDIAN = "guardian", _("A parent or guardian")
+
+
+class ConsentMethod(models.TextChoices):
+    WRITTEN = "written", _("Written")
+    ORAL = "oral", _("Oral")
+    DIGITAL = "digital", _("Digital")
+
+
+class Consent(TenantModel):
+    """A person's consent for one purpose (and, for sharing, one partner), until withdrawn."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="consents")
+    purpose = models.CharField(_("purpose"), max_length=32, choices=ConsentPurpose.choices)
+    partner = models.ForeignKey(
+        "core.Organisation",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("partner organisation"),
+    )
+    given_by = models.CharField(_("given by"), max_length=16, choices=ConsentGivenBy.choices)
+    guardian_name = EncryptedTextField(_("name of the guardian"))
+    method = models.CharField(_("how"), max_length=16, choices=ConsentMethod.choices)
+    given_on = models.DateField(_("given on"))
+    recorded_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, null=True, related_name="+")
+    recorded_at = models.DateTimeField(auto_now_add=True)
+    withdrawn_on = models.DateField(_("withdrawn on"), null=True, blank=True)
+    withdrawn_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, null=True, related_name="+")
+
+    class Meta:
+        verbose_name = _("consent")
+        verbose_name_plural = _("consents")
+        indexes = [models.Index(fields=["person", "purpose"], name="people_consent_lookup_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.purpose} ({self.public_id})"
+
+    def encryption_handle(self) -> KeyHandle:
+        return self.person.encryption_handle()
+
+
+class ConsentOverride(TenantModel):
+    """An action taken without the consent it needed, and why (the reason is personal data: encrypted)."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="consent_overrides")
+    purpose = models.CharField(max_length=32, choices=ConsentPurpose.choices)
+    partner = models.ForeignKey("core.Organisation", on_delete=models.PROTECT, null=True, related_name="+")
+    reason = EncryptedTextField(_("reason"))
+    actor = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"override {self.public_id}"
+
+    def encryption_handle(self) -> KeyHandle:
+        return self.person.encryption_handle()

@@ -18,6 +18,7 @@ from kujdes.core.crypto import (
     subject_key_create,
     subject_key_destroy,
 )
+from kujdes.core.locking import versioned_save
 from kujdes.core.models import Unit
 from kujdes.core.roles import Perm
 from kujdes.core.selectors import units_for_actor
@@ -120,6 +121,33 @@ def person_identity_view(*, actor: User, person: Person) -> dict[str, Any]:
             unit=person.unit,
         )
     return {field: getattr(person, field) for field in IDENTITY_FIELDS}
+
+
+@transaction.atomic
+def person_update(*, actor: User, person: Person, expected_version: int, changes: dict[str, Any]) -> Person:
+    """Change identity fields or codes of a person, if nobody saved it since `expected_version`.
+
+    Raises StaleVersion (with the current record) on a conflict; blind indexes follow the new identity.
+    """
+    allowed = set(IDENTITY_FIELDS) | {"sex", "birth_year", "municipality", "citizenships"}
+    unknown = set(changes) - allowed
+    if unknown:
+        raise ValueError(f"not editable here: {sorted(unknown)}")
+    if not units_for_actor(actor=actor, perm=Perm.PERSON_MANAGE).filter(pk=person.unit_id).exists():
+        raise PermissionDenied
+    updated = versioned_save(instance=person, expected_version=expected_version, changes=changes)
+    if set(changes) & {"given_name", "family_name", "other_names", "phones", "id_documents"}:
+        BlindIndexEntry.objects.filter(person=updated).delete()
+        BlindIndexEntry.objects.bulk_create(_blind_index_entries(updated))
+    audit_record(
+        actor=actor,
+        organisation=updated.organisation_id,
+        action="person.updated",
+        obj=updated,
+        unit=updated.unit,
+        details={"fields": sorted(changes), "version": updated.version},
+    )
+    return updated
 
 
 @transaction.atomic
