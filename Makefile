@@ -26,11 +26,11 @@ env: $(VENV)/.synced
 # The demo: SQLite under var/, the synthetic demo network, served on 127.0.0.1:$(PORT).
 demo: export KUJDES_HTTPS ?= false
 demo: export KUJDES_EMAIL_BACKEND ?= console
-demo: export KUJDES_STATIC_FROM_APPS ?= true
 demo: export DATABASE_URL := sqlite:///$(CURDIR)/var/kujdes.sqlite3
 demo: env
 	$(KUJDES) keys init --if-missing
 	$(KUJDES) migrate --no-input -v 0
+	$(KUJDES) collectstatic --no-input -v 0
 	$(KUJDES) demo
 	@echo
 	@echo "Kujdes demo: http://127.0.0.1:$(PORT)/   (Ctrl-C stops it)"

@@ -287,6 +287,7 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
+STATIC_FROM_APPS = DEBUG or TESTING or env_bool("KUJDES_STATIC_FROM_APPS", False)
 STORAGES = {
     "default": {
         "BACKEND": "django.core.files.storage.FileSystemStorage",
@@ -295,13 +296,13 @@ STORAGES = {
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
-            if DEBUG or TESTING
+            if STATIC_FROM_APPS
             else "whitenoise.storage.CompressedManifestStaticFilesStorage"
         )
     },
 }
-# Without collectstatic (tests, the demo's runserver) whitenoise serves from the apps.
-WHITENOISE_USE_FINDERS = DEBUG or TESTING or env_bool("KUJDES_STATIC_FROM_APPS", False)
+# Without collectstatic (tests, development) whitenoise serves from the apps.
+WHITENOISE_USE_FINDERS = STATIC_FROM_APPS
 WHITENOISE_MAX_AGE = 31536000
 
 # E-mail: the console in a demo, SMTP in production.
