@@ -149,6 +149,9 @@ except ValueError as exc:
 if _keystore["ENGINE"] == "django.db.backends.sqlite3":
     _keystore["OPTIONS"] = {"transaction_mode": "IMMEDIATE", "timeout": 20}
 DATABASES = {"default": _database, "keys": _keystore}
+for _sqlite in (db for db in DATABASES.values() if db["ENGINE"] == "django.db.backends.sqlite3"):
+    if _sqlite["NAME"] and _sqlite["NAME"] != ":memory:":
+        Path(_sqlite["NAME"]).parent.mkdir(parents=True, exist_ok=True, mode=0o700)
 DATABASE_ROUTERS = ["kujdes.core.keystore.KeystoreRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Row-level security policies are created for this role on PostgreSQL (see core.rls).

@@ -20,7 +20,9 @@ class ConsentTests(BaseTestCase):
     def setUp(self) -> None:
         super().setUp()
         with system_scope():
-            self.person = person_create(actor=self.alice, unit=self.diocese_a, given_name="Elira", family_name="Marku")
+            self.person = person_create(
+                actor=self.alice, unit=self.diocese_a, given_name="Elira", family_name="Marku"
+            )
 
     def record(self, purpose: str = ConsentPurpose.REFERRAL, **kwargs):  # type: ignore[no-untyped-def]
         data = {"given_by": "self", "method": "written", "given_on": datetime.date(2026, 11, 1)}
@@ -83,12 +85,16 @@ class ConsentTests(BaseTestCase):
 class OptimisticLockingTests(BaseTestCase):
     def test_a_stale_save_is_refused_with_the_current_version(self) -> None:
         with system_scope():
-            person = person_create(actor=self.alice, unit=self.diocese_a, given_name="Elira", family_name="Marku")
+            person = person_create(
+                actor=self.alice, unit=self.diocese_a, given_name="Elira", family_name="Marku"
+            )
             mine = Person.objects.get(pk=person.pk)
             theirs = Person.objects.get(pk=person.pk)
             person_update(actor=self.bob, person=theirs, expected_version=1, changes={"family_name": "Gjoni"})
             with self.assertRaises(StaleVersion) as caught:
-                person_update(actor=self.alice, person=mine, expected_version=1, changes={"family_name": "Leka"})
+                person_update(
+                    actor=self.alice, person=mine, expected_version=1, changes={"family_name": "Leka"}
+                )
             current = caught.exception.current
             self.assertEqual((current.version, current.family_name), (2, "Gjoni"))
             stored = Person.objects.get(pk=person.pk)
@@ -102,4 +108,6 @@ class OptimisticLockingTests(BaseTestCase):
         with system_scope():
             person = person_create(actor=self.alice, unit=self.diocese_a, given_name="Elira")
             with self.assertRaises(PermissionDenied):
-                person_update(actor=self.charlie, person=person, expected_version=1, changes={"given_name": "X"})
+                person_update(
+                    actor=self.charlie, person=person, expected_version=1, changes={"given_name": "X"}
+                )
