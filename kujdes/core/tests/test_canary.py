@@ -1,0 +1,127 @@
+"""Canaries: unique strings in every identity field must appear nowhere in plain text.
+
+Not in the database files or a pg_dump, not in the key store, not in the logs,
+not in what an unauthorised user or an error page gets back.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from kujdes.core.tests.installation import Installation
+
+CANARIES = {
+    "given_name": "Canarygiven7Q2",
+    "family_name": "Canaryfamily9X4",
+    "other_name": "Canaryalias3K8",
+    "document": "CANARYDOC55173",
+    "phone_digits": "738291",
+    "address": "Canaryaddress Street 8Z1",
+    "guardian": "Canaryguardian4M6",
+    "override": "Canaryoverride2P9",
+    "birth_date": "1911-11-11",
+}
+
+CREATE = f"""
+import datetime
+from kujdes.core.models import Unit
+from kujdes.core.scoping import system_scope
+from kujdes.people.consent import consent_record, consent_require
+from kujdes.people.services import person_create
+with system_scope():
+    unit = Unit.objects.get(name="Arqidioqeza Shkodër-Pult")
+    person = person_create(
+        actor=None, unit=unit, given_name="{CANARIES["given_name"]}", family_name="{CANARIES["family_name"]}",
+        other_names=["{CANARIES["other_name"]}"], date_of_birth=datetime.date(1911, 11, 11),
+        id_documents=[{{"type": "passport", "number": "{CANARIES["document"]}"}}],
+        phones=["+355 69 0{CANARIES["phone_digits"]}"], address="{CANARIES["address"]}",
+    )
+    from kujdes.accounts.models import User
+    worker = User.objects.get(username="caseworker-shkoder")
+    from django.db import transaction
+    with transaction.atomic():
+        consent_record(actor=worker, person=person, purpose="photos", given_by="guardian", method="oral",
+                       given_on=datetime.date(2026, 1, 5), guardian_name="{CANARIES["guardian"]}")
+        reason = "{CANARIES["override"]}"
+        consent_require(actor=worker, person=person, purpose="referral", override_reason=reason)
+"""
+
+READ_BACK = """
+from kujdes.core.scoping import system_scope
+from kujdes.people.models import Person
+with system_scope():
+    person = Person.objects.get()
+    print(person.given_name, person.address)
+"""
+
+PROBE_AS_OTHERS = """
+from django.test import Client
+from kujdes.accounts.models import User
+client = Client(raise_request_exception=False)
+bodies = []
+for username in ("caseworker-tirane", "caseworker-fr", "dpo-al", "volunteer-shkoder"):
+    client.force_login(User.objects.get(username=username))
+    urls = ("/", "/api/v1/me", "/api/v1/units", "/organisation/audit/", "/no-such-page", "/api/v1/units/x")
+    for url in urls:
+        bodies.append(client.get(url, HTTP_HOST="127.0.0.1").content.decode(errors="replace"))
+client.logout()
+bodies.append(client.get("/accounts/login/", HTTP_HOST="127.0.0.1").content.decode())
+print("\\n".join(bodies))
+"""
+
+
+def assert_no_canary(where: str, content: str | bytes) -> None:
+    text = content.decode("utf-8", errors="replace") if isinstance(content, bytes) else content
+    found = [name for name, canary in CANARIES.items() if canary.lower() in text.lower()]
+    assert found == [], f"plaintext of {found} found in {where}"
+
+
+def run_canaries(tmp_path: Path, database_url: str) -> Installation:
+    site = Installation(tmp_path, database_url)
+    site.env["KUJDES_LOG_LEVEL"] = "DEBUG"
+    outputs = [site.run("keys", "init"), site.run("migrate", "--no-input", "-v", "0"), site.run("demo")]
+    outputs.append(site.run("shell", "-v", "0", "-c", CREATE))
+    # The canaries are really stored, and readable by whoever may read them.
+    readable = site.run("shell", "-v", "0", "-c", READ_BACK).stdout
+    assert CANARIES["given_name"] in readable and CANARIES["address"] in readable
+    probe = site.run("shell", "-v", "0", "-c", PROBE_AS_OTHERS)
+    assert "Kujdes" in probe.stdout  # the probe did fetch pages
+    assert_no_canary("responses to other users and error pages", probe.stdout)
+    for result in [*outputs, probe]:
+        assert_no_canary(f"the log of kujdes {result.args[3:5]}", result.stderr)
+    for path in (tmp_path / "keys").rglob("*"):
+        if path.is_file():
+            assert_no_canary(str(path), path.read_bytes())
+    return site
+
+
+def test_no_plaintext_in_sqlite_files_logs_or_responses(tmp_path: Path) -> None:
+    run_canaries(tmp_path, f"sqlite:///{tmp_path / 'var' / 'kujdes.sqlite3'}")
+    files = [path for path in (tmp_path / "var").rglob("kujdes.sqlite3*") if path.is_file()]
+    assert files
+    for path in files:
+        assert_no_canary(str(path), path.read_bytes())
+
+
+@pytest.mark.postgres_only
+def test_no_plaintext_in_a_pg_dump_logs_or_responses(tmp_path: Path) -> None:
+    name = f"kujdes_canary_{secrets.token_hex(4)}"
+    base = os.environ["DATABASE_URL"].rsplit("/", 1)[0]
+    psql = ["psql", "-X", "-q", f"{base}/postgres", "-c"]
+    subprocess.run([*psql, f"CREATE DATABASE {name}"], check=True)  # noqa: S603
+    try:
+        run_canaries(tmp_path, f"{base}/{name}")
+        dump = subprocess.run(  # noqa: S603
+            ["pg_dump", f"{base}/{name}"],
+            check=True,
+            capture_output=True,  # noqa: S607
+        ).stdout
+        assert b"people_person" in dump
+        assert_no_canary("pg_dump", dump)
+    finally:
+        subprocess.run([*psql, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"], check=False)  # noqa: S603
