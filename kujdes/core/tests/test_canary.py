@@ -116,11 +116,8 @@ def test_no_plaintext_in_a_pg_dump_logs_or_responses(tmp_path: Path) -> None:
     subprocess.run([*psql, f"CREATE DATABASE {name}"], check=True)  # noqa: S603
     try:
         run_canaries(tmp_path, f"{base}/{name}")
-        dump = subprocess.run(  # noqa: S603
-            ["pg_dump", f"{base}/{name}"],
-            check=True,
-            capture_output=True,  # noqa: S607
-        ).stdout
+        pg_dump = ["pg_dump", f"{base}/{name}"]
+        dump = subprocess.run(pg_dump, check=True, capture_output=True).stdout  # noqa: S603, S607
         assert b"people_person" in dump
         assert_no_canary("pg_dump", dump)
     finally:
