@@ -5,6 +5,7 @@ from kujdes.accounts import views as accounts_views
 from kujdes.api import api
 from kujdes.core import audit_views
 from kujdes.core import views as core_views
+from kujdes.people import views as people_views
 
 urlpatterns = [
     path("", core_views.home, name="home"),
@@ -39,6 +40,18 @@ urlpatterns = [
     ),
     path("organisation/audit/", audit_views.audit_log, name="audit_log"),
     path("organisation/audit/export.csv", audit_views.audit_log_export, name="audit_log_export"),
+    path("organisation/retention/", people_views.retention_list, name="retention_list"),
+    path(
+        "organisation/retention/<uuid:public_id>/", people_views.retention_confirm, name="retention_confirm"
+    ),
+    path(
+        "organisation/data-subjects/<uuid:public_id>/hold", people_views.legal_hold_add, name="legal_hold_add"
+    ),
+    path(
+        "organisation/data-subjects/<uuid:public_id>/subject-access.zip",
+        people_views.subject_access,
+        name="subject_access",
+    ),
     path("api/v1/", api.urls),
 ]
 

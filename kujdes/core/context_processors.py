@@ -23,6 +23,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         "users": actor_has_perm(actor=user, perm=Perm.ORGANISATION_USERS_MANAGE),
         "units": actor_has_perm(actor=user, perm=Perm.ORGANISATION_UNITS_MANAGE),
         "audit": actor_has_perm(actor=user, perm=Perm.AUDIT_VIEW),
+        "retention": actor_has_perm(actor=user, perm=Perm.ERASURE_MANAGE),
     }
     context["memberships"] = memberships_of(user=user)
     return context

@@ -153,3 +153,72 @@ class ConsentOverride(TenantModel):
 
     def encryption_handle(self) -> KeyHandle:
         return self.person.encryption_handle()
+
+
+class RetentionRecordType(models.TextChoices):
+    PERSON = "person", _("Person without activity")
+
+
+class RetentionRule(TenantModel):
+    """How long a kind of record is kept after its last activity, set by each organisation."""
+
+    record_type = models.CharField(_("record type"), max_length=32, choices=RetentionRecordType.choices)
+    keep_for_days = models.PositiveIntegerField(_("keep for (days)"))
+    basis = models.CharField(_("legal basis or policy"), max_length=300, blank=True)
+    updated_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, null=True, related_name="+")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "record_type"], name="people_retention_rule_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.record_type}: {self.keep_for_days} days"
+
+
+class LegalHold(TenantModel):
+    """Keeps a person's records from erasure (court case, investigation) until lifted."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="legal_holds")
+    reason = EncryptedTextField(_("reason"))
+    placed_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
+    placed_at = models.DateTimeField(auto_now_add=True)
+    lifted_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, null=True, related_name="+")
+    lifted_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"hold {self.public_id}"
+
+    def encryption_handle(self) -> KeyHandle:
+        return self.person.encryption_handle()
+
+
+class RetentionDueStatus(models.TextChoices):
+    DUE = "due", _("Due for erasure")
+    HELD = "held", _("Blocked by a legal hold")
+    ERASED = "erased", _("Erased")
+
+
+class RetentionDue(TenantModel):
+    """A record past its retention period, waiting for the data protection officer's decision."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
+    rule = models.ForeignKey(RetentionRule, on_delete=models.PROTECT, related_name="+")
+    due_since = models.DateField()
+    status = models.CharField(
+        max_length=16, choices=RetentionDueStatus.choices, default=RetentionDueStatus.DUE
+    )
+    listed_at = models.DateTimeField(auto_now_add=True)
+    decided_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, null=True, related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["person", "rule"], name="people_retention_due_unique")]
+
+    def __str__(self) -> str:
+        return f"due {self.public_id}"

@@ -104,6 +104,7 @@ class BaseTestCase(TestCase):
             cls.dpo = make("dpo", cls.root, Role.DATA_PROTECTION_OFFICER)
             cls.viewer = make("viewer", cls.root, Role.VIEWER)
             cls.coordinator = make("coordinator", cls.root, Role.NETWORK_COORDINATOR)
+            cls.other_dpo = make("other_dpo", cls.other_root, Role.DATA_PROTECTION_OFFICER, cls.other_org)
 
     def setUp(self) -> None:
         # Rate limits and used one-time codes live in the cache: start each test clean.

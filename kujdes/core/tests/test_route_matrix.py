@@ -136,8 +136,24 @@ ROUTES: dict[str, Route] = {
     ),
     "user_deactivate": admins_of_al(OK, kwargs=alice_object),
     "user_reactivate": admins_of_al(REDIRECT, method="POST", kwargs=alice_object),
-    "audit_log": Route(expect={"dpo": OK}, others=DENIED),
-    "audit_log_export": Route(expect={"dpo": OK}, others=DENIED),
+    "audit_log": Route(expect={"dpo": OK, "other_dpo": OK}, others=DENIED),
+    "audit_log_export": Route(expect={"dpo": OK, "other_dpo": OK}, others=DENIED),
+    "retention_list": Route(expect={"dpo": OK, "other_dpo": OK}, others=DENIED),
+    "retention_confirm": Route(
+        kwargs=lambda t: {"public_id": t.due.public_id},
+        expect={"dpo": OK, "other_dpo": MISSING},
+        others=DENIED,
+    ),
+    "legal_hold_add": Route(
+        kwargs=lambda t: {"public_id": t.person.public_id},
+        expect={"dpo": OK, "other_dpo": MISSING},
+        others=DENIED,
+    ),
+    "subject_access": Route(
+        kwargs=lambda t: {"public_id": t.person.public_id},
+        expect={"dpo": OK, "other_dpo": MISSING},
+        others=DENIED,
+    ),
     # The API: 401 without credentials, JSON 404 for what is not the caller's.
     "api:api-root": everyone(MISSING, anonymous={401, 404}),
     "api:openapi-json": everyone(OK, anonymous={401}),
@@ -169,8 +185,17 @@ class RouteMatrixTests(BaseTestCase):
         from allauth.mfa.models import Authenticator
 
         from kujdes.accounts.services import api_token_create
+        from kujdes.people.models import RetentionDue, RetentionRule
+        from kujdes.people.services import person_create
 
         with system_scope():
+            cls.person = person_create(
+                actor=cls.alice, unit=cls.diocese_a, given_name="Arta", family_name="Kola"
+            )
+            rule = RetentionRule.objects.create(organisation=cls.org, record_type="person", keep_for_days=365)
+            cls.due = RetentionDue.objects.create(
+                organisation=cls.org, person=cls.person, rule=rule, due_since="2026-01-01"
+            )
             cls.alice_token, _plaintext = api_token_create(user=cls.alice, name="sync", expires_days=None)
             cls.alice_membership = Membership.objects.get(user=cls.alice)
         cls.alice_authenticator_pk = Authenticator.objects.get(user=cls.alice).pk
