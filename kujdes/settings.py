@@ -308,6 +308,13 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = STATIC_FROM_APPS
 WHITENOISE_MAX_AGE = 31536000
 
+# Uploads stay in memory (a plaintext temporary file on disk would outlive an erasure)
+# and are encrypted before they are written.
+UPLOAD_MAX_BYTES = env_int("KUJDES_UPLOAD_MAX_MB", 20, minimum=1) * 1_000_000
+FILE_UPLOAD_HANDLERS = ["django.core.files.uploadhandler.MemoryFileUploadHandler"]
+FILE_UPLOAD_MAX_MEMORY_SIZE = UPLOAD_MAX_BYTES + 1_000_000
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+
 # E-mail: the console in a demo, SMTP in production.
 EMAIL_BACKEND = {
     "console": "django.core.mail.backends.console.EmailBackend",
