@@ -13,6 +13,7 @@ from ninja.security import HttpBearer, SessionAuth
 
 from kujdes.accounts.api import router as accounts_router
 from kujdes.core.api import router as core_router
+from kujdes.people.api import router as people_router
 
 
 class BearerAuth(HttpBearer):
@@ -45,3 +46,4 @@ api = NinjaAPI(
 )
 api.add_router("/", accounts_router)
 api.add_router("/", core_router)
+api.add_router("/", people_router)

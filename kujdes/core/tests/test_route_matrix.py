@@ -6,6 +6,7 @@ Foreign objects answer 404; functions a role lacks answer 403 or 404; never 200.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -52,6 +53,7 @@ class Route:
     others: set[int] = field(default_factory=lambda: DENIED)
     anonymous: set[int] = field(default_factory=lambda: REDIRECT)
     data: dict[str, Any] = field(default_factory=dict)
+    json: bool = False
 
 
 def everyone(statuses: set[int], *, anonymous: set[int] = REDIRECT, method: str = "GET", **kw: Any) -> Route:
@@ -159,6 +161,21 @@ ROUTES: dict[str, Route] = {
     "api:openapi-json": everyone(OK, anonymous={401}),
     "api:me": everyone(OK, anonymous={401}),
     "api:units_list": everyone(OK, anonymous={401}),
+    "api:persons_get": Route(
+        kwargs=lambda t: {"person_id": t.person.public_id},
+        expect={name: OK for name in ("alice", "bob", "manager")},
+        others=MISSING,
+        anonymous={401},
+    ),
+    "api:persons_patch": Route(
+        method="PATCH",
+        json=True,
+        data={"version": 1, "family_name": "Matrix"},
+        kwargs=lambda t: {"person_id": t.person.public_id},
+        expect={"alice": OK, "bob": OK, "manager": {403}},
+        others=MISSING,
+        anonymous={401},
+    ),
     "api:units_get": Route(
         kwargs=lambda t: {"unit_id": t.diocese_a.public_id},
         expect={name: OK for name in ("alice", "bob", "admin", "manager", "dpo", "viewer", "coordinator")},
@@ -214,12 +231,11 @@ class RouteMatrixTests(BaseTestCase):
             self.client.logout()
             if actor is not None:
                 self.login(getattr(self, actor))
-            response = self.client.generic(
-                route.method,
-                url,
-                data=_encode(route.data),
-                content_type="application/x-www-form-urlencoded",
-            )
+            if route.json:
+                body, content_type = json.dumps(route.data), "application/json"
+            else:
+                body, content_type = _encode(route.data), "application/x-www-form-urlencoded"
+            response = self.client.generic(route.method, url, data=body, content_type=content_type)
             transaction.set_rollback(True)
         return response.status_code
 
