@@ -77,14 +77,8 @@ def audit_record(
         raise RuntimeError("audit_record must run inside the transaction of the change it records")
     organisation_id = organisation if isinstance(organisation, int) else organisation.pk
     _chain_lock(organisation_id)
-    head = (
-        AuditEvent.objects.with_scopes_disabled()  # type: ignore[attr-defined]
-        .filter(organisation_id=organisation_id)
-        .order_by("-seq")
-        .values_list("seq", "hash")
-        .first()
-    )
-    seq, prev_hash = (head[0] + 1, head[1]) if head else (1, GENESIS)
+    head_seq, prev_hash = audit_chain_head(organisation_id=organisation_id)
+    seq = head_seq + 1
     object_type, object_id = _object_ref(obj)
     event = AuditEvent(
         organisation_id=organisation_id,

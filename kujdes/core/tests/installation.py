@@ -44,3 +44,29 @@ class Installation:
 
     def shell(self, code: str) -> str:
         return self.run("shell", "-v", "0", "-c", code).stdout
+
+
+class TemporaryPostgresDatabase:
+    """A fresh PostgreSQL database beside the one in DATABASE_URL, dropped afterwards."""
+
+    def __init__(self, prefix: str) -> None:
+        self.name = f"{prefix}_{secrets.token_hex(4)}"
+        self.base = os.environ["DATABASE_URL"].rsplit("/", 1)[0]
+        self.url = f"{self.base}/{self.name}"
+
+    def _psql(self, sql: str, *, check: bool = True) -> None:
+        command = ["psql", "-X", "-q", f"{self.base}/postgres", "-c", sql]
+        subprocess.run(command, check=check, capture_output=True)  # noqa: S603, S607
+
+    def create(self) -> None:
+        self._psql(f"CREATE DATABASE {self.name}")
+
+    def drop(self) -> None:
+        self._psql(f"DROP DATABASE IF EXISTS {self.name} WITH (FORCE)", check=False)
+
+    def __enter__(self) -> TemporaryPostgresDatabase:
+        self.create()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.drop()

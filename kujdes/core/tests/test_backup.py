@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import io
 import os
-import secrets
-import subprocess
 from pathlib import Path
 
 import pytest
 
 from kujdes.core.backup import BackupError, decrypt_stream, encrypt_stream
-from kujdes.core.tests.installation import Installation
+from kujdes.core.tests.installation import Installation, TemporaryPostgresDatabase
 
 CREATE_PERSONS = """
 from kujdes.core.models import Unit
@@ -67,19 +65,13 @@ def test_the_restore_drill_on_sqlite(tmp_path: Path) -> None:
 
 @pytest.mark.postgres_only
 def test_the_restore_drill_on_postgresql(tmp_path: Path) -> None:
-    name = f"kujdes_drill_{secrets.token_hex(4)}"
-    base = os.environ["DATABASE_URL"].rsplit("/", 1)[0]
-    psql = ["psql", "-X", "-q", f"{base}/postgres", "-c"]
-    subprocess.run([*psql, f"CREATE DATABASE {name}"], check=True)  # noqa: S603
-    try:
+    with TemporaryPostgresDatabase("kujdes_drill") as database:
 
         def wipe() -> None:
-            subprocess.run([*psql, f"DROP DATABASE {name} WITH (FORCE)"], check=True)  # noqa: S603
-            subprocess.run([*psql, f"CREATE DATABASE {name}"], check=True)  # noqa: S603
+            database.drop()
+            database.create()
 
-        drill(tmp_path, f"{base}/{name}", wipe)
-    finally:
-        subprocess.run([*psql, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"], check=False)  # noqa: S603
+        drill(tmp_path, database.url, wipe)
 
 
 def test_a_backup_opens_only_with_its_private_key_and_whole(tmp_path: Path) -> None:

@@ -6,14 +6,12 @@ not in what an unauthorised user or an error page gets back.
 
 from __future__ import annotations
 
-import os
-import secrets
 import subprocess
 from pathlib import Path
 
 import pytest
 
-from kujdes.core.tests.installation import Installation
+from kujdes.core.tests.installation import Installation, TemporaryPostgresDatabase
 
 CANARIES = {
     "given_name": "Canarygiven7Q2",
@@ -110,15 +108,8 @@ def test_no_plaintext_in_sqlite_files_logs_or_responses(tmp_path: Path) -> None:
 
 @pytest.mark.postgres_only
 def test_no_plaintext_in_a_pg_dump_logs_or_responses(tmp_path: Path) -> None:
-    name = f"kujdes_canary_{secrets.token_hex(4)}"
-    base = os.environ["DATABASE_URL"].rsplit("/", 1)[0]
-    psql = ["psql", "-X", "-q", f"{base}/postgres", "-c"]
-    subprocess.run([*psql, f"CREATE DATABASE {name}"], check=True)  # noqa: S603
-    try:
-        run_canaries(tmp_path, f"{base}/{name}")
-        pg_dump = ["pg_dump", f"{base}/{name}"]
-        dump = subprocess.run(pg_dump, check=True, capture_output=True).stdout  # noqa: S603, S607
+    with TemporaryPostgresDatabase("kujdes_canary") as database:
+        run_canaries(tmp_path, database.url)
+        dump = subprocess.run(["pg_dump", database.url], check=True, capture_output=True).stdout  # noqa: S603, S607
         assert b"people_person" in dump
         assert_no_canary("pg_dump", dump)
-    finally:
-        subprocess.run([*psql, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"], check=False)  # noqa: S603
