@@ -220,12 +220,29 @@ def _subject_aad(subject: SubjectKey) -> bytes:
     return f"kujdes/subject-key|{subject.organisation_id}|{subject.public_id}".encode()
 
 
-def subject_key_create(*, organisation_id: int) -> SubjectKey:
-    version, data_key, _index_key = _organisation_keys_get(organisation_id)
+def _subject_key_new(*, organisation_id: int, version: int, data_key: bytes) -> SubjectKey:
     subject = SubjectKey(organisation_id=organisation_id, organisation_key_version=version)
     subject.wrapped_key = _wrap(data_key, AESGCM.generate_key(256), _subject_aad(subject))
+    return subject
+
+
+def subject_key_create(*, organisation_id: int) -> SubjectKey:
+    version, data_key, _index_key = _organisation_keys_get(organisation_id)
+    subject = _subject_key_new(organisation_id=organisation_id, version=version, data_key=data_key)
     subject.save(using=KEYSTORE)
     return subject
+
+
+def subject_keys_create(*, organisation_id: int, count: int) -> list[SubjectKey]:
+    """`count` new person keys of one organisation, saved in bulk (seeding and imports)."""
+    version, data_key, _index_key = _organisation_keys_get(organisation_id)
+    subjects = [
+        _subject_key_new(organisation_id=organisation_id, version=version, data_key=data_key)
+        for _ in range(count)
+    ]
+    with transaction.atomic(using=KEYSTORE):
+        SubjectKey.objects.bulk_create(subjects, batch_size=1000)
+    return subjects
 
 
 def _subject_key_unwrap(subject: SubjectKey) -> bytes:

@@ -14,6 +14,7 @@ class UnitForm(forms.Form):
 
 class UnitEditForm(UnitForm):
     is_active = forms.BooleanField(label=_("Active"), required=False)
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
 
 
 def form_add_validation_error(form: forms.Form, exc: ValidationError) -> None:

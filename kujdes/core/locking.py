@@ -21,9 +21,10 @@ class StaleVersion(Exception):
         self.current = current
 
 
-def versioned_save(*, instance: M, expected_version: int, changes: dict[str, Any]) -> M:
+def versioned_save(*, instance: M, expected_version: int | None, changes: dict[str, Any]) -> M:
     """Apply `changes` if the stored version is still `expected_version`; bump the version.
 
+    `expected_version=None` is for callers that read nothing first (system jobs): no check.
     Goes through `save()` (not `update()`), so encrypted fields are encrypted.
     Call inside the service's transaction.
     """
@@ -31,7 +32,7 @@ def versioned_save(*, instance: M, expected_version: int, changes: dict[str, Any
         raise RuntimeError("versioned_save must run inside a transaction")
     model = type(instance)
     current = model._default_manager.select_for_update().get(pk=instance.pk)
-    if current.version != expected_version:  # type: ignore[attr-defined]
+    if expected_version is not None and current.version != expected_version:  # type: ignore[attr-defined]
         raise StaleVersion(current)
     for field, value in changes.items():
         setattr(current, field, value)

@@ -105,6 +105,8 @@ class Unit(TenantModel):
     depth = models.PositiveSmallIntegerField(default=0, editable=False)
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Optimistic locking (kujdes.core.locking).
+    version = models.PositiveIntegerField(default=1)
 
     class Meta:
         ordering = ["path"]

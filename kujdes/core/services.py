@@ -9,6 +9,8 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from kujdes.core.audit import audit_record
+from kujdes.core.crypto import organisation_key_create
+from kujdes.core.locking import versioned_save
 from kujdes.core.models import Country, Membership, Network, Organisation, Unit, UnitKind
 from kujdes.core.roles import ROLE_REACH, Perm, Reach, Role
 from kujdes.core.selectors import units_for_actor
@@ -50,6 +52,7 @@ def organisation_create(
     root = _unit_insert(
         organisation=organisation, parent=None, name=root_unit_name, kind=UnitKind.NATIONAL_OFFICE
     )
+    organisation_key_create(organisation_id=organisation.pk)
     audit_record(
         actor=None, organisation=organisation, action="organisation.created", obj=organisation, unit=root
     )
@@ -88,7 +91,10 @@ def unit_create(*, actor: User | None, parent: Unit, name: str, kind: str, code:
 
 
 @transaction.atomic
-def unit_update(*, actor: User, unit: Unit, name: str, kind: str, is_active: bool) -> Unit:
+def unit_update(
+    *, actor: User, unit: Unit, name: str, kind: str, is_active: bool, expected_version: int | None = None
+) -> Unit:
+    """Rename, re-kind or close a unit; raises StaleVersion if it was saved since `expected_version`."""
     if not units_for_actor(actor=actor, perm=Perm.ORGANISATION_UNITS_MANAGE).filter(pk=unit.pk).exists():
         raise PermissionDenied
     clash = Unit.objects.filter(organisation_id=unit.organisation_id, parent=unit.parent, name=name)
@@ -96,15 +102,18 @@ def unit_update(*, actor: User, unit: Unit, name: str, kind: str, is_active: boo
         raise ValidationError({"name": _("A unit with this name already exists here.")})
     if not is_active and unit.parent_id is None:
         raise ValidationError(_("The organisation's top unit cannot be closed."))
-    unit.name, unit.kind, unit.is_active = name, kind, is_active
-    unit.save(update_fields=["name", "kind", "is_active"])
+    unit = versioned_save(
+        instance=unit,
+        expected_version=expected_version,
+        changes={"name": name, "kind": kind, "is_active": is_active},
+    )
     audit_record(
         actor=actor,
         organisation=unit.organisation_id,
         action="unit.updated",
         obj=unit,
         unit=unit,
-        details={"kind": kind, "is_active": is_active},
+        details={"kind": kind, "is_active": is_active, "version": unit.version},
     )
     return unit
 

@@ -12,6 +12,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from kujdes.core.forms import UnitEditForm, UnitForm, form_add_validation_error
+from kujdes.core.locking import StaleVersion
 from kujdes.core.models import Unit
 from kujdes.core.roles import ROLE_PERMISSIONS, Perm, Role
 from kujdes.core.selectors import actor_has_perm, memberships_of, unit_get, units_for_actor
@@ -107,16 +108,30 @@ def unit_add(request: HttpRequest, public_id: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def unit_edit(request: HttpRequest, public_id: str) -> HttpResponse:
     unit = _unit_or_404(request, public_id)
-    initial = {"name": unit.name, "kind": unit.kind, "is_active": unit.is_active}
+    initial = {"name": unit.name, "kind": unit.kind, "is_active": unit.is_active, "version": unit.version}
     form = UnitEditForm(request.POST if request.method == "POST" else None, initial=initial)
+    current = None
     if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        expected_version = data.pop("version")
         try:
-            unit_update(actor=request.user, unit=unit, **form.cleaned_data)
+            unit_update(actor=request.user, unit=unit, expected_version=expected_version, **data)
         except ValidationError as exc:
             form_add_validation_error(form, exc)
+        except StaleVersion as conflict:
+            # Keep what the user typed, show what was saved meanwhile; saving again overwrites it.
+            current = conflict.current
+            values = request.POST.copy()
+            values["version"] = str(current.version)
+            form = UnitEditForm(values, initial=initial)
+            form.is_valid()
+            form.add_error(
+                None, _("Someone else saved this unit while you were editing it. Compare, then save again.")
+            )
         else:
-            messages.success(request, _("Unit “%(name)s” saved.") % {"name": unit.name})
+            messages.success(request, _("Unit “%(name)s” saved.") % {"name": data["name"]})
             return redirect(reverse("unit_list"))
+    status = 409 if current is not None else (400 if form.errors else 200)
     return render(
-        request, "core/unit_form.html", {"form": form, "unit": unit}, status=400 if form.errors else 200
+        request, "core/unit_form.html", {"form": form, "unit": unit, "current": current}, status=status
     )

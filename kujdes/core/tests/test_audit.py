@@ -25,13 +25,23 @@ class AuditLogTests(BaseTestCase):
         with system_scope():
             return AuditEvent.objects.filter(organisation=self.org).count()
 
-    def test_random_service_calls_write_exactly_one_event_each(self) -> None:
+    def test_random_service_calls_and_sensitive_reads_write_exactly_one_event_each(self) -> None:
+        from kujdes.people.services import person_create, person_identity_view
+
         rng = random.Random(20261128)
+        with system_scope():
+            person = person_create(
+                actor=self.alice, unit=self.diocese_a, given_name="Hana", family_name="Lala"
+            )
         before = self.events()
         calls = 0
         with system_scope():
-            for index in range(25):
-                choice = rng.choice(["unit", "rename", "role"])
+            for index in range(40):
+                choice = rng.choice(["unit", "rename", "role", "read"])
+                if choice == "read":
+                    person_identity_view(actor=self.bob, person=person)
+                    calls += 1
+                    continue
                 if choice == "unit":
                     unit_create(
                         actor=self.admin, parent=self.diocese_b, name=f"Centre {index}", kind=UnitKind.CENTRE

@@ -24,6 +24,8 @@ TIMEOUT_MS = 15_000
 
 pytestmark = [
     pytest.mark.browser,
+    # The demo network needs the data database and the key store.
+    pytest.mark.django_db(transaction=True, databases=["default", "keys"]),
     pytest.mark.skipif(not os.path.exists(CHROMIUM), reason=f"needs Chromium at {CHROMIUM}"),
 ]
 
@@ -43,7 +45,7 @@ def async_unsafe_allowed() -> Iterator[None]:
 
 
 @pytest.fixture
-def demo_accounts(transactional_db: None, async_unsafe_allowed: None) -> dict[str, dict[str, Any]]:
+def demo_accounts(async_unsafe_allowed: None) -> dict[str, dict[str, Any]]:
     """The synthetic demo network, by username; used one-time codes from earlier tests forgotten."""
     from django.core.cache import cache
 

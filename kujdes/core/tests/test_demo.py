@@ -19,6 +19,8 @@ from kujdes.core.services import network_get_or_create
 
 
 class DemoTests(TestCase):
+    databases = {"default", "keys"}
+
     def setUp(self) -> None:
         import tempfile
 

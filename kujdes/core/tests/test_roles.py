@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.urls import reverse
 from hypothesis import given
 from hypothesis import strategies as st
 
-from kujdes.core.models import Membership, UnitKind
+from kujdes.core.models import Membership, Unit, UnitKind
 from kujdes.core.roles import PERSONAL_DATA_ROLES, ROLE_PERMISSIONS, Perm, Role, role_grants
 from kujdes.core.scoping import system_scope
 from kujdes.core.services import membership_assign, membership_revoke, unit_create, unit_update
@@ -101,3 +102,26 @@ class MembershipServiceTests(BaseTestCase):
             membership_assign(
                 actor=self.alice, user=self.bob, unit=self.diocese_a, role=Role.PROGRAMME_MANAGER
             )
+
+
+class UnitEditConflictTests(BaseTestCase):
+    def edit(self, version: int, name: str):  # type: ignore[no-untyped-def]
+        return self.client.post(
+            reverse("unit_edit", kwargs={"public_id": self.diocese_b.public_id}),
+            {"name": name, "kind": "diocese", "is_active": "on", "version": str(version)},
+        )
+
+    def test_a_stale_save_shows_both_versions_and_keeps_what_was_typed(self) -> None:
+        self.login(self.admin)
+        self.assertEqual(self.edit(1, "Dioqeza B").status_code, 302)
+        response = self.edit(1, "Diocese Bee")
+        self.assertEqual(response.status_code, 409)
+        self.assertContains(response, "Dioqeza B", status_code=409)  # what was saved meanwhile
+        self.assertContains(response, 'value="Diocese Bee"', status_code=409)  # what the user typed
+        self.assertContains(response, 'name="version" value="2"', status_code=409)
+        with system_scope():
+            self.assertEqual(Unit.objects.get(pk=self.diocese_b.pk).name, "Dioqeza B")
+        # Saving again, having seen the other version, goes through.
+        self.assertEqual(self.edit(2, "Diocese Bee").status_code, 302)
+        with system_scope():
+            self.assertEqual(Unit.objects.get(pk=self.diocese_b.pk).name, "Diocese Bee")
