@@ -41,6 +41,7 @@ urlpatterns = [
     path("organisation/audit/", audit_views.audit_log, name="audit_log"),
     path("organisation/audit/export.csv", audit_views.audit_log_export, name="audit_log_export"),
     path("organisation/retention/", people_views.retention_list, name="retention_list"),
+    path("organisation/retention/periods", people_views.retention_rule_save, name="retention_rule_save"),
     path(
         "organisation/retention/<uuid:public_id>/", people_views.retention_confirm, name="retention_confirm"
     ),

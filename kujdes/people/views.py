@@ -9,19 +9,27 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from kujdes.accounts.reauth import reauthentication_required
+from kujdes.core.forms import form_add_validation_error
 from kujdes.core.roles import Perm
 from kujdes.core.selectors import organisations_for_actor
-from kujdes.people.models import Person, RetentionDue
+from kujdes.people.models import Person, RetentionDue, RetentionRecordType, RetentionRule
 from kujdes.people.retention import (
     legal_hold_active,
     legal_hold_place,
     retention_due_for_actor,
     retention_erase_confirm,
+    retention_rule_set,
 )
 from kujdes.people.subject_access import subject_access_export
+
+
+class RetentionRuleForm(forms.Form):
+    record_type = forms.ChoiceField(label=gettext_lazy("Record type"), choices=RetentionRecordType.choices)
+    keep_for_days = forms.IntegerField(label=gettext_lazy("Keep for (days)"), min_value=30, max_value=36500)
+    basis = forms.CharField(label=gettext_lazy("Legal basis or policy"), max_length=300, required=False)
 
 
 class LegalHoldForm(forms.Form):
@@ -52,12 +60,36 @@ def _officer_person_or_404(request: HttpRequest, public_id: str) -> Person:
         raise Http404 from None
 
 
+def _retention_page(request: HttpRequest, form: RetentionRuleForm, status: int = 200) -> HttpResponse:
+    organisations = organisations_for_actor(actor=request.user, perm=Perm.ERASURE_MANAGE)
+    rules = RetentionRule.objects.filter(organisation__in=organisations).order_by("record_type")
+    context = {"items": retention_due_for_actor(actor=request.user), "rules": rules, "form": form}
+    return render(request, "people/retention_list.html", context, status=status)
+
+
 @require_GET
 def retention_list(request: HttpRequest) -> HttpResponse:
     _require_officer(request)
-    return render(
-        request, "people/retention_list.html", {"items": retention_due_for_actor(actor=request.user)}
+    return _retention_page(request, RetentionRuleForm(initial={"keep_for_days": 1825}))
+
+
+@require_POST
+def retention_rule_save(request: HttpRequest) -> HttpResponse:
+    """Set a retention period for the officer's organisation (the first, if they serve several)."""
+    _require_officer(request)
+    form = RetentionRuleForm(request.POST)
+    if not form.is_valid():
+        return _retention_page(request, form, status=400)
+    organisation = (
+        organisations_for_actor(actor=request.user, perm=Perm.ERASURE_MANAGE).order_by("pk").first()
     )
+    try:
+        retention_rule_set(actor=request.user, organisation=organisation, **form.cleaned_data)
+    except ValidationError as exc:
+        form_add_validation_error(form, exc)
+        return _retention_page(request, form, status=400)
+    messages.success(request, _("Retention period saved."))
+    return redirect("retention_list")
 
 
 @require_http_methods(["GET", "POST"])

@@ -141,6 +141,12 @@ ROUTES: dict[str, Route] = {
     "audit_log": Route(expect={"dpo": OK, "other_dpo": OK}, others=DENIED),
     "audit_log_export": Route(expect={"dpo": OK, "other_dpo": OK}, others=DENIED),
     "retention_list": Route(expect={"dpo": OK, "other_dpo": OK}, others=DENIED),
+    "retention_rule_save": Route(
+        method="POST",
+        data={"record_type": "person", "keep_for_days": "3650"},
+        expect={"dpo": REDIRECT, "other_dpo": REDIRECT},
+        others=DENIED,
+    ),
     "retention_confirm": Route(
         kwargs=lambda t: {"public_id": t.due.public_id},
         expect={"dpo": OK, "other_dpo": MISSING},

@@ -88,6 +88,19 @@ class RetentionTests(BaseTestCase):
         with system_scope():
             self.assertIsNotNone(Person.objects.get(pk=self.old.pk).erased_at)
 
+    def test_the_officer_sets_a_period_and_a_bad_one_is_explained(self) -> None:
+        self.login(self.dpo)
+        response = self.client.post(
+            reverse("retention_rule_save"), {"record_type": "person", "keep_for_days": "7"}
+        )
+        self.assertEqual(response.status_code, 400)
+        self.assertContains(response, 'value="7"', status_code=400)
+        self.client.post(reverse("retention_rule_save"), {"record_type": "person", "keep_for_days": "3650"})
+        with system_scope():
+            from kujdes.people.models import RetentionRule
+
+            self.assertEqual(RetentionRule.objects.get(organisation=self.org).keep_for_days, 3650)
+
     def test_another_organisations_officer_gets_404(self) -> None:
         (due,) = self.list_due()
         self.login(self.other_dpo)
