@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import secrets
 import sys
+import tempfile
 from pathlib import Path
 
 import dj_database_url
@@ -291,10 +292,12 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
 STATIC_FROM_APPS = DEBUG or TESTING or env_bool("KUJDES_STATIC_FROM_APPS", False)
+# Tests keep their (encrypted) files out of the repository.
+MEDIA_DIR = Path(tempfile.mkdtemp(prefix="kujdes-test-media-")) if TESTING else VAR_DIR / "media"
 STORAGES = {
     "default": {
         "BACKEND": "django.core.files.storage.FileSystemStorage",
-        "OPTIONS": {"location": VAR_DIR / "media"},
+        "OPTIONS": {"location": MEDIA_DIR},
     },
     "staticfiles": {
         "BACKEND": (

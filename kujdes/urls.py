@@ -53,6 +53,7 @@ urlpatterns = [
         people_views.subject_access,
         name="subject_access",
     ),
+    path("files/<uuid:public_id>", people_views.person_file_download, name="person_file_download"),
     path("api/v1/", api.urls),
 ]
 

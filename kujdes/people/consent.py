@@ -6,13 +6,22 @@ import datetime
 from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kujdes.core.audit import audit_record
 from kujdes.core.models import Organisation
-from kujdes.people.models import Consent, ConsentGivenBy, ConsentOverride, ConsentPurpose, Person
+from kujdes.people.models import (
+    Consent,
+    ConsentGivenBy,
+    ConsentOverride,
+    ConsentPurpose,
+    Person,
+    PersonFileKind,
+)
+from kujdes.people.services import person_file_store
 
 if TYPE_CHECKING:
     from kujdes.accounts.models import User
@@ -37,6 +46,7 @@ def consent_record(
     given_on: datetime.date,
     partner: Organisation | None = None,
     guardian_name: str = "",
+    document: UploadedFile | None = None,
 ) -> Consent:
     """Record a consent. Sharing needs a named partner; a guardian's consent names the guardian."""
     if purpose not in ConsentPurpose.values:
@@ -49,7 +59,11 @@ def consent_record(
         raise ValidationError({"guardian_name": _("Give the name of the parent or guardian.")})
     if given_on > timezone.localdate():
         raise ValidationError({"given_on": _("The date cannot be in the future.")})
+    signed = None
+    if document is not None:
+        signed = person_file_store(actor=actor, person=person, upload=document, kind=PersonFileKind.CONSENT)
     consent = Consent.objects.create(
+        document=signed,
         organisation_id=person.organisation_id,
         person=person,
         purpose=purpose,

@@ -83,6 +83,31 @@ class BlindIndexEntry(TenantModel):
         indexes = [models.Index(fields=["organisation", "kind", "digest"], name="people_blind_lookup_idx")]
 
 
+class PersonFileKind(models.TextChoices):
+    CONSENT = "consent", _("Signed consent")
+    DOCUMENT = "document", _("Document")
+    PHOTO = "photo", _("Photo")
+
+
+class PersonFile(TenantModel):
+    """A document or photo of a person, stored encrypted with the person's key (`kujdes.core.files`)."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="files")
+    kind = models.CharField(_("kind"), max_length=16, choices=PersonFileKind.choices)
+    name = EncryptedTextField(_("file name"))
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveBigIntegerField()
+    uploaded_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"file {self.public_id}"
+
+    def encryption_handle(self) -> KeyHandle:
+        return self.person.encryption_handle()
+
+
 class ConsentPurpose(models.TextChoices):
     CASE_MANAGEMENT = "case_management", _("Case management")
     REFERRAL = "referral", _("Referral to services")
@@ -124,6 +149,14 @@ class Consent(TenantModel):
     recorded_at = models.DateTimeField(auto_now_add=True)
     withdrawn_on = models.DateField(_("withdrawn on"), null=True, blank=True)
     withdrawn_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, null=True, related_name="+")
+    document = models.ForeignKey(
+        PersonFile,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("signed document"),
+    )
 
     class Meta:
         verbose_name = _("consent")

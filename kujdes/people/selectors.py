@@ -16,7 +16,7 @@ from kujdes.core.crypto import (
 )
 from kujdes.core.roles import Perm
 from kujdes.core.selectors import units_for_actor
-from kujdes.people.models import BlindIndexEntry, BlindIndexKind, Person
+from kujdes.people.models import BlindIndexEntry, BlindIndexKind, Person, PersonFile
 
 if TYPE_CHECKING:
     from kujdes.accounts.models import User
@@ -89,3 +89,15 @@ def persons_with_keys(persons: list[Person]) -> list[Person]:
     for person in persons:
         person._key_handle = KeyHandle(key_id=person.key_id, record=keys.get(person.key_id))
     return persons
+
+
+def person_file_get(*, actor: User, public_id: str) -> PersonFile:
+    """A file of a person the actor may see, or of their organisation for its protection officer."""
+    from kujdes.core.selectors import organisations_for_actor
+
+    visible = PersonFile.objects.filter(person__in=persons_for_actor(actor=actor).values("pk"))
+    officer = PersonFile.objects.filter(
+        organisation__in=organisations_for_actor(actor=actor, perm=Perm.ERASURE_MANAGE).values("pk"),
+        person__erased_at__isnull=True,
+    )
+    return (visible | officer).select_related("person").get(public_id=public_id)

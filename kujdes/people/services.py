@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime
+import io
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 
@@ -18,11 +20,12 @@ from kujdes.core.crypto import (
     subject_key_create,
     subject_key_destroy,
 )
+from kujdes.core.files import encrypted_file_delete, encrypted_file_write, upload_check
 from kujdes.core.locking import versioned_save
 from kujdes.core.models import Unit
 from kujdes.core.roles import Perm
 from kujdes.core.selectors import units_for_actor
-from kujdes.people.models import BlindIndexEntry, BlindIndexKind, Person
+from kujdes.people.models import BlindIndexEntry, BlindIndexKind, Person, PersonFile
 
 if TYPE_CHECKING:
     from kujdes.accounts.models import User
@@ -151,6 +154,43 @@ def person_update(*, actor: User, person: Person, expected_version: int, changes
 
 
 @transaction.atomic
+def person_file_store(*, actor: User, person: Person, upload: UploadedFile, kind: str) -> PersonFile:
+    """Check an upload (size, type by content, no EXIF) and store it encrypted with the person's key.
+
+    Raises UploadRefused with a message for the user.
+    """
+    content_type, replacement = upload_check(upload=upload, size=upload.size or 0)
+    stored = PersonFile(
+        organisation_id=person.organisation_id,
+        person=person,
+        kind=kind,
+        name=upload.name or "document",
+        content_type=content_type,
+        size=0,
+        uploaded_by=actor,
+    )
+    source = io.BytesIO(replacement) if replacement is not None else upload
+    stored.size = encrypted_file_write(
+        handle=person.encryption_handle(), file_id=stored.public_id, source=source
+    )
+    stored.save()
+    audit_record(
+        actor=actor,
+        organisation=person.organisation_id,
+        action="person.file.stored",
+        obj=person,
+        unit=person.unit,
+        details={
+            "file": str(stored.public_id),
+            "kind": kind,
+            "content_type": content_type,
+            "size": stored.size,
+        },
+    )
+    return stored
+
+
+@transaction.atomic
 def person_erase(*, actor: User | None, person: Person, reason_code: str) -> Person:
     """Crypto-shredding: the person key is destroyed, blind indexes deleted, statistical codes kept.
 
@@ -159,6 +199,8 @@ def person_erase(*, actor: User | None, person: Person, reason_code: str) -> Per
     """
     subject_key_destroy(key_id=person.key_id)
     BlindIndexEntry.objects.filter(person=person).delete()
+    for file_id in PersonFile.objects.filter(person=person).values_list("public_id", flat=True):
+        encrypted_file_delete(file_id=file_id)
     Person.objects.filter(pk=person.pk).update(erased_at=timezone.now(), **dict.fromkeys(IDENTITY_FIELDS))
     person.refresh_from_db()
     audit_record(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -12,10 +13,12 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from kujdes.accounts.reauth import reauthentication_required
+from kujdes.core.audit import audit_record
+from kujdes.core.files import EXTENSIONS, attachment_response
 from kujdes.core.forms import form_add_validation_error
 from kujdes.core.roles import Perm
 from kujdes.core.selectors import organisations_for_actor
-from kujdes.people.models import Person, RetentionDue, RetentionRecordType, RetentionRule
+from kujdes.people.models import Person, PersonFile, RetentionDue, RetentionRecordType, RetentionRule
 from kujdes.people.retention import (
     legal_hold_active,
     legal_hold_place,
@@ -23,6 +26,7 @@ from kujdes.people.retention import (
     retention_erase_confirm,
     retention_rule_set,
 )
+from kujdes.people.selectors import person_file_get, persons_with_keys
 from kujdes.people.subject_access import subject_access_export
 
 
@@ -140,3 +144,27 @@ def subject_access(request: HttpRequest, public_id: str) -> HttpResponse:
 
 
 subject_access = reauthentication_required(subject_access, allow_get=False)
+
+
+@require_GET
+def person_file_download(request: HttpRequest, public_id: str) -> HttpResponse:
+    """A person's document or photo, as an attachment; every download is audited."""
+    try:
+        stored = person_file_get(actor=request.user, public_id=str(public_id))
+    except PersonFile.DoesNotExist:
+        raise Http404 from None
+    with transaction.atomic():
+        audit_record(
+            actor=request.user,
+            organisation=stored.organisation_id,
+            action="person.file.downloaded",
+            obj=stored.person,
+            details={"file": str(stored.public_id)},
+        )
+    handle = persons_with_keys([stored.person])[0].encryption_handle()
+    return attachment_response(
+        handle=handle,
+        file_id=stored.public_id,
+        content_type=stored.content_type,
+        filename=f"{stored.kind}-{stored.public_id.hex[:8]}.{EXTENSIONS.get(stored.content_type, 'bin')}",
+    )

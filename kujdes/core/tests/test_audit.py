@@ -171,6 +171,8 @@ class AuditPostgresTests(BaseTestCase):
 class ConcurrentAuditTests(TransactionTestCase):
     """Two writers appending at once still leave one unbroken chain."""
 
+    databases = {"default", "keys"}
+
     def test_two_concurrent_writers_keep_the_chain_linear(self) -> None:
         with system_scope():
             from kujdes.core.services import network_get_or_create, organisation_create

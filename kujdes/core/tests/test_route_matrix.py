@@ -162,6 +162,12 @@ ROUTES: dict[str, Route] = {
         expect={"dpo": OK, "other_dpo": MISSING},
         others=DENIED,
     ),
+    # A person's file in diocese A: its case workers and manager, and the organisation's protection officer.
+    "person_file_download": Route(
+        kwargs=lambda t: {"public_id": t.person_file.public_id},
+        expect={name: OK for name in ("alice", "bob", "manager", "dpo")},
+        others=MISSING,
+    ),
     # The API: 401 without credentials, JSON 404 for what is not the caller's.
     "api:api-root": everyone(MISSING, anonymous={401, 404}),
     "api:openapi-json": everyone(OK, anonymous={401}),
@@ -206,14 +212,21 @@ class RouteMatrixTests(BaseTestCase):
     def setUpTestData(cls) -> None:
         super().setUpTestData()
         from allauth.mfa.models import Authenticator
+        from django.core.files.uploadedfile import SimpleUploadedFile
 
         from kujdes.accounts.services import api_token_create
         from kujdes.people.models import RetentionDue, RetentionRule
-        from kujdes.people.services import person_create
+        from kujdes.people.services import person_create, person_file_store
 
         with system_scope():
             cls.person = person_create(
                 actor=cls.alice, unit=cls.diocese_a, given_name="Arta", family_name="Kola"
+            )
+            cls.person_file = person_file_store(
+                actor=cls.alice,
+                person=cls.person,
+                kind="document",
+                upload=SimpleUploadedFile("n.pdf", b"%PDF-1.7 x"),
             )
             rule = RetentionRule.objects.create(organisation=cls.org, record_type="person", keep_for_days=365)
             cls.due = RetentionDue.objects.create(
