@@ -28,7 +28,7 @@ from kujdes.accounts.services import (
 from kujdes.core.forms import form_add_validation_error
 from kujdes.core.models import Membership
 from kujdes.core.roles import Perm
-from kujdes.core.selectors import actor_has_perm, units_for_actor
+from kujdes.core.selectors import actor_has_perm, memberships_held, units_for_actor
 from kujdes.core.services import membership_assign, membership_revoke
 
 
@@ -93,7 +93,7 @@ def _user_detail_page(
 ) -> HttpResponse:
     context = {
         "subject": user,
-        "subject_memberships": Membership.objects.filter(user=user).select_related("unit"),
+        "subject_memberships": memberships_held(user=user),
         "subject_has_second_factor": user_has_second_factor(user=user),
         "tokens": api_tokens_of(user=user),
         "form": form,
@@ -128,7 +128,7 @@ def membership_add(request: HttpRequest, public_id: str) -> HttpResponse:
 def membership_remove(request: HttpRequest, public_id: str, membership_id: str) -> HttpResponse:
     user = _user_or_404(request, public_id)
     try:
-        membership = Membership.objects.get(user=user, public_id=membership_id)
+        membership = memberships_held(user=user).get(public_id=membership_id)
         membership_revoke(actor=request.user, membership=membership)
     except (Membership.DoesNotExist, PermissionDenied):
         raise Http404 from None

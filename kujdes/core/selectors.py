@@ -15,6 +15,11 @@ if TYPE_CHECKING:
     from kujdes.accounts.models import User
 
 
+def memberships_held(*, user: User) -> QuerySet[Membership]:
+    """Another user's memberships, for an administrator's page (the caller checked the right to see them)."""
+    return Membership.objects.filter(user=user).select_related("unit")
+
+
 def memberships_of(*, user: User) -> list[Membership]:
     """The user's memberships with unit and organisation, cached on the user object."""
     cached = getattr(user, "_kujdes_memberships", None)

@@ -16,7 +16,7 @@ from kujdes.core.crypto import (
 )
 from kujdes.core.roles import Perm
 from kujdes.core.selectors import units_for_actor
-from kujdes.people.models import BlindIndexEntry, BlindIndexKind, Person, PersonFile
+from kujdes.people.models import BlindIndexEntry, BlindIndexKind, Person, PersonFile, RetentionRule
 
 if TYPE_CHECKING:
     from kujdes.accounts.models import User
@@ -101,3 +101,18 @@ def person_file_get(*, actor: User, public_id: str) -> PersonFile:
         person__erased_at__isnull=True,
     )
     return (visible | officer).select_related("person").get(public_id=public_id)
+
+
+def person_get_for_officer(*, actor: User, public_id: str) -> Person:
+    """A person of an organisation where the actor is data protection officer (erased ones included)."""
+    from kujdes.core.selectors import organisations_for_actor
+
+    organisations = organisations_for_actor(actor=actor, perm=Perm.ERASURE_MANAGE)
+    return Person.objects.select_related("unit").get(public_id=public_id, organisation__in=organisations)
+
+
+def retention_rules_for_actor(*, actor: User) -> QuerySet[RetentionRule]:
+    from kujdes.core.selectors import organisations_for_actor
+
+    organisations = organisations_for_actor(actor=actor, perm=Perm.ERASURE_MANAGE)
+    return RetentionRule.objects.filter(organisation__in=organisations).order_by("record_type")

@@ -18,7 +18,7 @@ from kujdes.core.files import EXTENSIONS, attachment_response
 from kujdes.core.forms import form_add_validation_error
 from kujdes.core.roles import Perm
 from kujdes.core.selectors import organisations_for_actor
-from kujdes.people.models import Person, PersonFile, RetentionDue, RetentionRecordType, RetentionRule
+from kujdes.people.models import Person, PersonFile, RetentionDue, RetentionRecordType
 from kujdes.people.retention import (
     legal_hold_active,
     legal_hold_place,
@@ -26,7 +26,12 @@ from kujdes.people.retention import (
     retention_erase_confirm,
     retention_rule_set,
 )
-from kujdes.people.selectors import person_file_get, persons_with_keys
+from kujdes.people.selectors import (
+    person_file_get,
+    person_get_for_officer,
+    persons_with_keys,
+    retention_rules_for_actor,
+)
 from kujdes.people.subject_access import subject_access_export
 
 
@@ -57,16 +62,14 @@ def _due_or_404(request: HttpRequest, public_id: str) -> RetentionDue:
 
 
 def _officer_person_or_404(request: HttpRequest, public_id: str) -> Person:
-    organisations = organisations_for_actor(actor=request.user, perm=Perm.ERASURE_MANAGE)
     try:
-        return Person.objects.select_related("unit").get(public_id=public_id, organisation__in=organisations)
+        return person_get_for_officer(actor=request.user, public_id=str(public_id))
     except Person.DoesNotExist:
         raise Http404 from None
 
 
 def _retention_page(request: HttpRequest, form: RetentionRuleForm, status: int = 200) -> HttpResponse:
-    organisations = organisations_for_actor(actor=request.user, perm=Perm.ERASURE_MANAGE)
-    rules = RetentionRule.objects.filter(organisation__in=organisations).order_by("record_type")
+    rules = retention_rules_for_actor(actor=request.user)
     context = {"items": retention_due_for_actor(actor=request.user), "rules": rules, "form": form}
     return render(request, "people/retention_list.html", context, status=status)
 
