@@ -59,6 +59,7 @@ _TEST_MASTER_KEY = MasterKey(key_id="test", key=os.urandom(32))
 _lock = threading.Lock()
 _master: list[MasterKey] | None = None
 _organisation_keys: dict[tuple[int, int], tuple[bytes, bytes]] = {}
+_organisation_ciphers: dict[tuple[int, int], AESGCM] = {}
 # The index key never changes with rotation, so it is cached per organisation.
 _index_keys: dict[int, bytes] = {}
 
@@ -126,6 +127,7 @@ def caches_clear() -> None:
     global _master
     with _lock:
         _organisation_keys.clear()
+        _organisation_ciphers.clear()
         _index_keys.clear()
         _master = None
 
@@ -248,10 +250,16 @@ def subject_keys_create(*, organisation_id: int, count: int) -> list[SubjectKey]
 def _subject_key_unwrap(subject: SubjectKey) -> bytes:
     if subject.destroyed_at is not None or subject.wrapped_key is None:
         raise KeyDestroyed(f"key {subject.public_id} was destroyed")
-    _version, data_key, _index_key = _organisation_keys_get(
-        subject.organisation_id, subject.organisation_key_version
-    )
-    return _unwrap(data_key, subject.wrapped_key, _subject_aad(subject))
+    cache_key = (subject.organisation_id, subject.organisation_key_version)
+    aead = _organisation_ciphers.get(cache_key)
+    if aead is None:
+        _version, data_key, _index_key = _organisation_keys_get(*cache_key)
+        aead = _organisation_ciphers[cache_key] = AESGCM(data_key)
+    wrapped = bytes(subject.wrapped_key)
+    try:
+        return aead.decrypt(wrapped[:NONCE_BYTES], wrapped[NONCE_BYTES:], _subject_aad(subject))
+    except InvalidTag:
+        raise DecryptionError("a wrapped key does not open") from None
 
 
 def subject_keys_load(key_ids: set[uuid.UUID]) -> dict[uuid.UUID, SubjectKey]:
@@ -274,6 +282,7 @@ class KeyHandle:
     key_id: uuid.UUID
     record: SubjectKey | None = None
     _key: bytes | None = None
+    _aead: AESGCM | None = None
 
     def key(self) -> bytes:
         if self._key is None:
@@ -283,10 +292,16 @@ class KeyHandle:
             self._key = _subject_key_unwrap(record)
         return self._key
 
+    def aead(self) -> AESGCM:
+        """The cipher for this key, built once (a page decrypts several values per person)."""
+        if self._aead is None:
+            self._aead = AESGCM(self.key())
+        return self._aead
+
 
 def seal(*, handle: KeyHandle, plaintext: bytes, aad: bytes) -> str:
     nonce = os.urandom(NONCE_BYTES)
-    ciphertext = AESGCM(handle.key()).encrypt(nonce, plaintext, aad)
+    ciphertext = handle.aead().encrypt(nonce, plaintext, aad)
     return f"{FORMAT}:{handle.key_id.hex}:{base64.b64encode(nonce + ciphertext).decode()}"
 
 
@@ -305,7 +320,7 @@ def open_sealed(*, handle: KeyHandle, token: str, aad: bytes) -> bytes:
         raise DecryptionError("the ciphertext belongs to another key")
     raw = base64.b64decode(token.split(":", 2)[2])
     try:
-        return AESGCM(handle.key()).decrypt(raw[:NONCE_BYTES], raw[NONCE_BYTES:], aad)
+        return handle.aead().decrypt(raw[:NONCE_BYTES], raw[NONCE_BYTES:], aad)
     except InvalidTag:
         raise DecryptionError("the ciphertext does not belong here or was altered") from None
 

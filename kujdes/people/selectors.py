@@ -39,7 +39,10 @@ def person_search(*, actor: User, query: str) -> QuerySet[Person]:
     A query of digits also matches phone numbers; one with letters and digits, ID numbers.
     """
     candidates = persons_for_actor(actor=actor)
-    organisation_ids = set(candidates.values_list("organisation_id", flat=True).distinct())
+    # From the units in reach, not the persons: a scan of every person in reach would
+    # cost more than the search itself.
+    units = units_for_actor(actor=actor, perm=Perm.PERSON_VIEW)
+    organisation_ids = set(units.order_by().values_list("organisation_id", flat=True).distinct())
     if not organisation_ids or not query.strip():
         return candidates.none()
     result = candidates
