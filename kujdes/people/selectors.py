@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
 
 from kujdes.core.crypto import (
     KeyHandle,
@@ -33,57 +33,54 @@ def person_get(*, actor: User, public_id: str) -> Person:
     return persons_for_actor(actor=actor).select_related("unit").get(public_id=public_id)
 
 
+def _matching(kind: str, digests_per_value: list[list[str]]) -> QuerySet[BlindIndexEntry]:
+    """Ids of persons holding every one of the values (each given as its digests, one per organisation)."""
+    all_digests = [digest for digests in digests_per_value for digest in digests]
+    entries = BlindIndexEntry.objects.filter(kind=kind, digest__in=all_digests).values("person_id")
+    if len(digests_per_value) == 1:
+        return entries
+    # A person matches when each value matched one of its entries: one grouped query for all tokens.
+    grouped = entries.annotate(matched=Count("digest", distinct=True)).filter(matched=len(digests_per_value))
+    return grouped.values("person_id")
+
+
 def person_search(*, actor: User, query: str) -> QuerySet[Person]:
     """Exact-token search through blind indexes: every name token must match (ë/e, ç/c alike).
 
     A query of digits also matches phone numbers; one with letters and digits, ID numbers.
     """
-    candidates = persons_for_actor(actor=actor)
-    # From the units in reach, not the persons: a scan of every person in reach would
-    # cost more than the search itself.
     units = units_for_actor(actor=actor, perm=Perm.PERSON_VIEW)
-    organisation_ids = set(units.order_by().values_list("organisation_id", flat=True).distinct())
-    if not organisation_ids or not query.strip():
+    # Unit ids and organisations come from the units in reach, listed once: filtering
+    # persons on a literal list lets the planner use the unit index directly.
+    reach = list(units.order_by().values_list("pk", "organisation_id"))
+    organisation_ids = sorted({organisation_id for _pk, organisation_id in reach})
+    candidates = Person.objects.filter(unit_id__in=[pk for pk, _org in reach], erased_at__isnull=True)
+    if not reach or not query.strip():
         return candidates.none()
-    result = candidates
-    tokens = name_tokens(query)
+
+    def digests(kind: str, value: str) -> list[str]:
+        return [blind_index(organisation_id=o, kind=kind, normalised=value) for o in organisation_ids]
+
     digits = normalise_phone(query)
     if digits and len(digits) >= 6 and not any(ch.isalpha() for ch in query):
-        digests = [
-            blind_index(organisation_id=o, kind=BlindIndexKind.PHONE, normalised=digits)
-            for o in organisation_ids
-        ]
-        return result.filter(
-            pk__in=BlindIndexEntry.objects.filter(kind=BlindIndexKind.PHONE, digest__in=digests).values(
-                "person_id"
-            )
+        return candidates.filter(
+            pk__in=_matching(BlindIndexKind.PHONE, [digests(BlindIndexKind.PHONE, digits)])
         )
     identifier = normalise_identifier(query)
+    stripped = query.strip()
     if (
         any(ch.isdigit() for ch in identifier)
         and any(ch.isalpha() for ch in identifier)
-        and " " not in query.strip()
+        and " " not in stripped
     ):
-        digests = [
-            blind_index(organisation_id=o, kind=BlindIndexKind.ID_NUMBER, normalised=identifier)
-            for o in organisation_ids
-        ]
-        return result.filter(
-            pk__in=BlindIndexEntry.objects.filter(kind=BlindIndexKind.ID_NUMBER, digest__in=digests).values(
-                "person_id"
-            )
-        )
-    for token in tokens:
-        digests = [
-            blind_index(organisation_id=o, kind=BlindIndexKind.NAME, normalised=token)
-            for o in organisation_ids
-        ]
-        result = result.filter(
-            pk__in=BlindIndexEntry.objects.filter(kind=BlindIndexKind.NAME, digest__in=digests).values(
-                "person_id"
-            )
-        )
-    return result
+        matching = _matching(BlindIndexKind.ID_NUMBER, [digests(BlindIndexKind.ID_NUMBER, identifier)])
+        return candidates.filter(pk__in=matching)
+    tokens = name_tokens(query)
+    if not tokens:
+        return candidates.none()
+    return candidates.filter(
+        pk__in=_matching(BlindIndexKind.NAME, [digests(BlindIndexKind.NAME, token) for token in tokens])
+    )
 
 
 def persons_with_keys(persons: list[Person]) -> list[Person]:
