@@ -41,7 +41,6 @@ import json
 import os
 import platform
 import random
-import re
 import secrets
 import shutil
 import statistics
@@ -52,6 +51,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+from _document import document_section_write
 
 ROOT = Path(__file__).resolve().parent.parent
 DOC = ROOT / "docs" / "benchmarks.md"
@@ -883,15 +884,7 @@ def report(results: dict[str, Any], total_seconds: float) -> str:
 
 
 def document_update(section: str) -> None:
-    """Write the section into docs/benchmarks.md, replacing only this section if it is there."""
-    DOC.parent.mkdir(parents=True, exist_ok=True)
-    text = DOC.read_text(encoding="utf-8") if DOC.exists() else "# Benchmarks\n\n"
-    pattern = re.compile(rf"^{re.escape(SECTION)}\n.*?(?=^## |\Z)", re.MULTILINE | re.DOTALL)
-    if pattern.search(text):
-        text = pattern.sub(lambda _match: section + "\n", text, count=1)
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    DOC.write_text(text.rstrip("\n") + "\n", encoding="utf-8")
+    document_section_write(heading=SECTION, section=section)
 
 
 def main(argv: list[str]) -> int:

@@ -28,7 +28,6 @@ import hmac
 import json
 import os
 import platform
-import re
 import shutil
 import socket
 import struct
@@ -42,6 +41,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from _document import document_section_write
 
 from kujdes.core.tests.chromium import CHROMIUM, CHROMIUM_ARGS
 
@@ -407,15 +408,7 @@ def report(rows: list[Row], fcp: dict[str, float], info: dict[str, str]) -> str:
 
 
 def document_update(section: str) -> None:
-    """Write the section into docs/benchmarks.md, replacing only this section if it is there."""
-    DOC.parent.mkdir(parents=True, exist_ok=True)
-    text = DOC.read_text(encoding="utf-8") if DOC.exists() else "# Benchmarks\n\n"
-    pattern = re.compile(rf"^{re.escape(SECTION)}\n.*?(?=^## |\Z)", re.MULTILINE | re.DOTALL)
-    if pattern.search(text):
-        text = pattern.sub(lambda _match: section + "\n", text, count=1)
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    DOC.write_text(text.rstrip("\n") + "\n", encoding="utf-8")
+    document_section_write(heading=SECTION, section=section)
 
 
 def main() -> int:
