@@ -292,6 +292,10 @@ class KeyHandle:
             self._key = _subject_key_unwrap(record)
         return self._key
 
+    def __getstate__(self) -> dict[str, object]:
+        # Copies and pickles (test data, caches) never carry an unwrapped key.
+        return {"key_id": self.key_id, "record": self.record, "_key": None, "_aead": None}
+
     def aead(self) -> AESGCM:
         """The cipher for this key, built once (a page decrypts several values per person)."""
         if self._aead is None:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import base64
+import copy
 import datetime
+import pickle
 import uuid
 
 import pytest
@@ -218,3 +220,11 @@ class PersonEncryptionTests(BaseTestCase):
                     organisation_id=self.org.pk,
                 ),
             )
+
+
+def test_a_key_handle_is_copied_and_pickled_without_its_key():
+    handle = KeyHandle(key_id=uuid.uuid4(), _key=AESGCM.generate_key(bit_length=256))
+    handle.aead()
+    for clone in (copy.deepcopy(handle), pickle.loads(pickle.dumps(handle))):  # noqa: S301 - our own bytes
+        assert clone.key_id == handle.key_id
+        assert clone._key is None and clone._aead is None
