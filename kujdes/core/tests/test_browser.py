@@ -176,6 +176,7 @@ def test_accessibility_of_sign_in_home_and_user_administration(
         ("user administration", "/organisation/users/"),
         ("user invitation", "/organisation/users/invite"),
         ("two-factor authentication", "/accounts/2fa/"),
+        ("units", "/organisation/units/"),
     ]:
         response = page.goto(f"{base_url}{path}")
         assert response is not None and response.status == 200, (
@@ -183,5 +184,19 @@ def test_accessibility_of_sign_in_home_and_user_administration(
         )
         check(page_name)
 
-    assert len(checked) == 6
+    # The data protection officer's pages.
+    page.context.clear_cookies()
+    officer = demo_accounts["dpo-al"]
+    page.goto(f"{base_url}/accounts/login/")
+    password_submit(page, base_url, officer)
+    code_submit(page, base_url, officer)
+    for page_name, path in [("audit log", "/organisation/audit/"), ("retention", "/organisation/retention/")]:
+        response = page.goto(f"{base_url}{path}")
+        assert response is not None and response.status == 200, (
+            f"{path} answered {response and response.status}"
+        )
+        assert "<" not in page.title(), page.title()
+        check(page_name)
+
+    assert len(checked) == 9
     assert not problems, "Serious or critical accessibility violations:\n" + "\n".join(problems)

@@ -7,6 +7,7 @@ Foreign objects answer 404; functions a role lacks answer 403 or 404; never 200.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -244,7 +245,7 @@ class RouteMatrixTests(BaseTestCase):
         gone = sorted(set(ROUTES) - set(url_names(get_resolver().url_patterns)))
         self.assertEqual(gone, [])
 
-    def _status(self, route: Route, name: str, actor: str | None) -> int:
+    def _response(self, route: Route, name: str, actor: str | None):  # type: ignore[no-untyped-def]
         url = reverse(name, kwargs=route.kwargs(self))
         with transaction.atomic():
             self.client.logout()
@@ -256,15 +257,20 @@ class RouteMatrixTests(BaseTestCase):
                 body, content_type = _encode(route.data), "application/x-www-form-urlencoded"
             response = self.client.generic(route.method, url, data=body, content_type=content_type)
             transaction.set_rollback(True)
-        return response.status_code
+        return response
 
     def test_every_route_answers_every_actor_as_expected(self) -> None:
         for name, route in ROUTES.items():
             for actor in (None, *SIGNED_IN):
                 expected = route.anonymous if actor is None else route.expect.get(actor, route.others)
                 with self.subTest(route=name, actor=actor or "anonymous"):
-                    status = self._status(route, name, actor)
+                    response = self._response(route, name, actor)
+                    status = response.status_code
                     self.assertIn(status, expected, f"{name} as {actor or 'anonymous'} answered {status}")
+                    if status == 200 and response.get("Content-Type", "").startswith("text/html"):
+                        title = re.search(rb"<title>(.*?)</title>", response.content, re.DOTALL)
+                        self.assertIsNotNone(title, f"{name} has no <title>")
+                        self.assertNotIn(b"<", title.group(1), f"{name} has markup in its <title>")
 
     def test_foreign_objects_answer_exactly_like_missing_ones(self) -> None:
         import uuid
