@@ -9,6 +9,7 @@ from django.utils import timezone
 from kujdes.accounts.middleware import SESSION_AUTHENTICATED_AT
 from kujdes.accounts.selectors import user_requires_mfa
 from kujdes.accounts.services import user_sessions_end
+from kujdes.core.crypto import installation_secret_open, installation_secret_seal
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -30,6 +31,13 @@ class AccountAdapter(DefaultAccountAdapter):
 
 
 class MFAAdapter(DefaultMFAAdapter):
+    def encrypt(self, text: str) -> str:
+        # TOTP seeds are stored encrypted under the master key, not in the clear.
+        return installation_secret_seal(plaintext=text, purpose="mfa")
+
+    def decrypt(self, encrypted_text: str) -> str:
+        return installation_secret_open(token=encrypted_text, purpose="mfa")
+
     def can_delete_authenticator(self, authenticator: Authenticator) -> bool:
         """A user who must have a second factor cannot remove the last one."""
         user = authenticator.user

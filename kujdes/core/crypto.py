@@ -132,6 +132,44 @@ def caches_clear() -> None:
         _master = None
 
 
+# --- installation secrets (second-factor seeds) -------------------------------
+
+_SECRET_FORMAT = "s1"
+
+
+def _secrets_key(master: MasterKey) -> bytes:
+    # A purpose-bound key from the master key (HKDF); never used for anything else.
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"kujdes/installation-secrets").derive(
+        master.key
+    )
+
+
+def installation_secret_seal(*, plaintext: str, purpose: str) -> str:
+    """Encrypt a secret of the installation itself (e.g. a TOTP seed) under the master key."""
+    master = _master_key()
+    nonce = os.urandom(NONCE_BYTES)
+    sealed = AESGCM(_secrets_key(master)).encrypt(nonce, plaintext.encode(), f"kujdes/{purpose}".encode())
+    return f"{_SECRET_FORMAT}:{master.key_id}:{base64.b64encode(nonce + sealed).decode()}"
+
+
+def installation_secret_open(*, token: str, purpose: str) -> str:
+    """The plaintext of `installation_secret_seal`; values stored before encryption pass through."""
+    if not token.startswith(f"{_SECRET_FORMAT}:"):
+        return token
+    _format, key_id, payload = token.split(":", 2)
+    raw = base64.b64decode(payload)
+    try:
+        plain = AESGCM(_secrets_key(_master_key(key_id))).decrypt(
+            raw[:NONCE_BYTES], raw[NONCE_BYTES:], f"kujdes/{purpose}".encode()
+        )
+    except InvalidTag:
+        raise DecryptionError("an installation secret does not open") from None
+    return plain.decode()
+
+
 # --- organisation keys --------------------------------------------------------
 
 

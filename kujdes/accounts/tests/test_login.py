@@ -170,3 +170,15 @@ class MFAEnforcementTests(BaseTestCase):
 
             with system_scope():
                 self.assertFalse(MFAAdapter().can_delete_authenticator(totp))
+
+
+class TotpSeedStorageTests(BaseTestCase):
+    def test_totp_seeds_are_stored_encrypted_and_still_work(self) -> None:
+        from allauth.mfa.models import Authenticator
+
+        stored = Authenticator.objects.get(user=self.alice, type=Authenticator.Type.TOTP).data["secret"]
+        self.assertTrue(stored.startswith("s1:"))
+        self.assertNotIn(self.alice.totp_secret, stored)  # type: ignore[attr-defined]
+        self.client.post(reverse("account_login"), {"login": "alice", "password": PASSWORD})
+        response = self.client.post(reverse("mfa_authenticate"), {"code": totp_now(self.alice)})
+        self.assertRedirects(response, reverse("home"), fetch_redirect_response=False)
