@@ -54,6 +54,8 @@ from typing import Any
 
 from _document import document_section_write
 
+from kujdes.core.tests.installation import TemporaryPostgresDatabase
+
 ROOT = Path(__file__).resolve().parent.parent
 DOC = ROOT / "docs" / "benchmarks.md"
 SECTION = "## Data protection (issue 3)"
@@ -505,38 +507,15 @@ class Site:
         return self
 
 
-class PostgresDatabase:
+def PostgresDatabase(prefix: str) -> TemporaryPostgresDatabase:  # noqa: N802 - reads as the class it returns
     """A database of our own on the benchmark server, dropped afterwards."""
-
-    def __init__(self, prefix: str) -> None:
-        self.name = f"{prefix}_{secrets.token_hex(4)}"
-        self.url = f"{POSTGRES}/{self.name}"
-
-    @staticmethod
-    def psql(sql: str, *, check: bool = True) -> subprocess.CompletedProcess[bytes]:
-        return subprocess.run(  # noqa: S603
-            ["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", f"{POSTGRES}/postgres", "-c", sql],  # noqa: S607
-            check=check,
-            capture_output=True,
-        )
-
-    def create(self) -> None:
-        self.psql(f"CREATE DATABASE {self.name}")
-
-    def drop(self) -> None:
-        self.psql(f"DROP DATABASE IF EXISTS {self.name} WITH (FORCE)", check=False)
-
-    def __enter__(self) -> PostgresDatabase:
-        self.create()
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.drop()
+    return TemporaryPostgresDatabase(prefix, server=POSTGRES)
 
 
 def postgres_available() -> bool:
     try:
-        return PostgresDatabase.psql("SELECT 1", check=False).returncode == 0
+        command = ["psql", "-X", "-q", f"{POSTGRES}/postgres", "-c", "SELECT 1"]
+        return subprocess.run(command, check=False, capture_output=True).returncode == 0  # noqa: S603, S607
     except FileNotFoundError:
         return False
 

@@ -47,11 +47,11 @@ class Installation:
 
 
 class TemporaryPostgresDatabase:
-    """A fresh PostgreSQL database beside the one in DATABASE_URL, dropped afterwards."""
+    """A fresh PostgreSQL database on `server` (default: beside DATABASE_URL's), dropped afterwards."""
 
-    def __init__(self, prefix: str) -> None:
+    def __init__(self, prefix: str, *, server: str | None = None) -> None:
         self.name = f"{prefix}_{secrets.token_hex(4)}"
-        self.base = os.environ["DATABASE_URL"].rsplit("/", 1)[0]
+        self.base = server or os.environ["DATABASE_URL"].rsplit("/", 1)[0]
         self.url = f"{self.base}/{self.name}"
 
     def _psql(self, sql: str, *, check: bool = True) -> None:
