@@ -54,6 +54,11 @@ urlpatterns = [
         name="subject_access",
     ),
     path("files/<uuid:public_id>", people_views.person_file_download, name="person_file_download"),
+    # The daily work: each room's own URL module.
+    path("", include("kujdes.people.urls")),
+    path("", include("kujdes.screening.urls")),
+    path("", include("kujdes.cases.urls")),
+    path("", include("kujdes.referrals.urls")),
     path("api/v1/", api.urls),
 ]
 

@@ -4,6 +4,8 @@ from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext_lazy as _
 
 from kujdes.core.roles import Perm
 
@@ -26,4 +28,35 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         "retention": actor_has_perm(actor=user, perm=Perm.ERASURE_MANAGE),
     }
     context["memberships"] = memberships_of(user=user)
+    context["nav_rooms"] = _rooms(user)
     return context
+
+
+# The daily-work menu: (URL name, label, permission or any of several).
+# A room whose URL is not installed (yet) is left out.
+ROOMS = (
+    ("my_work", _("My work"), Perm.CASE_VIEW),
+    ("person_list", _("Persons"), Perm.PERSON_VIEW),
+    ("case_list", _("Cases"), Perm.CASE_VIEW),
+    ("referral_list", _("Referrals"), Perm.CASE_VIEW),
+    ("approval_list", _("Approvals"), Perm.CASE_APPROVE),
+    ("provider_list", _("Service directory"), (Perm.CASE_VIEW, Perm.ORGANISATION_CONFIGURE)),
+    ("instrument_list", _("Screening instruments"), Perm.ORGANISATION_CONFIGURE),
+)
+
+
+def _rooms(user: Any) -> list[tuple[str, str, str]]:
+    from kujdes.core.selectors import actor_has_perm
+
+    rooms = []
+    for url_name, label, perms in ROOMS:
+        if not any(
+            actor_has_perm(actor=user, perm=perm)
+            for perm in (perms if isinstance(perms, tuple) else (perms,))
+        ):
+            continue
+        try:
+            rooms.append((url_name, reverse(url_name), str(label)))
+        except NoReverseMatch:
+            continue
+    return rooms

@@ -13,11 +13,61 @@ from kujdes.core.models import TenantModel, Unit
 
 
 class Sex(models.TextChoices):
-    # HTCDS 2.0 gender picklist.
-    FEMALE = "female", _("Female")
-    MALE = "male", _("Male")
-    TRANSGENDER = "transgender", _("Transgender / other")
-    UNKNOWN = "unknown", _("Unknown")
+    # HTCDS 2.0 prs_Gender picklist: the codes are the standard's own, so exports need no mapping.
+    FEMALE = "Feminine", _("Female")
+    MALE = "Masculine", _("Male")
+    TRANSGENDER_FEMININE = "TransgenderFeminine", _("Transgender (feminine)")
+    TRANSGENDER_MASCULINE = "TransgenderMasculine", _("Transgender (masculine)")
+    NON_CONFORMING = "NonConforming", _("Gender non-conforming")
+    UNKNOWN = "NonSpecifiedUnknown", _("Not specified")
+
+
+class PersonCategory(models.TextChoices):
+    CHILD_AT_RISK = "child_at_risk", _("Child at risk")
+    WOMAN_AT_RISK = "woman_at_risk", _("Woman or girl at risk")
+    YOUNG_PERSON = "young_person", _("Young person")
+    POTENTIAL_VICTIM = "potential_victim", _("Potential victim of trafficking")
+    VICTIM = "victim", _("Victim of trafficking")
+    FAMILY_MEMBER = "family_member", _("Family member")
+
+
+class Education(models.TextChoices):
+    # HTCDS prs_HighestLevelOfEducation (ISCED 2011 levels 0-8).
+    EARLY_CHILDHOOD = "EarlyChildhoodEducation", _("Early childhood education")
+    PRIMARY = "PrimaryEducation", _("Primary education")
+    LOWER_SECONDARY = "LowerSecondaryEducation", _("Lower secondary education")
+    UPPER_SECONDARY = "UpperSecondaryEducation", _("Upper secondary education")
+    POST_SECONDARY = "PostSecondaryNonTertiaryEducation", _("Post-secondary non-tertiary education")
+    SHORT_TERTIARY = "ShortCycleTertiaryEducation", _("Short-cycle tertiary education")
+    BACHELOR = "BachelorsOrEquivalentLevel", _("Bachelor's or equivalent")
+    MASTER = "MastersOrEquivalentLevel", _("Master's or equivalent")
+    DOCTORAL = "DoctoralOrEquivalentLevel", _("Doctoral or equivalent")
+
+
+class MaritalStatus(models.TextChoices):
+    # HTCDS prs_MaritalStatus.
+    SINGLE = "Single", _("Single")
+    MARRIED = "Married", _("Married")
+    WIDOWED = "Widowed", _("Widowed")
+    DIVORCED = "Divorced", _("Divorced")
+    SEPARATED = "Separated", _("Separated")
+    REGISTERED_PARTNERSHIP = "RegisteredPartnership", _("Registered partnership")
+
+
+class Household(TenantModel):
+    """People living together (its members point here); family members are indirect beneficiaries."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+")
+    code = models.CharField(_("code"), max_length=40)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("household")
+        verbose_name_plural = _("households")
+
+    def __str__(self) -> str:
+        return self.code
 
 
 class Person(TenantModel):
@@ -31,6 +81,8 @@ class Person(TenantModel):
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+")
     key_id = models.UUIDField(unique=True, editable=False)
+    # Pseudonymous code printed on paper and in reports instead of a name, e.g. AL-SHK-2026-000123.
+    code = models.CharField(_("code"), max_length=40, blank=True)
 
     given_name = EncryptedTextField(_("given name"))
     family_name = EncryptedTextField(_("family name"))
@@ -40,10 +92,26 @@ class Person(TenantModel):
     phones = EncryptedJSONField(_("phone numbers"))
     address = EncryptedTextField(_("address"))
 
-    sex = models.CharField(_("sex"), max_length=16, choices=Sex.choices, default=Sex.UNKNOWN)
+    sex = models.CharField(_("sex"), max_length=24, choices=Sex.choices, default=Sex.UNKNOWN)
     birth_year = models.PositiveSmallIntegerField(_("year of birth"), null=True, blank=True)
     municipality = models.CharField(_("municipality"), max_length=64, blank=True)
     citizenships = models.JSONField(_("citizenships"), default=list, blank=True)
+    # True when the date of birth (or the birth year) was estimated from an age.
+    birth_date_estimated = models.BooleanField(_("estimated"), default=False)
+    categories = models.JSONField(_("categories"), default=list, blank=True)
+    languages = models.JSONField(_("languages"), default=list, blank=True)
+    education = models.CharField(
+        _("highest level of education"), max_length=40, choices=Education.choices, blank=True
+    )
+    marital_status = models.CharField(
+        _("marital status"), max_length=32, choices=MaritalStatus.choices, blank=True
+    )
+    children_count = models.PositiveSmallIntegerField(_("number of children"), null=True, blank=True)
+    household = models.ForeignKey(
+        Household, on_delete=models.SET_NULL, null=True, blank=True, related_name="members"
+    )
+    # Set when this record was merged into another after a reviewed duplicate check.
+    merged_into = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
 
     erased_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -54,6 +122,14 @@ class Person(TenantModel):
     class Meta:
         verbose_name = _("person")
         verbose_name_plural = _("persons")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "code"],
+                condition=~models.Q(code=""),
+                name="people_person_code_unique",
+            ),
+        ]
+        indexes = [models.Index(fields=["unit", "erased_at"], name="people_person_unit_idx")]
 
     def __str__(self) -> str:
         return str(self.public_id)
@@ -255,3 +331,73 @@ class RetentionDue(TenantModel):
 
     def __str__(self) -> str:
         return f"due {self.public_id}"
+
+
+class RelationKind(models.TextChoices):
+    PARENT = "parent", _("Parent")
+    CHILD = "child", _("Child")
+    SIBLING = "sibling", _("Sibling")
+    PARTNER = "partner", _("Spouse or partner")
+    GRANDPARENT = "grandparent", _("Grandparent")
+    OTHER_RELATIVE = "other_relative", _("Other relative")
+    LEGAL_GUARDIAN = "legal_guardian", _("Legal guardian (not a relative)")
+
+
+class PersonRelation(TenantModel):
+    """`relative` is the `kind` of `person` (e.g. her parent); `is_guardian` marks a minor's guardian."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="relations")
+    relative = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(_("relation"), max_length=20, choices=RelationKind.choices)
+    is_guardian = models.BooleanField(_("guardian"), default=False)
+    created_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, null=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["person", "relative"], name="people_relation_unique"),
+            models.CheckConstraint(
+                condition=~models.Q(person=models.F("relative")), name="people_relation_not_self"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"relation {self.public_id}"
+
+
+class MergeStatus(models.TextChoices):
+    PROPOSED = "proposed", _("Proposed")
+    MERGED = "merged", _("Merged")
+    REJECTED = "rejected", _("Rejected")
+
+
+class PersonMerge(TenantModel):
+    """A proposed merge of a duplicate into the record that is kept; a second person reviews it."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    kept = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
+    duplicate = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
+    status = models.CharField(max_length=16, choices=MergeStatus.choices, default=MergeStatus.PROPOSED)
+    proposed_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
+    proposed_at = models.DateTimeField(auto_now_add=True)
+    reviewed_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, null=True, related_name="+")
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"merge {self.public_id}"
+
+
+class CodeSequence(TenantModel):
+    """The last number handed out for a code prefix (persons, cases), taken under a row lock."""
+
+    prefix = models.CharField(max_length=40)
+    last_value = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "prefix"], name="people_code_sequence_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.prefix}: {self.last_value}"

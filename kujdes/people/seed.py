@@ -29,6 +29,7 @@ from kujdes.core.crypto import subject_keys_create
 from kujdes.core.models import Unit
 from kujdes.core.roles import Perm
 from kujdes.core.selectors import units_for_actor
+from kujdes.people.codes import person_codes
 from kujdes.people.models import BlindIndexEntry, Person, Sex
 
 # Building the blind index entries is person_create's own code, reused so that both agree.
@@ -50,6 +51,12 @@ _PERSON_ARGUMENTS = {
     "birth_year",
     "municipality",
     "citizenships",
+    "categories",
+    "languages",
+    "education",
+    "marital_status",
+    "children_count",
+    "birth_date_estimated",
 }
 
 
@@ -77,6 +84,12 @@ def _person_build(spec: dict[str, Any]) -> Person:
         birth_year=birth_year,
         municipality=spec.get("municipality", ""),
         citizenships=spec.get("citizenships") or [],
+        categories=spec.get("categories") or [],
+        languages=spec.get("languages") or [],
+        education=spec.get("education", ""),
+        marital_status=spec.get("marital_status", ""),
+        children_count=spec.get("children_count"),
+        birth_date_estimated=spec.get("birth_date_estimated", False),
     )
 
 
@@ -114,6 +127,14 @@ def _batch_create(*, actor: User | None, batch: list[Person]) -> int:
             person.key_id = subject.public_id
             person.encryption_handle().record = subject
     with transaction.atomic():
+        by_unit: dict[int, list[Person]] = defaultdict(list)
+        for person in batch:
+            by_unit[person.unit_id].append(person)
+        year = datetime.date.today().year
+        for members in by_unit.values():
+            codes = person_codes(unit=members[0].unit, year=year, count=len(members))
+            for person, code in zip(members, codes, strict=True):
+                person.code = code
         # pre_save seals every encrypted field of every row here, with the row's own key.
         Person.objects.bulk_create(batch, batch_size=len(batch))
         entries = [entry for person in batch for entry in _blind_index_entries(person)]
@@ -420,7 +441,7 @@ def persons_synthetic(*, units: Sequence[tuple[Unit, float]], count: int, seed: 
     male, male_weights = _weighted(MALE_NAMES)
     today = datetime.date.today()
     for _ in range(count):
-        sex = rng.choices([Sex.FEMALE, Sex.MALE, Sex.UNKNOWN, Sex.TRANSGENDER], weights=[70, 24, 5, 1])[0]
+        sex = rng.choices([Sex.FEMALE, Sex.MALE, Sex.UNKNOWN, Sex.NON_CONFORMING], weights=[70, 24, 5, 1])[0]
         if sex == Sex.MALE:
             given = rng.choices(male, male_weights)[0]
         else:

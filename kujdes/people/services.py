@@ -25,6 +25,7 @@ from kujdes.core.locking import versioned_save
 from kujdes.core.models import Unit
 from kujdes.core.roles import Perm
 from kujdes.core.selectors import units_for_actor
+from kujdes.people.codes import person_codes
 from kujdes.people.models import BlindIndexEntry, BlindIndexKind, Person, PersonFile
 
 if TYPE_CHECKING:
@@ -88,10 +89,12 @@ def person_create(
     subject = subject_key_create(organisation_id=unit.organisation_id)
     if birth_year is None and date_of_birth is not None:
         birth_year = date_of_birth.year
+    (code,) = person_codes(unit=unit, year=timezone.localdate().year)
     person = Person(
         organisation_id=unit.organisation_id,
         unit=unit,
         key_id=subject.public_id,
+        code=code,
         given_name=given_name,
         family_name=family_name,
         other_names=other_names or [],

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
@@ -18,57 +16,26 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from kujdes.core.models import Membership
 from kujdes.core.scoping import system_scope
 from kujdes.core.tests.base import BaseTestCase
-
-SIGNED_IN = (
-    "alice",
-    "bob",
-    "charlie",
-    "dave",
-    "admin",
-    "other_admin",
-    "manager",
-    "educator",
-    "volunteer",
-    "dpo",
-    "viewer",
-    "coordinator",
+from kujdes.core.tests.routes import (
+    DENIED,
+    MISSING,
+    OK,
+    OK_OR_REDIRECT,
+    REDIRECT,
+    SIGNED_IN,
+    Route,
+    admins_of_al,
+    alice_object,
+    everyone,
 )
-OK = {200}
-REDIRECT = {302}
-OK_OR_REDIRECT = {200, 302}
-DENIED = {403, 404}
-MISSING = {404}
 
-
-@dataclass
-class Route:
-    """How to call a route and what each actor must get back.
-
-    `expect` maps actor names to status sets; `others` applies to every other
-    signed-in actor; `anonymous` to a visitor who is not signed in.
-    """
-
-    method: str = "GET"
-    kwargs: Callable[[Any], dict[str, Any]] = lambda t: {}
-    expect: dict[str, set[int]] = field(default_factory=dict)
-    others: set[int] = field(default_factory=lambda: DENIED)
-    anonymous: set[int] = field(default_factory=lambda: REDIRECT)
-    data: dict[str, Any] = field(default_factory=dict)
-    json: bool = False
-
-
-def everyone(statuses: set[int], *, anonymous: set[int] = REDIRECT, method: str = "GET", **kw: Any) -> Route:
-    return Route(method=method, others=statuses, anonymous=anonymous, **kw)
-
-
-def admins_of_al(statuses: set[int], **kw: Any) -> Route:
-    """Organisation-administration routes about an object of "al"."""
-    return Route(expect={"admin": statuses, "other_admin": MISSING}, others=DENIED, **kw)
-
-
-def alice_object(t: Any) -> dict[str, Any]:
-    return {"public_id": t.alice.public_id}
-
+# Apps describe their own routes (kujdes/<app>/tests/routes.py), so that each room owns its expectations.
+APP_ROUTE_MODULES = (
+    "kujdes.people.tests.routes",
+    "kujdes.screening.tests.routes",
+    "kujdes.cases.tests.routes",
+    "kujdes.referrals.tests.routes",
+)
 
 ROUTES: dict[str, Route] = {
     "home": everyone(OK),
@@ -198,6 +165,25 @@ ROUTES: dict[str, Route] = {
 }
 
 
+def _app_route_modules() -> list[Any]:
+    import importlib
+
+    modules = []
+    for name in APP_ROUTE_MODULES:
+        try:
+            modules.append(importlib.import_module(name))
+        except ModuleNotFoundError as error:
+            if error.name != name:
+                raise
+    return modules
+
+
+for _module in _app_route_modules():
+    _clash = set(_module.ROUTES) & set(ROUTES)
+    assert not _clash, f"{_module.__name__} redefines {_clash}"
+    ROUTES.update(_module.ROUTES)
+
+
 def url_names(patterns: list[Any], namespace: str | None = None) -> list[str]:
     names = []
     for pattern in patterns:
@@ -236,6 +222,10 @@ class RouteMatrixTests(BaseTestCase):
             cls.alice_token, _plaintext = api_token_create(user=cls.alice, name="sync", expires_days=None)
             cls.alice_membership = Membership.objects.get(user=cls.alice)
         cls.alice_authenticator_pk = Authenticator.objects.get(user=cls.alice).pk
+        for module in _app_route_modules():
+            if hasattr(module, "fixtures"):
+                with system_scope():
+                    module.fixtures(cls)
 
     def test_every_route_has_an_expectation(self) -> None:
         missing = sorted(set(url_names(get_resolver().url_patterns)) - set(ROUTES))

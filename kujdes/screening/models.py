@@ -1,0 +1,1 @@
+"""Screening instruments as data, and the screenings done with them."""
