@@ -12,8 +12,12 @@ from ninja import NinjaAPI
 from ninja.security import HttpBearer, SessionAuth
 
 from kujdes.accounts.api import router as accounts_router
+from kujdes.cases.api import router as cases_router
+from kujdes.cases.api_work import router as case_work_router
 from kujdes.core.api import router as core_router
 from kujdes.people.api import router as people_router
+from kujdes.referrals.api import router as referrals_router
+from kujdes.screening.api import router as screening_router
 
 
 class BearerAuth(HttpBearer):
@@ -47,3 +51,7 @@ api = NinjaAPI(
 api.add_router("/", accounts_router)
 api.add_router("/", core_router)
 api.add_router("/", people_router)
+api.add_router("/", screening_router)
+api.add_router("/", cases_router)
+api.add_router("/", case_work_router)
+api.add_router("/", referrals_router)

@@ -113,7 +113,10 @@ class Case(PersonKeyed):
     # Restricted: shown to the case's own workers and programme managers only, and every view is audited.
     perpetrator_notes = EncryptedTextField(_("perpetrator details"))
 
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    # None for cases created by the system (an import).
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     version = models.PositiveIntegerField(default=1)

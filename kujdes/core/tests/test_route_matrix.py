@@ -34,6 +34,7 @@ APP_ROUTE_MODULES = (
     "kujdes.people.tests.routes",
     "kujdes.screening.tests.routes",
     "kujdes.cases.tests.routes",
+    "kujdes.cases.tests.routes_work",
     "kujdes.referrals.tests.routes",
 )
 

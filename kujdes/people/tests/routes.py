@@ -1,0 +1,13 @@
+"""Route expectations of the people room (collected by kujdes/core/tests/test_route_matrix.py)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kujdes.core.tests.routes import Route  # noqa: F401
+
+ROUTES: dict[str, Route] = {}
+
+
+def fixtures(t: Any) -> None:
+    """Objects the routes need, created on the test class `t` (inside a system scope)."""
