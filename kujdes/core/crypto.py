@@ -194,6 +194,13 @@ def organisation_key_create(*, organisation_id: int) -> OrganisationKey:
     existing = OrganisationKey.objects.filter(organisation_id=organisation_id).order_by("-version").first()
     if existing is not None:
         return existing
+    # A new key for an id whose keys are cached: the id was reused (a rolled-back test, a restore
+    # into an emptied database). The cached keys are someone else's now.
+    with _lock:
+        for cache in (_organisation_keys, _organisation_ciphers):
+            for cached in [k for k in cache if k[0] == organisation_id]:
+                del cache[cached]
+        _index_keys.pop(organisation_id, None)
     master = _master_key()
     return OrganisationKey.objects.create(
         organisation_id=organisation_id,
