@@ -1,4 +1,4 @@
-"""Route expectations of case work (plans, tasks, services, follow-ups, notes, documents, my work) (collected by kujdes/core/tests/test_route_matrix.py)."""
+"""Route expectations of case work: plans, tasks, services, follow-ups, notes, documents, my work."""
 
 from __future__ import annotations
 
