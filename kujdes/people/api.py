@@ -6,17 +6,21 @@ import datetime
 from typing import Any
 from uuid import UUID
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
 
 from kujdes.core.locking import StaleVersion
+from kujdes.core.roles import Perm
+from kujdes.core.selectors import actor_has_perm, units_for_actor
+from kujdes.people.duplicates import DuplicateCheck, duplicate_candidates
 from kujdes.people.models import Person
-from kujdes.people.selectors import person_get, persons_with_keys
-from kujdes.people.services import person_identity_view, person_update
+from kujdes.people.selectors import person_get, persons_registry_list, persons_with_keys
+from kujdes.people.services import IDENTITY_FIELDS, person_create, person_identity_view, person_update
 
 router = Router(tags=["persons"])
 
@@ -28,6 +32,7 @@ class IdentityDocument(Schema):
 
 class PersonOut(Schema):
     id: UUID
+    code: str
     version: int
     unit: UUID
     given_name: str | None
@@ -41,6 +46,8 @@ class PersonOut(Schema):
     birth_year: int | None
     municipality: str
     citizenships: list[str]
+    categories: list[str]
+    birth_date_estimated: bool
 
 
 class PersonPatch(Schema):
@@ -64,12 +71,15 @@ class Conflict(Schema):
 def _out(person: Person, identity: dict[str, Any]) -> PersonOut:
     return PersonOut(
         id=person.public_id,
+        code=person.code,
         version=person.version,
         unit=person.unit.public_id,
         sex=person.sex,
         birth_year=person.birth_year,
         municipality=person.municipality,
         citizenships=person.citizenships,
+        categories=person.categories,
+        birth_date_estimated=person.birth_date_estimated,
         **identity,
     )
 
@@ -114,3 +124,189 @@ def persons_patch(request: HttpRequest, person_id: UUID, payload: PersonPatch) -
             ),
         )
     return _out(updated, person_identity_view(actor=request.user, person=updated))
+
+
+# -- the registry: list, register with the duplicate check, duplicates of a person ----------------
+
+
+class PersonSummary(Schema):
+    id: UUID
+    code: str
+    unit: UUID
+    given_name: str | None
+    family_name: str | None
+    sex: str
+    birth_year: int | None
+    municipality: str
+    categories: list[str]
+
+
+class PersonPage(Schema):
+    count: int
+    page: int
+    pages: int
+    results: list[PersonSummary]
+
+
+class PersonFilters(Schema):
+    q: str = Field("", max_length=100, description="Name (accents and 3-letter prefixes), code, phone, ID")
+    category: str = Field("", max_length=32)
+    unit: UUID | None = Field(None, description="A unit in reach: it and the units below it")
+    page: int = Field(1, ge=1, le=100_000)
+
+
+class PersonIn(Schema):
+    unit: UUID
+    given_name: str = Field(..., min_length=1, max_length=100)
+    family_name: str = Field("", max_length=100)
+    other_names: list[str] = Field(default_factory=list, max_length=20)
+    date_of_birth: datetime.date | None = None
+    id_documents: list[IdentityDocument] = Field(default_factory=list, max_length=20)
+    phones: list[str] = Field(default_factory=list, max_length=20)
+    address: str = Field("", max_length=300)
+    sex: str = "NonSpecifiedUnknown"
+    birth_year: int | None = None
+    birth_date_estimated: bool = False
+    municipality: str = Field("", max_length=64)
+    citizenships: list[str] = Field(default_factory=list, max_length=10)
+    categories: list[str] = Field(default_factory=list, max_length=10)
+    languages: list[str] = Field(default_factory=list, max_length=10)
+    education: str = ""
+    marital_status: str = ""
+    children_count: int | None = None
+    confirm_new: bool = Field(False, description="Register even though possible duplicates were found")
+
+
+class CandidateOut(Schema):
+    id: UUID | None = Field(None, description="Only for persons the caller may see")
+    code: str
+    score: float
+    reasons: list[str]
+    given_name: str | None = None
+    family_name: str | None = None
+
+
+class DuplicatesOut(Schema):
+    detail: str
+    candidates: list[CandidateOut]
+    elsewhere: str | None = Field(None, description="A bare notice of a match in another unit")
+
+
+class Problem(Schema):
+    detail: str
+    errors: dict[str, list[str]] = Field(default_factory=dict)
+
+
+def _summary(person: Person) -> PersonSummary:
+    return PersonSummary(
+        id=person.public_id,
+        code=person.code,
+        unit=person.unit.public_id,
+        given_name=person.given_name,
+        family_name=person.family_name,
+        sex=person.sex,
+        birth_year=person.birth_year,
+        municipality=person.municipality,
+        categories=person.categories,
+    )
+
+
+def _duplicates_out(check: DuplicateCheck, *, exclude: Person | None = None) -> DuplicatesOut:
+    candidates = [
+        CandidateOut(
+            id=c.person.public_id if c.identity_visible else None,
+            code=c.person.code,
+            score=c.score,
+            reasons=c.reasons,
+            given_name=c.person.given_name if c.identity_visible else None,
+            family_name=c.person.family_name if c.identity_visible else None,
+        )
+        for c in check.candidates
+        if exclude is None or c.person.pk != exclude.pk
+    ]
+    return DuplicatesOut(
+        detail=_("Possible duplicates: register anyway with confirm_new, or use an existing person."),
+        candidates=candidates,
+        elsewhere=check.elsewhere_notice or None,
+    )
+
+
+@router.get("/persons", response=PersonPage, summary="Search and list persons (25 a page)")
+def persons_list(request: HttpRequest, filters: Query[PersonFilters]) -> PersonPage:
+    if not actor_has_perm(actor=request.user, perm=Perm.PERSON_VIEW):
+        raise HttpError(403, _("Your role cannot see persons."))
+    unit = None
+    if filters.unit is not None:
+        reach = units_for_actor(actor=request.user, perm=Perm.PERSON_VIEW)
+        unit = reach.filter(public_id=filters.unit).first()
+        if unit is None:
+            raise Http404
+    persons = persons_registry_list(actor=request.user, query=filters.q, category=filters.category, unit=unit)
+    paginator = Paginator(persons, 25)
+    page = paginator.get_page(filters.page)
+    rows = persons_with_keys(list(page.object_list))
+    return PersonPage(
+        count=paginator.count,
+        page=page.number,
+        pages=paginator.num_pages,
+        results=[_summary(p) for p in rows],
+    )
+
+
+@router.post(
+    "/persons",
+    response={201: PersonOut, 400: Problem, 409: DuplicatesOut},
+    summary="Register a person (409 with possible duplicates unless confirm_new)",
+)
+def persons_create(request: HttpRequest, payload: PersonIn) -> Any:
+    reach = units_for_actor(actor=request.user, perm=Perm.PERSON_REGISTER_MINIMAL)
+    unit = reach.filter(public_id=payload.unit).first()
+    if unit is None:
+        raise Http404
+    values = payload.dict(exclude={"unit", "confirm_new"})
+    values["id_documents"] = [dict(d) for d in values["id_documents"]]
+    if not payload.confirm_new:
+        check = duplicate_candidates(
+            actor=request.user,
+            given_name=payload.given_name,
+            family_name=payload.family_name,
+            birth_year=payload.birth_year or (payload.date_of_birth.year if payload.date_of_birth else None),
+            municipality=payload.municipality,
+            phones=payload.phones,
+            id_numbers=[d.number for d in payload.id_documents],
+            organisation_id=unit.organisation_id,
+        )
+        if check.found:
+            return Status(409, _duplicates_out(check))
+    try:
+        with transaction.atomic():
+            person = person_create(actor=request.user, unit=unit, **values)
+    except ValidationError as exc:
+        return Status(400, Problem(detail=_("Check the values."), errors=exc.message_dict))
+    try:
+        visible = person_get(actor=request.user, public_id=str(person.public_id))
+    except Person.DoesNotExist:
+        # A field educator registers without seeing persons: the code and id only.
+        return Status(201, _out(person, dict.fromkeys(IDENTITY_FIELDS)))
+    visible = persons_with_keys([visible])[0]
+    return Status(201, _out(visible, person_identity_view(actor=request.user, person=visible)))
+
+
+@router.get(
+    "/persons/{person_id}/duplicates",
+    response=DuplicatesOut,
+    summary="Possible duplicates of a registered person among the persons the caller may see",
+)
+def persons_duplicates(request: HttpRequest, person_id: UUID) -> DuplicatesOut:
+    person = _person_or_404(request, person_id)
+    check = duplicate_candidates(
+        actor=request.user,
+        given_name=person.given_name or "",
+        family_name=person.family_name or "",
+        birth_year=person.birth_year,
+        municipality=person.municipality,
+        phones=person.phones or [],
+        id_numbers=[str(d.get("number", "")) for d in person.id_documents or []],
+        organisation_id=person.organisation_id,
+    )
+    return _duplicates_out(check, exclude=person)

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import csv
+from collections.abc import Callable
+from functools import lru_cache, reduce
+from operator import or_
+from pathlib import Path
 from typing import TYPE_CHECKING
 
-from django.db.models import Count, QuerySet
+from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
 
 from kujdes.core.crypto import (
     KeyHandle,
@@ -14,18 +19,32 @@ from kujdes.core.crypto import (
     normalise_phone,
     subject_keys_load,
 )
+from kujdes.core.models import Organisation, Unit
 from kujdes.core.roles import Perm
 from kujdes.core.selectors import units_for_actor
-from kujdes.people.models import BlindIndexEntry, BlindIndexKind, Person, PersonFile, RetentionRule
+from kujdes.people.models import (
+    BlindIndexEntry,
+    BlindIndexKind,
+    Consent,
+    Household,
+    MergeStatus,
+    Person,
+    PersonFile,
+    PersonMerge,
+    PersonRelation,
+    RetentionRule,
+)
 
 if TYPE_CHECKING:
     from kujdes.accounts.models import User
 
 
 def persons_for_actor(*, actor: User) -> QuerySet[Person]:
-    """Persons registered in units where the actor may see persons."""
+    """Persons registered in units where the actor may see persons (not erased, not merged away)."""
     units = units_for_actor(actor=actor, perm=Perm.PERSON_VIEW)
-    return Person.objects.filter(unit__in=units.values("pk"), erased_at__isnull=True)
+    return Person.objects.filter(
+        unit__in=units.values("pk"), erased_at__isnull=True, merged_into__isnull=True
+    )
 
 
 def person_get(*, actor: User, public_id: str) -> Person:
@@ -54,7 +73,9 @@ def person_search(*, actor: User, query: str) -> QuerySet[Person]:
     # persons on a literal list lets the planner use the unit index directly.
     reach = list(units.order_by().values_list("pk", "organisation_id"))
     organisation_ids = sorted({organisation_id for _pk, organisation_id in reach})
-    candidates = Person.objects.filter(unit_id__in=[pk for pk, _org in reach], erased_at__isnull=True)
+    candidates = Person.objects.filter(
+        unit_id__in=[pk for pk, _org in reach], erased_at__isnull=True, merged_into__isnull=True
+    )
     if not reach or not query.strip():
         return candidates.none()
 
@@ -78,9 +99,33 @@ def person_search(*, actor: User, query: str) -> QuerySet[Person]:
     tokens = name_tokens(query)
     if not tokens:
         return candidates.none()
-    return candidates.filter(
-        pk__in=_matching(BlindIndexKind.NAME, [digests(BlindIndexKind.NAME, token) for token in tokens])
-    )
+    return candidates.filter(pk__in=_name_matching(tokens, digests))
+
+
+def _name_matching(tokens: list[str], digests: Callable[[str, str], list[str]]) -> QuerySet[BlindIndexEntry]:
+    """Ids of persons with, for every query token, a whole name token equal to it or starting with it.
+
+    Tokens of 3 letters or more also match the prefix index (see services.NAME_PREFIX_KIND). One
+    grouped query: each entry is mapped back to the query token it answers, and a person matches
+    when all tokens are answered.
+    """
+    from kujdes.people.services import NAME_PREFIX_KIND, NAME_PREFIX_MIN
+
+    per_token: list[Q] = []
+    whens = []
+    for position, token in enumerate(tokens):
+        condition = Q(kind=BlindIndexKind.NAME, digest__in=digests(BlindIndexKind.NAME, token))
+        if len(token) >= NAME_PREFIX_MIN:
+            condition |= Q(kind=NAME_PREFIX_KIND, digest__in=digests(NAME_PREFIX_KIND, token))
+        per_token.append(condition)
+        whens.append(When(condition, then=Value(position)))
+    entries = BlindIndexEntry.objects.filter(reduce(or_, per_token)).values("person_id")
+    if len(tokens) == 1:
+        return entries
+    grouped = entries.annotate(
+        answered=Count(Case(*whens, output_field=IntegerField()), distinct=True)
+    ).filter(answered=len(tokens))
+    return grouped.values("person_id")
 
 
 def persons_with_keys(persons: list[Person]) -> list[Person]:
@@ -116,3 +161,131 @@ def retention_rules_for_actor(*, actor: User) -> QuerySet[RetentionRule]:
 
     organisations = organisations_for_actor(actor=actor, perm=Perm.ERASURE_MANAGE)
     return RetentionRule.objects.filter(organisation__in=organisations).order_by("record_type")
+
+
+# --- the person registry (issue 4) -------------------------------------------------------------
+
+_DIVISIONS = Path(__file__).resolve().parent.parent / "core" / "data" / "albania-divisions.csv"
+
+
+@lru_cache(maxsize=1)
+def albanian_municipalities() -> tuple[str, ...]:
+    """The 61 municipalities of Albania (municipality_sq of core/data/albania-divisions.csv), read once."""
+    with _DIVISIONS.open(encoding="utf-8") as handle:
+        return tuple(sorted({row["municipality_sq"].strip() for row in csv.DictReader(handle)}))
+
+
+@lru_cache(maxsize=64)
+def _organisation_country(organisation_id: int) -> str:
+    # Organisation is not a tenant table (no scope needed); its country never changes.
+    return Organisation.objects.filter(pk=organisation_id).values_list("country", flat=True).first() or ""
+
+
+def municipalities_for_organisation(*, organisation_id: int) -> tuple[str, ...] | None:
+    """The municipality list a registration must choose from, or None where municipality is free text."""
+    if _organisation_country(organisation_id) == "AL":
+        return albanian_municipalities()
+    return None
+
+
+def units_for_registration(*, actor: User) -> QuerySet[Unit]:
+    """Units where the actor may register persons (minimal fields at least)."""
+    return units_for_actor(actor=actor, perm=Perm.PERSON_REGISTER_MINIMAL).order_by("path")
+
+
+def person_can_manage(*, actor: User, person: Person) -> bool:
+    return units_for_actor(actor=actor, perm=Perm.PERSON_MANAGE).filter(pk=person.unit_id).exists()
+
+
+def persons_registry_list(
+    *, actor: User, query: str = "", category: str = "", unit: Unit | None = None
+) -> QuerySet[Person]:
+    """The person list: a search (name, code, phone, ID number) or, without one, the most recent.
+
+    A query that looks like a person code (AL-SHK-2026-000123) is matched exactly, ignoring case.
+    Filters narrow either; `unit` means the unit and everything below it.
+    """
+    query = query.strip()
+    persons = persons_for_actor(actor=actor)
+    if query:
+        by_code = (
+            persons.filter(code__iexact=query) if "-" in query and any(c.isdigit() for c in query) else None
+        )
+        if by_code is not None and by_code.exists():
+            persons = by_code
+        else:
+            persons = person_search(actor=actor, query=query)
+    if category:
+        # JSON list membership: a substring test on the quoted code works on SQLite and PostgreSQL.
+        persons = persons.filter(categories__icontains=f'"{category}"')
+    if unit is not None:
+        persons = persons.filter(unit__path__startswith=unit.path, unit__organisation_id=unit.organisation_id)
+    return persons.select_related("unit").order_by("-created_at", "-pk")
+
+
+def person_merged_target(*, actor: User, public_id: str) -> Person | None:
+    """The person a merged record now lives in, if the actor may see that person (for a redirect)."""
+    units = units_for_actor(actor=actor, perm=Perm.PERSON_VIEW)
+    merged = (
+        Person.objects.filter(unit__in=units.values("pk"), public_id=public_id, merged_into__isnull=False)
+        .select_related("merged_into")
+        .first()
+    )
+    if merged is None:
+        return None
+    kept = merged.merged_into
+    # A chain of merges ends at a record that is still live.
+    for _step in range(5):
+        if kept is None or kept.merged_into_id is None:
+            break
+        kept = kept.merged_into
+    if kept is None or not persons_for_actor(actor=actor).filter(pk=kept.pk).exists():
+        return None
+    return kept
+
+
+def person_relations(*, actor: User, person: Person) -> list[PersonRelation]:
+    """The person's relations (both directions) to persons the actor may see, relatives' keys loaded."""
+    visible = persons_for_actor(actor=actor).values("pk")
+    relations = list(
+        PersonRelation.objects.filter(
+            Q(person=person, relative__in=visible) | Q(relative=person, person__in=visible)
+        )
+        .select_related("person", "relative")
+        .order_by("created_at")
+    )
+    persons_with_keys([r.relative if r.person_id == person.pk else r.person for r in relations])
+    return relations
+
+
+def household_members(*, actor: User, household: Household) -> list[Person]:
+    members = list(persons_for_actor(actor=actor).filter(household=household).order_by("created_at"))
+    return persons_with_keys(members)
+
+
+def households_for_actor(*, actor: User) -> QuerySet[Household]:
+    units = units_for_actor(actor=actor, perm=Perm.PERSON_VIEW)
+    return Household.objects.filter(unit__in=units.values("pk"))
+
+
+def consents_of_person(*, person: Person) -> QuerySet[Consent]:
+    """A person's consents, newest first (the caller has checked the person is visible)."""
+    return Consent.objects.filter(person=person).select_related("partner").order_by("-given_on", "-pk")
+
+
+def files_of_person(*, person: Person) -> QuerySet[PersonFile]:
+    return PersonFile.objects.filter(person=person).order_by("-uploaded_at")
+
+
+def person_merges_for_actor(*, actor: User) -> QuerySet[PersonMerge]:
+    """Merges whose both records lie in units where the actor may see persons."""
+    visible = persons_for_actor(actor=actor).values("pk")
+    return PersonMerge.objects.filter(kept__in=visible, duplicate__in=visible).select_related(
+        "kept", "duplicate", "kept__unit", "duplicate__unit", "proposed_by"
+    )
+
+
+def person_merges_pending(*, actor: User, person: Person) -> QuerySet[PersonMerge]:
+    return person_merges_for_actor(actor=actor).filter(
+        Q(kept=person) | Q(duplicate=person), status=MergeStatus.PROPOSED
+    )

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import datetime
 import io
+import uuid
 from typing import TYPE_CHECKING, Any
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from kujdes.core.audit import audit_record
 from kujdes.core.crypto import (
@@ -25,10 +27,25 @@ from kujdes.core.locking import versioned_save
 from kujdes.core.models import Unit
 from kujdes.core.roles import Perm
 from kujdes.core.selectors import units_for_actor
-from kujdes.people.codes import person_codes
-from kujdes.people.models import BlindIndexEntry, BlindIndexKind, Person, PersonFile
+from kujdes.people.codes import code_prefix, codes_reserve, person_codes
+from kujdes.people.models import (
+    BlindIndexEntry,
+    BlindIndexKind,
+    Education,
+    Household,
+    MaritalStatus,
+    MergeStatus,
+    Person,
+    PersonCategory,
+    PersonFile,
+    PersonMerge,
+    PersonRelation,
+    Sex,
+)
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from kujdes.accounts.models import User
 
 IDENTITY_FIELDS = (
@@ -42,12 +59,28 @@ IDENTITY_FIELDS = (
 )
 
 
+# Partial-name search ("eng" finds "Engjëllushe"): besides each whole name token, the keyed digests of
+# its prefixes of 3 letters and more (not the whole token again) are stored under their own kind, so
+# exact-token lookups (the duplicate check) never match a mere prefix. Shorter prefixes would match
+# too many people to be useful and say more about a name's shape. The kind is a plain string because
+# BlindIndexKind (models.py) needs no new choice for it: the column is a free CharField(16).
+NAME_PREFIX_KIND = "name_prefix"
+NAME_PREFIX_MIN = 3
+
+
+def name_prefixes(token: str) -> list[str]:
+    """The prefixes of a normalised token that the prefix index holds (3 letters up to the token less one)."""
+    return [token[:length] for length in range(NAME_PREFIX_MIN, len(token))]
+
+
 def _blind_index_entries(person: Person) -> list[BlindIndexEntry]:
     organisation_id = person.organisation_id
     values: list[tuple[str, str]] = []
     names = [person.given_name or "", person.family_name or "", *(person.other_names or [])]
     for name in names:
-        values += [(BlindIndexKind.NAME, token) for token in name_tokens(name)]
+        for token in name_tokens(name):
+            values.append((BlindIndexKind.NAME, token))
+            values += [(NAME_PREFIX_KIND, prefix) for prefix in name_prefixes(token)]
     values += [(BlindIndexKind.PHONE, normalise_phone(phone)) for phone in person.phones or []]
     for document in person.id_documents or []:
         values.append((BlindIndexKind.ID_NUMBER, normalise_identifier(str(document.get("number", "")))))
@@ -63,6 +96,83 @@ def _blind_index_entries(person: Person) -> list[BlindIndexEntry]:
     ]
 
 
+# ISO 3166-1 alpha-2, plus XK (Kosovo, a partner country; user-assigned code in common use).
+COUNTRY_CODES = frozenset(
+    """
+    AD AE AF AG AI AL AM AO AQ AR AS AT AU AW AX AZ BA BB BD BE BF BG BH BI BJ BL BM BN BO BQ BR BS BT BV
+    BW BY BZ CA CC CD CF CG CH CI CK CL CM CN CO CR CU CV CW CX CY CZ DE DJ DK DM DO DZ EC EE EG EH ER ES
+    ET FI FJ FK FM FO FR GA GB GD GE GF GG GH GI GL GM GN GP GQ GR GS GT GU GW GY HK HM HN HR HT HU ID IE
+    IL IM IN IO IQ IR IS IT JE JM JO JP KE KG KH KI KM KN KP KR KW KY KZ LA LB LC LI LK LR LS LT LU LV LY
+    MA MC MD ME MF MG MH MK ML MM MN MO MP MQ MR MS MT MU MV MW MX MY MZ NA NC NE NF NG NI NL NO NP NR NU
+    NZ OM PA PE PF PG PH PK PL PM PN PR PS PT PW PY QA RE RO RS RU RW SA SB SC SD SE SG SH SI SJ SK SL SM
+    SN SO SR SS ST SV SX SY SZ TC TD TF TG TH TJ TK TL TM TN TO TR TT TV TW TZ UA UG UM US UY UZ VA VC VE
+    VG VI VN VU WF WS YE YT ZA ZM ZW XK
+    """.split()  # noqa: SIM905 - a block of codes reads better than 250 quoted strings
+)
+
+# Plain (statistical) fields a registration or an edit may set, besides the encrypted identity.
+REGISTRY_FIELDS = (
+    "sex",
+    "birth_year",
+    "birth_date_estimated",
+    "municipality",
+    "citizenships",
+    "categories",
+    "languages",
+    "education",
+    "marital_status",
+    "children_count",
+)
+
+
+def _registry_fields_check(*, organisation_id: int, values: dict[str, Any]) -> dict[str, Any]:
+    """Validate plain fields (codes from their picklists); returns them cleaned, raises ValidationError."""
+    from kujdes.people.selectors import municipalities_for_organisation
+
+    errors: dict[str, str] = {}
+    cleaned = dict(values)
+    if "sex" in values and values["sex"] not in Sex.values:
+        errors["sex"] = _("Choose a value from the list.")
+    if values.get("birth_year") is not None:
+        year = values["birth_year"]
+        if not isinstance(year, int) or not 1900 <= year <= timezone.localdate().year:
+            errors["birth_year"] = _("Give a year between 1900 and this year.")
+    if values.get("children_count") is not None:
+        count = values["children_count"]
+        if not isinstance(count, int) or not 0 <= count <= 30:
+            errors["children_count"] = _("Give a number between 0 and 30.")
+    if values.get("education") and values["education"] not in Education.values:
+        errors["education"] = _("Choose a value from the list.")
+    if values.get("marital_status") and values["marital_status"] not in MaritalStatus.values:
+        errors["marital_status"] = _("Choose a value from the list.")
+    if "categories" in values:
+        categories = list(dict.fromkeys(values["categories"] or []))
+        if any(category not in PersonCategory.values for category in categories):
+            errors["categories"] = _("Choose categories from the list.")
+        cleaned["categories"] = categories
+    if "citizenships" in values:
+        codes = [str(code).strip().upper() for code in values["citizenships"] or []]
+        if any(code not in COUNTRY_CODES for code in codes):
+            errors["citizenships"] = _("Give ISO 3166 country codes, such as AL or XK.")
+        cleaned["citizenships"] = list(dict.fromkeys(codes))
+    if "languages" in values:
+        languages = [str(code).strip().lower() for code in values["languages"] or []]
+        if any(not (code.isascii() and code.isalpha() and 2 <= len(code) <= 3) for code in languages):
+            errors["languages"] = _("Give ISO 639 language codes, such as sq or en.")
+        cleaned["languages"] = list(dict.fromkeys(languages))
+    if values.get("municipality"):
+        municipality = str(values["municipality"]).strip()
+        known = municipalities_for_organisation(organisation_id=organisation_id)
+        if known is not None and municipality not in known:
+            errors["municipality"] = _("Choose a municipality from the list.")
+        elif len(municipality) > 64:
+            errors["municipality"] = _("Keep it under 64 characters.")
+        cleaned["municipality"] = municipality
+    if errors:
+        raise ValidationError(errors)
+    return cleaned
+
+
 @transaction.atomic
 def person_create(
     *,
@@ -75,20 +185,48 @@ def person_create(
     id_documents: list[dict[str, str]] | None = None,
     phones: list[str] | None = None,
     address: str = "",
-    sex: str = "unknown",
+    sex: str = Sex.UNKNOWN,
     birth_year: int | None = None,
+    birth_date_estimated: bool = False,
     municipality: str = "",
     citizenships: list[str] | None = None,
+    categories: list[str] | None = None,
+    languages: list[str] | None = None,
+    education: str = "",
+    marital_status: str = "",
+    children_count: int | None = None,
+    household: Household | None = None,
 ) -> Person:
-    """Register a person in `unit` with a fresh person key. The actor must manage persons there."""
+    """Register a person in `unit` with a fresh person key. The actor must be allowed to register there.
+
+    Plain codes are checked against their picklists (ValidationError); the duplicate check is the
+    caller's (`kujdes.people.duplicates`), before calling this.
+    """
     if (
         actor is not None
         and not units_for_actor(actor=actor, perm=Perm.PERSON_REGISTER_MINIMAL).filter(pk=unit.pk).exists()
     ):
         raise PermissionDenied
-    subject = subject_key_create(organisation_id=unit.organisation_id)
     if birth_year is None and date_of_birth is not None:
         birth_year = date_of_birth.year
+    plain = _registry_fields_check(
+        organisation_id=unit.organisation_id,
+        values={
+            "sex": sex,
+            "birth_year": birth_year,
+            "birth_date_estimated": birth_date_estimated,
+            "municipality": municipality,
+            "citizenships": citizenships or [],
+            "categories": categories or [],
+            "languages": languages or [],
+            "education": education,
+            "marital_status": marital_status,
+            "children_count": children_count,
+        },
+    )
+    if household is not None and household.organisation_id != unit.organisation_id:
+        raise PermissionDenied
+    subject = subject_key_create(organisation_id=unit.organisation_id)
     (code,) = person_codes(unit=unit, year=timezone.localdate().year)
     person = Person(
         organisation_id=unit.organisation_id,
@@ -102,10 +240,8 @@ def person_create(
         id_documents=id_documents or [],
         phones=phones or [],
         address=address,
-        sex=sex,
-        birth_year=birth_year,
-        municipality=municipality,
-        citizenships=citizenships or [],
+        household=household,
+        **plain,
     )
     person.encryption_handle().record = subject
     person.save()
@@ -135,12 +271,19 @@ def person_update(*, actor: User, person: Person, expected_version: int, changes
 
     Raises StaleVersion (with the current record) on a conflict; blind indexes follow the new identity.
     """
-    allowed = set(IDENTITY_FIELDS) | {"sex", "birth_year", "municipality", "citizenships"}
+    allowed = set(IDENTITY_FIELDS) | set(REGISTRY_FIELDS)
     unknown = set(changes) - allowed
     if unknown:
         raise ValueError(f"not editable here: {sorted(unknown)}")
     if not units_for_actor(actor=actor, perm=Perm.PERSON_MANAGE).filter(pk=person.unit_id).exists():
         raise PermissionDenied
+    checked = _registry_fields_check(
+        organisation_id=person.organisation_id,
+        values={k: v for k, v in changes.items() if k in REGISTRY_FIELDS},
+    )
+    changes = {**changes, **checked}
+    if changes.get("date_of_birth") is not None and changes.get("birth_year") is None:
+        changes["birth_year"] = changes["date_of_birth"].year
     updated = versioned_save(instance=person, expected_version=expected_version, changes=changes)
     if set(changes) & {"given_name", "family_name", "other_names", "phones", "id_documents"}:
         BlindIndexEntry.objects.filter(person=updated).delete()
@@ -215,3 +358,251 @@ def person_erase(*, actor: User | None, person: Person, reason_code: str) -> Per
         details={"reason": reason_code},
     )
     return person
+
+
+# --- relations, households, merges (issue 4) ---------------------------------------------------
+
+
+def _require_manage(actor: User, *persons: Person) -> None:
+    managed = units_for_actor(actor=actor, perm=Perm.PERSON_MANAGE)
+    if managed.filter(pk__in={p.unit_id for p in persons}).count() != len({p.unit_id for p in persons}):
+        raise PermissionDenied
+
+
+@transaction.atomic
+def person_relation_add(
+    *, actor: User, person: Person, relative: Person, kind: str, is_guardian: bool = False
+) -> PersonRelation:
+    """Record that `relative` is the `kind` of `person` (and perhaps the guardian). Both must be managed."""
+    from kujdes.people.models import RelationKind
+
+    _require_manage(actor, person, relative)
+    if kind not in RelationKind.values:
+        raise ValidationError({"kind": _("Choose a value from the list.")})
+    if relative.pk == person.pk:
+        raise ValidationError({"relative": _("A person cannot be their own relative.")})
+    if PersonRelation.objects.filter(person=person, relative=relative).exists():
+        raise ValidationError({"relative": _("This relation is recorded already.")})
+    relation = PersonRelation.objects.create(
+        organisation_id=person.organisation_id,
+        person=person,
+        relative=relative,
+        kind=kind,
+        is_guardian=is_guardian,
+        created_by=actor,
+    )
+    audit_record(
+        actor=actor,
+        organisation=person.organisation_id,
+        action="person.relation.added",
+        obj=person,
+        unit=person.unit,
+        details={"relative": str(relative.public_id), "kind": kind, "guardian": is_guardian},
+    )
+    return relation
+
+
+@transaction.atomic
+def household_create(*, actor: User, person: Person) -> Household:
+    """Open a household in the person's unit, with the person as its first member."""
+    _require_manage(actor, person)
+    prefix = code_prefix(
+        organisation=person.unit.organisation, unit=person.unit, year=timezone.localdate().year
+    )
+    (number,) = codes_reserve(organisation_id=person.organisation_id, prefix=f"{prefix}-H")
+    household = Household.objects.create(
+        organisation_id=person.organisation_id, unit=person.unit, code=f"{prefix}-H{number:05d}"
+    )
+    Person.objects.filter(pk=person.pk).update(household=household, version=models.F("version") + 1)
+    audit_record(
+        actor=actor,
+        organisation=person.organisation_id,
+        action="person.household.created",
+        obj=person,
+        unit=person.unit,
+        details={"household": str(household.public_id)},
+    )
+    return household
+
+
+@transaction.atomic
+def person_household_set(*, actor: User, person: Person, household: Household | None) -> Person:
+    """Move a person into a household of the same organisation (or out of any, with None)."""
+    _require_manage(actor, person)
+    if household is not None and household.organisation_id != person.organisation_id:
+        raise PermissionDenied
+    Person.objects.filter(pk=person.pk).update(household=household, version=models.F("version") + 1)
+    audit_record(
+        actor=actor,
+        organisation=person.organisation_id,
+        action="person.household.set",
+        obj=person,
+        unit=person.unit,
+        details={"household": str(household.public_id) if household else ""},
+    )
+    person.refresh_from_db()
+    return person
+
+
+# Functions (kept, duplicate) that later rooms register (in AppConfig.ready()) to move their own
+# records from a duplicate to the kept person; called inside the merge transaction, in order.
+MERGE_HOOKS: list[Callable[[Person, Person], None]] = []
+
+
+def merge_hook_register(hook: Callable[[Person, Person], None]) -> None:
+    if hook not in MERGE_HOOKS:  # ready() may run twice in tests
+        MERGE_HOOKS.append(hook)
+
+
+@transaction.atomic
+def person_merge_propose(*, actor: User, kept: Person, duplicate: Person) -> PersonMerge:
+    """Propose that `duplicate` be merged into `kept`; a second person reviews it. Both must be managed."""
+    _require_manage(actor, kept, duplicate)
+    if kept.pk == duplicate.pk:
+        raise ValidationError(_("Choose two different persons."))
+    if kept.organisation_id != duplicate.organisation_id:
+        raise PermissionDenied
+    if kept.merged_into_id or duplicate.merged_into_id:
+        raise ValidationError(_("One of these records was merged already."))
+    if PersonMerge.objects.filter(
+        models.Q(kept__in=(kept, duplicate)) | models.Q(duplicate__in=(kept, duplicate)),
+        status=MergeStatus.PROPOSED,
+    ).exists():
+        raise ValidationError(_("A merge of one of these records is waiting for review already."))
+    merge = PersonMerge.objects.create(
+        organisation_id=kept.organisation_id, kept=kept, duplicate=duplicate, proposed_by=actor
+    )
+    audit_record(
+        actor=actor,
+        organisation=kept.organisation_id,
+        action="person.merge.proposed",
+        obj=kept,
+        unit=kept.unit,
+        details={"merge": str(merge.public_id), "kept": kept.code, "duplicate": duplicate.code},
+    )
+    return merge
+
+
+def person_merge_can_review(*, actor: User, merge: PersonMerge) -> bool:
+    """A different user than the proposer, who manages persons or is programme manager of both units."""
+    if merge.proposed_by_id == actor.pk:
+        return False
+    units = {merge.kept.unit_id, merge.duplicate.unit_id}
+    for perm in (Perm.PERSON_MANAGE, Perm.CASE_APPROVE):
+        if units_for_actor(actor=actor, perm=perm).filter(pk__in=units).count() == len(units):
+            return True
+    return False
+
+
+def _records_rekey(*, kept: Person, duplicate: Person) -> dict[str, int]:
+    """Move the duplicate's encrypted records to the kept person, re-encrypted under the kept key.
+
+    Each value is opened with the duplicate's key and sealed again with the kept person's key (the
+    associated data names the row, so a plain re-pointing would leave them unreadable). Files get a
+    new id: the new ciphertext is written beside the old one, which goes only once the merge commits.
+    """
+    from kujdes.core.files import encrypted_file_read
+    from kujdes.people.models import Consent, ConsentOverride, LegalHold
+
+    moved = {"consents": 0, "files": 0}
+    old_files: list[uuid.UUID] = []
+    for stored in PersonFile.objects.filter(person=duplicate):
+        stored.person = duplicate
+        name = stored.name
+        plaintext = b"".join(
+            encrypted_file_read(handle=duplicate.encryption_handle(), file_id=stored.public_id)
+        )
+        old_files.append(stored.public_id)
+        stored.public_id = uuid.uuid4()
+        encrypted_file_write(
+            handle=kept.encryption_handle(), file_id=stored.public_id, source=io.BytesIO(plaintext)
+        )
+        stored.person, stored.name = kept, name
+        stored.save(update_fields=["public_id", "person", "name"])
+        moved["files"] += 1
+    for model, fields in (
+        (Consent, ("guardian_name",)),
+        (ConsentOverride, ("reason",)),
+        (LegalHold, ("reason",)),
+    ):
+        for row in model.objects.filter(person=duplicate):
+            row.person = duplicate
+            values = {field: getattr(row, field) for field in fields}
+            row.person = kept
+            for field, value in values.items():
+                setattr(row, field, value)
+            row.save(update_fields=["person", *fields])
+            if model is Consent:
+                moved["consents"] += 1
+    transaction.on_commit(lambda: [encrypted_file_delete(file_id=file_id) for file_id in old_files])
+    return moved
+
+
+@transaction.atomic
+def person_merge_review(*, actor: User, merge: PersonMerge, approve: bool) -> PersonMerge:
+    """Approve (merge now) or reject a proposed merge.
+
+    On approval the duplicate keeps its row (for the audit trail and its plain codes) but loses its
+    blind indexes, points at the kept person (`merged_into`), and its consents, files, relations,
+    household and whatever later rooms registered in MERGE_HOOKS move to the kept person.
+    """
+    merge = PersonMerge.objects.select_for_update().select_related("kept", "duplicate").get(pk=merge.pk)
+    if merge.status != MergeStatus.PROPOSED:
+        raise ValidationError(_("This merge was reviewed already."))
+    if not person_merge_can_review(actor=actor, merge=merge):
+        raise PermissionDenied
+    kept, duplicate = merge.kept, merge.duplicate
+    merge.reviewed_by = actor
+    merge.reviewed_at = timezone.now()
+    if not approve:
+        merge.status = MergeStatus.REJECTED
+        merge.save(update_fields=["status", "reviewed_by", "reviewed_at"])
+        audit_record(
+            actor=actor,
+            organisation=kept.organisation_id,
+            action="person.merge.rejected",
+            obj=kept,
+            unit=kept.unit,
+            details={"merge": str(merge.public_id)},
+        )
+        return merge
+    BlindIndexEntry.objects.filter(person=duplicate).delete()
+    moved = _records_rekey(kept=kept, duplicate=duplicate)
+    relations = 0
+    for relation in PersonRelation.objects.filter(models.Q(person=duplicate) | models.Q(relative=duplicate)):
+        person_id = kept.pk if relation.person_id == duplicate.pk else relation.person_id
+        relative_id = kept.pk if relation.relative_id == duplicate.pk else relation.relative_id
+        clash = (
+            person_id == relative_id
+            or PersonRelation.objects.filter(person_id=person_id, relative_id=relative_id)
+            .exclude(pk=relation.pk)
+            .exists()
+        )
+        if clash:
+            relation.delete()
+        else:
+            PersonRelation.objects.filter(pk=relation.pk).update(person_id=person_id, relative_id=relative_id)
+            relations += 1
+    if kept.household_id is None and duplicate.household_id is not None:
+        Person.objects.filter(pk=kept.pk).update(household_id=duplicate.household_id)
+    Person.objects.filter(pk=duplicate.pk).update(merged_into=kept, household=None)
+    for hook in MERGE_HOOKS:
+        hook(kept, duplicate)
+    merge.status = MergeStatus.MERGED
+    merge.save(update_fields=["status", "reviewed_by", "reviewed_at"])
+    audit_record(
+        actor=actor,
+        organisation=kept.organisation_id,
+        action="person.merge.approved",
+        obj=kept,
+        unit=kept.unit,
+        details={
+            "merge": str(merge.public_id),
+            "kept": kept.code,
+            "duplicate": duplicate.code,
+            "relations": relations,
+            **moved,
+            "hooks": len(MERGE_HOOKS),
+        },
+    )
+    return merge

@@ -1,3 +1,16 @@
-from django.urls import path  # noqa: F401
+"""The person registry's pages (the protection officer's pages are in kujdes/urls.py)."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from kujdes.people import views_registry as views
+
+urlpatterns = [
+    path("persons/", views.person_list, name="person_list"),
+    path("persons/new", views.person_create_view, name="person_create"),
+    path("persons/<uuid:public_id>/", views.person_detail, name="person_detail"),
+    path("persons/<uuid:public_id>/edit", views.person_edit, name="person_edit"),
+    path("persons/<uuid:public_id>/relations/add", views.person_relation_add, name="person_relation_add"),
+    path("persons/<uuid:public_id>/household", views.person_household, name="person_household"),
+    path("persons/<uuid:public_id>/merge", views.person_merge_propose_view, name="person_merge_propose"),
+    path("persons/merges/<uuid:public_id>/", views.person_merge_review_view, name="person_merge_review"),
+]

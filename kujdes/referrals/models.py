@@ -44,6 +44,9 @@ class ServiceProvider(TenantModel):
     notes = models.TextField(_("notes"), blank=True)
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    # Optimistic locking (kujdes.core.locking): two administrators editing one entry.
+    version = models.PositiveIntegerField(default=1)
 
     class Meta:
         ordering = ["name"]

@@ -1,3 +1,18 @@
-from django.urls import path  # noqa: F401
+"""Pages of the screening room: instruments (organisation administrators) and screenings (case workers)."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from kujdes.screening import views
+
+urlpatterns = [
+    path("screening/instruments/", views.instrument_list, name="instrument_list"),
+    path("screening/instruments/<uuid:public_id>/edit", views.instrument_edit, name="instrument_edit"),
+    path(
+        "screening/instruments/<uuid:public_id>/versions/<int:number>",
+        views.instrument_version_detail,
+        name="instrument_version_detail",
+    ),
+    path("screening/persons/<uuid:person_id>/new", views.screening_create, name="screening_create"),
+    path("screening/persons/<uuid:person_id>/preview", views.screening_preview, name="screening_preview"),
+    path("screening/<uuid:public_id>", views.screening_detail, name="screening_detail"),
+]

@@ -53,7 +53,7 @@ READ_BACK = """
 from kujdes.core.scoping import system_scope
 from kujdes.people.models import Person
 with system_scope():
-    person = Person.objects.get()
+    person = Person.objects.order_by("-id").first()  # the canary person, after the demo's
     print(person.given_name, person.address)
 """
 

@@ -1,14 +1,36 @@
 from __future__ import annotations
 
+import importlib
 import json
 from typing import Any
 
+from django.apps import apps
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from kujdes.core.demo import demo_accounts_write, demo_passwords_reset, demo_seed
 from kujdes.core.models import Network, Organisation
 from kujdes.core.scoping import system_scope
+
+
+def demo_rooms_populate() -> list[str]:
+    """Each room with a `demo` module adds its demo data (`demo_populate()` → a one-line summary).
+
+    Found by convention, so that core does not import the rooms built on it.
+    """
+    summaries = []
+    for config in apps.get_app_configs():
+        if not config.name.startswith("kujdes."):
+            continue
+        try:
+            module = importlib.import_module(f"{config.name}.demo")
+        except ModuleNotFoundError as error:
+            if error.name != f"{config.name}.demo":
+                raise
+            continue
+        if hasattr(module, "demo_populate"):
+            summaries.append(module.demo_populate())
+    return summaries
 
 
 class Command(BaseCommand):
@@ -34,6 +56,8 @@ class Command(BaseCommand):
                     self.stdout.write("The demo network exists already; new demo passwords were set.")
             else:
                 self.stdout.write(self.style.SUCCESS("Demo network created (synthetic data only)."))
+                for summary in demo_rooms_populate():
+                    self.stdout.write(summary)
         demo_accounts_write(path=path, accounts=accounts)
         self.stdout.write("")
         self.stdout.write(f"{'username':<22} {'password':<18} {'role':<26} unit")

@@ -1,0 +1,446 @@
+"""Pages of the screening room.
+
+Organisation administrators: the instrument list, the editor (each save is a new version) and the
+versions. Case workers: a phone-friendly checklist per person, with a live result preview (htmx),
+the saved result, and a panel on the person page. Administrators never see screenings; programme
+managers see them but do not record them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from kujdes.core.forms import form_add_validation_error
+from kujdes.core.locking import StaleVersion
+from kujdes.core.roles import Perm
+from kujdes.core.selectors import actor_has_perm, organisations_for_actor
+from kujdes.people.models import Person
+from kujdes.screening.engine import age_group_from_birth_year, answers_clean, screening_evaluate
+from kujdes.screening.forms import (
+    InstrumentNameForm,
+    ScreeningForm,
+    combinations_text,
+    draft_clean,
+    instrument_draft_from_post,
+)
+from kujdes.screening.models import Instrument, InstrumentVersion, Screening
+from kujdes.screening.selectors import (
+    instrument_current_version,
+    instrument_get_for_configuration,
+    instrument_version_get,
+    instrument_versions,
+    instruments_for_configuration,
+    instruments_for_screening,
+    instruments_with_current_version,
+    person_can_be_screened_by,
+    person_for_screening,
+    person_screenings_visible,
+    screening_get,
+    screenings_of_person,
+)
+from kujdes.screening.services import (
+    instrument_version_create,
+    instruments_install,
+    screening_record,
+    screening_view,
+)
+
+# -- organisation administrators ----------------------------------------------------------------
+
+
+def _require_configure(request: HttpRequest) -> None:
+    if not actor_has_perm(actor=request.user, perm=Perm.ORGANISATION_CONFIGURE):
+        raise PermissionDenied
+
+
+def _configured_instrument_or_404(request: HttpRequest, public_id: Any) -> Instrument:
+    _require_configure(request)
+    try:
+        return instrument_get_for_configuration(actor=request.user, public_id=str(public_id))
+    except Instrument.DoesNotExist:
+        raise Http404 from None
+
+
+@require_GET
+def instrument_list(request: HttpRequest) -> HttpResponse:
+    _require_configure(request)
+    # The shipped instruments appear the first time an administrator looks (see docs/screening.md).
+    for organisation in organisations_for_actor(actor=request.user, perm=Perm.ORGANISATION_CONFIGURE):
+        instruments_install(organisation=organisation, actor=request.user)
+    instruments = instruments_with_current_version(instruments_for_configuration(actor=request.user))
+    return render(request, "screening/instrument_list.html", {"instruments": instruments})
+
+
+def _edit_page(
+    request: HttpRequest,
+    *,
+    instrument: Instrument,
+    current: InstrumentVersion,
+    draft: dict[str, Any],
+    name_form: InstrumentNameForm,
+    problems: list[str],
+    status: int = 200,
+    newer: InstrumentVersion | None = None,
+) -> HttpResponse:
+    context = {
+        "instrument": instrument,
+        "current": current,
+        "draft": draft,
+        "name_form": name_form,
+        "problems": problems,
+        "combinations": combinations_text(draft),
+        "newer": newer,
+        "strengths": [("strong", _("strong")), ("medium", _("medium")), ("weak", _("weak"))],
+        "languages": [("sq", _("Albanian")), ("en", _("English")), ("fr", _("French"))],
+    }
+    return render(request, "screening/instrument_edit.html", context, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+def instrument_edit(request: HttpRequest, public_id: Any) -> HttpResponse:
+    """Edit an instrument; saving adds a version (past screenings keep the one they used)."""
+    instrument = _configured_instrument_or_404(request, public_id)
+    current = instrument_current_version(instrument=instrument)
+    if current is None:
+        raise Http404
+    initial = {f"name_{lang}": instrument.name.get(lang, "") for lang in ("sq", "en", "fr")}
+    initial.update(is_active=instrument.is_active, based_on=current.number)
+    if request.method == "GET":
+        return _edit_page(
+            request,
+            instrument=instrument,
+            current=current,
+            draft=current.definition,
+            name_form=InstrumentNameForm(initial=initial),
+            problems=[],
+        )
+    name_form = InstrumentNameForm(request.POST, initial=initial)
+    draft, problems = instrument_draft_from_post(
+        base=current.definition, kind=instrument.kind, post=request.POST
+    )
+    if not name_form.is_valid() or problems:
+        return _edit_page(
+            request,
+            instrument=instrument,
+            current=current,
+            draft=draft,
+            name_form=name_form,
+            problems=problems,
+            status=400,
+        )
+    data = name_form.cleaned_data
+    try:
+        version = instrument_version_create(
+            actor=request.user,
+            instrument=instrument,
+            based_on=data["based_on"],
+            definition=draft_clean(draft),
+            name={lang: data[f"name_{lang}"] for lang in ("sq", "en", "fr")},
+            is_active=data["is_active"],
+        )
+    except ValidationError as exc:
+        return _edit_page(
+            request,
+            instrument=instrument,
+            current=current,
+            draft=draft,
+            name_form=name_form,
+            problems=exc.messages,
+            status=400,
+        )
+    except StaleVersion as conflict:
+        newer: InstrumentVersion = conflict.current  # type: ignore[assignment]
+        values = request.POST.copy()
+        values["based_on"] = str(newer.number)
+        name_form = InstrumentNameForm(values, initial=initial)
+        name_form.is_valid()
+        problem = _(
+            "Someone saved version %(number)s while you were editing. Your changes are kept below: "
+            "compare with the new version, then save again."
+        ) % {"number": newer.number}
+        return _edit_page(
+            request,
+            instrument=instrument,
+            current=current,
+            draft=draft,
+            name_form=name_form,
+            problems=[problem],
+            status=409,
+            newer=newer,
+        )
+    if version.number == current.number:
+        messages.success(request, _("Saved. The indicators did not change, so no new version was needed."))
+    else:
+        messages.success(
+            request,
+            _("Version %(number)s saved. Screenings already recorded keep the version they used.")
+            % {"number": version.number},
+        )
+    return redirect("instrument_version_detail", public_id=instrument.public_id, number=version.number)
+
+
+@require_GET
+def instrument_version_detail(request: HttpRequest, public_id: Any, number: int) -> HttpResponse:
+    instrument = _configured_instrument_or_404(request, public_id)
+    try:
+        version = instrument_version_get(instrument=instrument, number=number)
+    except InstrumentVersion.DoesNotExist:
+        raise Http404 from None
+    return render(
+        request,
+        "screening/instrument_version_detail.html",
+        {
+            "instrument": instrument,
+            "version": version,
+            "definition": version.definition,
+            "versions": instrument_versions(instrument=instrument),
+            "combinations": combinations_text(version.definition),
+        },
+    )
+
+
+# -- case workers --------------------------------------------------------------------------------
+
+
+def _person_or_404(request: HttpRequest, person_id: Any) -> Person:
+    try:
+        return person_for_screening(actor=request.user, public_id=str(person_id))
+    except (Person.DoesNotExist, ValidationError):
+        raise Http404 from None
+
+
+def _person_url(person: Person) -> str | None:
+    try:
+        return reverse("person_detail", kwargs={"public_id": person.public_id})
+    except NoReverseMatch:
+        return None
+
+
+def _usable_instruments(request: HttpRequest, person: Person, age_group: str | None) -> list[Instrument]:
+    instruments_install(organisation=person.organisation, actor=request.user)
+    usable = instruments_for_screening(actor=request.user).filter(organisation_id=person.organisation_id)
+    if age_group is not None:
+        usable = usable.filter(target__in=("any", age_group))
+    return instruments_with_current_version(usable)
+
+
+def _checklist(definition: dict[str, Any], answers: set[str]) -> list[dict[str, Any]]:
+    return [
+        {
+            "code": dimension["code"],
+            "label": dimension["label"],
+            "indicators": [
+                {**indicator, "checked": indicator["code"] in answers}
+                for indicator in dimension["indicators"]
+            ],
+        }
+        for dimension in definition.get("dimensions", [])
+    ]
+
+
+def _screening_page(
+    request: HttpRequest,
+    *,
+    person: Person,
+    instrument: Instrument,
+    version: InstrumentVersion,
+    form: ScreeningForm,
+    answers: set[str],
+    age_group: str | None,
+    status: int = 200,
+) -> HttpResponse:
+    preview = None
+    is_child = (age_group or form.data.get("age_group") or instrument.target) == "child"
+    if answers:
+        preview = screening_evaluate(version.definition, sorted(answers), is_child=is_child)
+    return render(
+        request,
+        "screening/screening_form.html",
+        {
+            "person": person,
+            "person_url": _person_url(person),
+            "instrument": instrument,
+            "version": version,
+            "definition": version.definition,
+            "checklist": _checklist(version.definition, answers),
+            "form": form,
+            "ask_age_group": age_group is None,
+            "preview": preview,
+        },
+        status=status,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def screening_create(request: HttpRequest, person_id: Any) -> HttpResponse:
+    """Choose an instrument for the person, then fill its checklist; saving shows the result."""
+    person = _person_or_404(request, person_id)
+    if not person_can_be_screened_by(actor=request.user, person=person):
+        raise PermissionDenied
+    today = timezone.localdate()
+    age_group = age_group_from_birth_year(person.birth_year, today)
+    chosen = request.POST.get("instrument") or request.GET.get("instrument", "")
+    instruments = _usable_instruments(request, person, age_group)
+    instrument = next((i for i in instruments if str(i.public_id) == chosen), None)
+    if instrument is None or instrument.current is None:  # type: ignore[attr-defined]
+        if request.method == "POST":
+            messages.error(request, _("Choose one of the instruments below."))
+        context = {
+            "person": person,
+            "person_url": _person_url(person),
+            "instruments": instruments,
+            "age_group": age_group,
+        }
+        return render(
+            request,
+            "screening/screening_choose.html",
+            context,
+            status=400 if request.method == "POST" else 200,
+        )
+    version: InstrumentVersion = instrument.current  # type: ignore[attr-defined]
+    if request.method == "GET":
+        form = ScreeningForm(initial={"performed_on": today, "version": version.number})
+        return _screening_page(
+            request,
+            person=person,
+            instrument=instrument,
+            version=version,
+            form=form,
+            answers=set(),
+            age_group=age_group,
+        )
+    form = ScreeningForm(request.POST)
+    posted = [str(a)[:100] for a in request.POST.getlist("answers")[:500]]
+    answers = set(answers_clean(version.definition, posted))
+    conflict = False
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            screening = screening_record(
+                actor=request.user,
+                person=person,
+                instrument=instrument,
+                answers=sorted(answers),
+                performed_on=data["performed_on"],
+                age_group=data["age_group"] or None,
+                notes=data["notes"],
+                expected_version=data["version"],
+            )
+        except ValidationError as exc:
+            form_add_validation_error(form, exc)
+        except StaleVersion as stale:
+            conflict = True
+            version = stale.current  # type: ignore[assignment]
+            values = request.POST.copy()
+            values["version"] = str(version.number)
+            form = ScreeningForm(values)
+            form.is_valid()
+            form.add_error(
+                None,
+                _(
+                    "The organisation changed this instrument while you were filling it in. Your answers are "
+                    "kept where the indicators still exist: check the list, then save again."
+                ),
+            )
+            answers = set(answers_clean(version.definition, posted))
+        else:
+            messages.success(request, _("Screening saved."))
+            return redirect("screening_detail", public_id=screening.public_id)
+    return _screening_page(
+        request,
+        person=person,
+        instrument=instrument,
+        version=version,
+        form=form,
+        answers=answers,
+        age_group=age_group,
+        status=409 if conflict else 400,
+    )
+
+
+@require_POST
+def screening_preview(request: HttpRequest, person_id: Any) -> HttpResponse:
+    """The live result while the checklist is filled in (htmx); nothing is saved or audited."""
+    person = _person_or_404(request, person_id)
+    if not person_can_be_screened_by(actor=request.user, person=person):
+        raise PermissionDenied
+    age_group = age_group_from_birth_year(person.birth_year, timezone.localdate())
+    chosen = request.POST.get("instrument", "")
+    instrument = next(
+        (i for i in _usable_instruments(request, person, age_group) if str(i.public_id) == chosen), None
+    )
+    if instrument is None or instrument.current is None:  # type: ignore[attr-defined]
+        return HttpResponse(status=204)
+    definition = instrument.current.definition  # type: ignore[attr-defined]
+    answers = answers_clean(definition, [str(a)[:100] for a in request.POST.getlist("answers")[:500]])
+    chosen_group = age_group or request.POST.get("age_group") or instrument.target
+    result = screening_evaluate(definition, answers, is_child=chosen_group == "child") if answers else None
+    return render(
+        request, "screening/_result.html", {"result": result, "definition": definition, "preview": True}
+    )
+
+
+@require_GET
+def screening_detail(request: HttpRequest, public_id: Any) -> HttpResponse:
+    try:
+        screening = screening_get(actor=request.user, public_id=str(public_id))
+    except (Screening.DoesNotExist, ValidationError):
+        raise Http404 from None
+    notes = screening_view(actor=request.user, screening=screening)
+    definition = screening.version.definition
+    answered = set(screening.answers)
+    present = [
+        {
+            "label": dimension["label"],
+            "indicators": [i for i in dimension["indicators"] if i["code"] in answered],
+        }
+        for dimension in definition.get("dimensions", [])
+    ]
+    return render(
+        request,
+        "screening/screening_detail.html",
+        {
+            "screening": screening,
+            "person": screening.person,
+            "person_url": _person_url(screening.person),
+            "instrument": screening.version.instrument,
+            "definition": definition,
+            "result": screening.result,
+            "present": [group for group in present if group["indicators"]],
+            "notes": notes,
+            "history": screenings_of_person(actor=request.user, person=screening.person)[:20],
+        },
+    )
+
+
+def person_screenings_panel(request: HttpRequest, person: Person) -> str | None:
+    """The person page's section: screening history and links to screen (for who may see it)."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated or not isinstance(person, Person):
+        return None
+    try:
+        person = person_for_screening(actor=user, public_id=str(person.public_id))
+    except Person.DoesNotExist:
+        return None
+    if not person_screenings_visible(actor=user, person=person):
+        return None
+    can_screen = person_can_be_screened_by(actor=user, person=person)
+    return render_to_string(
+        "screening/person_panel.html",
+        {
+            "person": person,
+            "screenings": screenings_of_person(actor=user, person=person)[:50],
+            "can_screen": can_screen,
+        },
+        request=request,
+    )
