@@ -19,10 +19,53 @@ from kujdes.cases.services import case_create
 from kujdes.core.models import Organisation, Unit
 from kujdes.people.models import Person
 from kujdes.people.seed import persons_bulk_create, persons_synthetic
-from kujdes.people.services import person_create
+from kujdes.people.services import household_create, person_create, person_household_set, person_relation_add
 
 SYNTHETIC_PERSONS = 240
 SYNTHETIC_CASES = 90
+
+# The stories' cases by given name, for the rooms after this one (referrals) in the same `kujdes demo` run.
+STORY_CASES: dict[str, Case] = {}
+
+
+def _story_screen(
+    story: DemoStory, *, person: Person, worker: User | None, case: Case, today: datetime.date
+) -> None:
+    """The screening the case worker did at intake, with the instrument the story calls for."""
+    from kujdes.screening.models import Instrument
+    from kujdes.screening.selectors import instrument_current_version
+    from kujdes.screening.services import screening_record
+
+    if not story.screening or worker is None:
+        return
+    if story.screening == "risk":
+        instrument = Instrument.objects.get(organisation_id=person.organisation_id, code="risk-prevention")
+        answers = list(story.risk_factors)
+    else:
+        age = "child" if story.age < 18 else "adult"
+        kind = "sexual" if "SexualExploitation" in story.case.get("exploitation_types", []) else "labour"
+        instrument = Instrument.objects.get(organisation_id=person.organisation_id, code=f"ilo-{age}-{kind}")
+        version = instrument_current_version(instrument=instrument)
+        assert version is not None
+        answers = []
+        # Two indicators of each dimension that makes the case: what an interview like hers would show.
+        for dimension in version.definition["dimensions"]:
+            if dimension["role"] in (
+                "deceptive_recruitment",
+                "exploitation",
+                "coercion_at_destination",
+                "act",
+            ):
+                ranked = sorted(dimension["indicators"], key=lambda i: i.get("strength") != "strong")
+                answers += [indicator["code"] for indicator in ranked[:2]]
+    screening_record(
+        actor=worker,
+        person=person,
+        instrument=instrument,
+        answers=answers,
+        performed_on=case.opened_on,
+        notes="Intervistë e parë në zyrë, me praninë e psikologes.",
+    )
 
 
 def _case_worker_of(unit: Unit) -> User | None:
@@ -64,6 +107,24 @@ def _story_create(story: DemoStory, *, organisation: Organisation, today: dateti
         summary=story.summary,
         **codes,
     )
+    if story.guardian is not None and worker is not None:
+        given, family, kind = story.guardian
+        guardian = person_create(
+            actor=None,
+            unit=unit,
+            given_name=given,
+            family_name=family,
+            sex="Feminine",
+            birth_year=today.year - story.age - 27,
+            municipality=story.municipality,
+            citizenships=["AL"],
+            categories=["family_member"],
+        )
+        person_relation_add(actor=worker, person=person, relative=guardian, kind=kind, is_guardian=True)
+        household = household_create(actor=worker, person=person)
+        person_household_set(actor=worker, person=guardian, household=household)
+    _story_screen(story, person=person, worker=worker, case=case, today=today)
+    STORY_CASES[story.given_name] = case
     if status:
         Case.objects.filter(pk=case.pk).update(
             status=status,

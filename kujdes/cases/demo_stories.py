@@ -75,7 +75,7 @@ STORIES: list[DemoStory] = [
         "Feminine",
         17,
         "Lezhë",
-        "LEZHE",
+        "SHKODER-PULT",
         ["child_at_risk", "potential_victim"],
         "U kthye nga Greqia ku kishte shkuar me një 'të fejuar'. I merrnin pasaportën dhe fitimet. "
         "Policia e referoi te ne pas intervistës.",
@@ -108,7 +108,7 @@ STORIES: list[DemoStory] = [
         "Feminine",
         24,
         "Mirditë",
-        "RRESHEN",
+        "TIRANE-DURRES",
         ["victim"],
         "Punoi pa pagë në bujqësi në Itali për tetë muaj; punëdhënësi i mbante dokumentet. "
         "Statusi i viktimës u njoh nga Komiteti; tani kërkon punë në Rrëshen.",
@@ -170,7 +170,7 @@ STORIES: list[DemoStory] = [
         "Feminine",
         16,
         "Vlorë",
-        "JUG",
+        "TIRANE-DURRES",
         ["child_at_risk", "potential_victim"],
         "Është larguar nga shtëpia dy herë këtë vit; ka kontakte me një grup të rinjsh që e ftojnë në Greqi. "
         "Familja raporton dhunë në shtëpi.",
@@ -187,6 +187,7 @@ STORIES: list[DemoStory] = [
         risk_factors=["domestic_violence", "prior_abuse", "migration_intention"],
         follow_ups=[(15, "office", "Takim me psikologen e shkollës.", 5)],
         referral=("Psychosocial", "Këshillim psikologjik dhe mbështetje për familjen."),
+        guardian=("Mira", "Kola", "parent"),
     ),
     DemoStory(
         "Rita",
