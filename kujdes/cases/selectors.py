@@ -7,13 +7,17 @@ assigned to them"), within the actor's organisations.
 
 from __future__ import annotations
 
+import datetime
 from typing import TYPE_CHECKING
 
 from django.db.models import Q, QuerySet
 
-from kujdes.cases.models import Case
+from kujdes.cases.choices import OPEN_STATUSES
+from kujdes.cases.models import Approval, Case, NrmDecision, TraffickingEvent
+from kujdes.core.models import Unit
 from kujdes.core.roles import Perm
 from kujdes.core.selectors import units_for_actor
+from kujdes.people.models import Person
 
 if TYPE_CHECKING:
     from kujdes.accounts.models import User
@@ -49,3 +53,74 @@ def case_get(*, actor: User, public_id: str, perm: Perm = Perm.CASE_VIEW) -> Cas
 
 def case_can_manage(*, actor: User, case: Case) -> bool:
     return cases_for_actor(actor=actor, perm=Perm.CASE_MANAGE).filter(pk=case.pk).exists()
+
+
+def cases_filtered(
+    *,
+    actor: User,
+    status: str = "",
+    case_type: str = "",
+    nrm_stage: str = "",
+    trafficking_status: str = "",
+    unit_id: int | None = None,
+    worker_id: int | None = None,
+    opened_from: datetime.date | None = None,
+    opened_to: datetime.date | None = None,
+    code: str = "",
+    person: Person | None = None,
+) -> QuerySet[Case]:
+    """The case list: the actor's cases with the filters given, newest first; rows carry what a list shows."""
+    cases = cases_for_actor(actor=actor)
+    if status == "open":
+        cases = cases.filter(status__in=OPEN_STATUSES)
+    elif status:
+        cases = cases.filter(status=status)
+    if case_type:
+        cases = cases.filter(case_type=case_type)
+    if nrm_stage:
+        cases = cases.filter(nrm_stage=nrm_stage)
+    if trafficking_status:
+        cases = cases.filter(trafficking_status=trafficking_status)
+    if unit_id is not None:
+        cases = cases.filter(unit__path__startswith=Unit.objects.filter(pk=unit_id).values("path")[:1])
+    if worker_id is not None:
+        assigned = Case.other_workers.through.objects.filter(user_id=worker_id).values("case_id")
+        cases = cases.filter(Q(primary_worker_id=worker_id) | Q(pk__in=assigned))
+    if opened_from is not None:
+        cases = cases.filter(opened_on__gte=opened_from)
+    if opened_to is not None:
+        cases = cases.filter(opened_on__lte=opened_to)
+    if code:
+        code = code.strip().upper()
+        cases = cases.filter(Q(code=code) | Q(person__code=code))
+    if person is not None:
+        cases = cases.filter(person=person)
+    return cases.select_related("person", "unit", "primary_worker").order_by("-opened_on", "-pk")
+
+
+def approvals_for_actor(*, actor: User) -> QuerySet[Approval]:
+    """Requests the actor may decide on (programme managers over the case's unit) or made themselves."""
+    units = units_for_actor(actor=actor, perm=Perm.CASE_APPROVE).order_by().values("pk")
+    return Approval.objects.filter(Q(case__unit__in=units) | Q(requested_by=actor)).select_related(
+        "case", "case__unit", "case__person", "requested_by", "decided_by", "target_unit"
+    )
+
+
+def approval_get(*, actor: User, public_id: str) -> Approval:
+    return approvals_for_actor(actor=actor).get(public_id=public_id)
+
+
+def nrm_decisions_of_case(*, case: Case) -> QuerySet[NrmDecision]:
+    return NrmDecision.objects.filter(case=case).select_related("recorded_by")
+
+
+def events_of_case(*, case: Case) -> QuerySet[TraffickingEvent]:
+    return TraffickingEvent.objects.filter(case=case)
+
+
+def case_event_get(*, actor: User, case: Case, public_id: str) -> TraffickingEvent:
+    return TraffickingEvent.objects.select_related("case", "case__person").get(case=case, public_id=public_id)
+
+
+def person_cases(*, actor: User, person: Person) -> QuerySet[Case]:
+    return cases_for_actor(actor=actor).filter(person=person).select_related("unit").order_by("-opened_on")

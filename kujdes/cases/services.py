@@ -5,14 +5,29 @@ from __future__ import annotations
 import datetime
 from typing import TYPE_CHECKING, Any
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import F, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
-from kujdes.cases.choices import CaseType, NrmStage
-from kujdes.cases.models import Case
+from kujdes.cases.choices import (
+    NRM_ORDER,
+    OPEN_STATUSES,
+    ApprovalKind,
+    ApprovalStatus,
+    CaseStatus,
+    CaseType,
+    ClosureReason,
+    EventType,
+    NrmStage,
+    TraffickingStatus,
+)
+from kujdes.cases.models import Approval, Case, CaseSettings, NrmDecision, TraffickingEvent
 from kujdes.core.audit import audit_record
+from kujdes.core.locking import versioned_save
 from kujdes.core.models import Unit
-from kujdes.core.roles import Perm
+from kujdes.core.roles import Perm, roles_with
 from kujdes.core.selectors import units_for_actor
 from kujdes.people.codes import case_codes
 from kujdes.people.models import Person
@@ -45,6 +60,10 @@ def case_create(
         raise PermissionDenied
     if person.organisation_id != unit.organisation_id:
         raise PermissionDenied
+    if case_type not in CaseType.values:
+        raise ValidationError({"case_type": _("Choose a value from the list.")})
+    if opened_on > timezone.localdate():
+        raise ValidationError({"opened_on": _("The date cannot be in the future.")})
     (code,) = case_codes(unit=unit, year=opened_on.year)
     case = Case(
         organisation_id=unit.organisation_id,
@@ -69,3 +88,490 @@ def case_create(
         details={"case_type": case_type, "person": str(person.public_id)},
     )
     return case
+
+
+# --- reading and editing a case ------------------------------------------------------------------
+
+# Plain fields a case worker edits on the case form (HTCDS codes); status, stage and workers have their
+# own services because they carry rules.
+EDITABLE_FIELDS = (
+    "case_type",
+    "summary",
+    "trafficking_status",
+    "status_decided_by",
+    "exploitation_types",
+    "labour_industry",
+    "sex_exploitation_types",
+    "control_methods",
+    "recruitment_methods",
+    "recruitment_websites",
+    "exploitation_websites",
+    "vulnerabilities",
+    "trafficker_relationship",
+    "age_when_trafficked",
+    "joint_interview_on",
+    "perpetrator_notes",
+)
+
+
+def _require_manage(actor: User, case: Case) -> None:
+    from kujdes.cases.selectors import case_can_manage
+
+    if not case_can_manage(actor=actor, case=case):
+        raise PermissionDenied
+
+
+def _require_open(case: Case) -> None:
+    if not case.is_open:
+        raise ValidationError(_("The case is closed; reopen it first."))
+
+
+def case_view(*, actor: User, case: Case) -> None:
+    """Record that the actor opened the case file (page or API)."""
+    with transaction.atomic():
+        audit_record(
+            actor=actor, organisation=case.organisation_id, action="case.viewed", obj=case, unit=case.unit
+        )
+
+
+@transaction.atomic
+def case_update(*, actor: User, case: Case, expected_version: int, changes: dict[str, Any]) -> Case:
+    """Change HTCDS fields of a case nobody saved since `expected_version` (StaleVersion otherwise)."""
+    unknown = set(changes) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise ValueError(f"not editable here: {sorted(unknown)}")
+    _require_manage(actor, case)
+    if "perpetrator_notes" in changes and not perpetrator_notes_visible(actor=actor, case=case):
+        raise PermissionDenied
+    updated = versioned_save(instance=case, expected_version=expected_version, changes=changes)
+    audit_record(
+        actor=actor,
+        organisation=updated.organisation_id,
+        action="case.updated",
+        obj=updated,
+        unit=updated.unit,
+        details={"fields": sorted(changes), "version": updated.version},
+    )
+    return updated
+
+
+def perpetrator_notes_visible(*, actor: User, case: Case) -> bool:
+    """Restricted: the case's own workers, and programme managers over its unit."""
+    if case.primary_worker_id == actor.pk or case.other_workers.filter(pk=actor.pk).exists():
+        return True
+    return units_for_actor(actor=actor, perm=Perm.CASE_APPROVE).filter(pk=case.unit_id).exists()
+
+
+def perpetrator_notes_view(*, actor: User, case: Case) -> str:
+    """The perpetrator details, for those allowed (PermissionDenied otherwise); every read is audited."""
+    if not perpetrator_notes_visible(actor=actor, case=case):
+        raise PermissionDenied
+    with transaction.atomic():
+        audit_record(
+            actor=actor,
+            organisation=case.organisation_id,
+            action="case.perpetrator.viewed",
+            obj=case,
+            unit=case.unit,
+        )
+    return case.perpetrator_notes or ""
+
+
+# --- the national referral mechanism -------------------------------------------------------------
+
+NRM_STATUS = {
+    NrmStage.POTENTIAL_VICTIM: TraffickingStatus.POSSIBLE,
+    NrmStage.OFFICIAL_VICTIM: TraffickingStatus.ACTUAL,
+}
+
+
+@transaction.atomic
+def case_nrm_advance(
+    *,
+    actor: User,
+    case: Case,
+    to_stage: str,
+    decided_on: datetime.date,
+    authority: str = "",
+    joint_interview_on: datetime.date | None = None,
+) -> Case:
+    """Move the case one or more stages forward: at risk → potential victim → official victim status.
+
+    Never backwards or sideways. Official status needs the decision date and the deciding authority.
+    The trafficking status follows (possible, then actual victim) unless set otherwise already.
+    """
+    _require_manage(actor, case)
+    _require_open(case)
+    current = Case.objects.select_for_update().get(pk=case.pk)
+    if to_stage not in NRM_ORDER:
+        raise ValidationError({"to_stage": _("Choose a stage from the list.")})
+    if NRM_ORDER.index(NrmStage(to_stage)) <= NRM_ORDER.index(NrmStage(current.nrm_stage)):
+        raise ValidationError({"to_stage": _("A case can only move forward in the referral mechanism.")})
+    if decided_on > timezone.localdate():
+        raise ValidationError({"decided_on": _("The decision date cannot be in the future.")})
+    if decided_on < current.opened_on:
+        raise ValidationError({"decided_on": _("The decision date cannot be before the case was opened.")})
+    authority = authority.strip()
+    if to_stage == NrmStage.OFFICIAL_VICTIM and not authority:
+        raise ValidationError({"authority": _("Name the authority that granted the official victim status.")})
+    NrmDecision.objects.create(
+        organisation_id=current.organisation_id,
+        case=current,
+        from_stage=current.nrm_stage,
+        to_stage=to_stage,
+        decided_on=decided_on,
+        authority=authority[:200],
+        recorded_by=actor,
+    )
+    changes: dict[str, Any] = {
+        "nrm_stage": to_stage,
+        "nrm_decided_on": decided_on,
+        "nrm_authority": authority[:200],
+    }
+    if joint_interview_on is not None:
+        changes["joint_interview_on"] = joint_interview_on
+    if current.trafficking_status in ("", TraffickingStatus.POSSIBLE):
+        changes["trafficking_status"] = NRM_STATUS[NrmStage(to_stage)]
+    if current.case_type == CaseType.PREVENTION:
+        changes["case_type"] = CaseType.VICTIM_ASSISTANCE
+    updated = versioned_save(instance=current, expected_version=None, changes=changes)
+    audit_record(
+        actor=actor,
+        organisation=updated.organisation_id,
+        action="case.nrm.advanced",
+        obj=updated,
+        unit=updated.unit,
+        details={"from": current.nrm_stage, "to": to_stage},
+    )
+    return updated
+
+
+# --- trafficking events ----------------------------------------------------------------------------
+
+
+def _cross_border_derive(case: Case) -> bool | None:
+    """Cross-border when any event lies outside the country of the organisation (and of her citizenship)."""
+    countries = set(TraffickingEvent.objects.filter(case=case).values_list("country", flat=True))
+    if not countries:
+        return None
+    home = {case.organisation.country, *(case.person.citizenships or [])}
+    return bool(countries - home)
+
+
+@transaction.atomic
+def trafficking_event_add(
+    *,
+    actor: User,
+    case: Case,
+    event_type: str,
+    country: str,
+    place: str = "",
+    date_from: datetime.date | None = None,
+    date_to: datetime.date | None = None,
+    description: str = "",
+) -> TraffickingEvent:
+    """Record where and when she was recruited, moved or exploited; the case's cross-border flag follows."""
+    _require_manage(actor, case)
+    if event_type not in EventType.values:
+        raise ValidationError({"event_type": _("Choose a value from the list.")})
+    if date_from and date_to and date_to < date_from:
+        raise ValidationError({"date_to": _("The end cannot be before the start.")})
+    event = TraffickingEvent.objects.create(
+        organisation_id=case.organisation_id,
+        case=case,
+        event_type=event_type,
+        country=country.upper()[:2],
+        place=place.strip()[:120],
+        date_from=date_from,
+        date_to=date_to,
+        description=description.strip(),
+    )
+    Case.objects.filter(pk=case.pk).update(cross_border=_cross_border_derive(case))
+    audit_record(
+        actor=actor,
+        organisation=case.organisation_id,
+        action="case.event.added",
+        obj=case,
+        unit=case.unit,
+        details={"event": str(event.public_id), "type": event_type, "country": event.country},
+    )
+    return event
+
+
+@transaction.atomic
+def trafficking_event_remove(*, actor: User, event: TraffickingEvent) -> None:
+    case = event.case
+    _require_manage(actor, case)
+    public_id = str(event.public_id)
+    event.delete()
+    Case.objects.filter(pk=case.pk).update(cross_border=_cross_border_derive(case))
+    audit_record(
+        actor=actor,
+        organisation=case.organisation_id,
+        action="case.event.removed",
+        obj=case,
+        unit=case.unit,
+        details={"event": public_id},
+    )
+
+
+# --- workers ---------------------------------------------------------------------------------------
+
+
+def case_worker_candidates(*, case: Case) -> QuerySet[User]:
+    """Users who hold case.manage over the case's unit (its subtree's ancestors)."""
+    from kujdes.accounts.models import User
+
+    ancestors = [int(pk) for pk in case.unit.path.strip("/").split("/") if pk]
+    return (
+        User.objects.filter(
+            is_active=True,
+            memberships__unit_id__in=ancestors,
+            memberships__role__in=[role.value for role in roles_with(Perm.CASE_MANAGE)],
+        )
+        .distinct()
+        .order_by("first_name", "last_name")
+    )
+
+
+@transaction.atomic
+def case_workers_set(*, actor: User, case: Case, primary: User, others: list[User]) -> Case:
+    """Assign the primary and other case workers; each must work on cases in the case's unit."""
+    _require_manage(actor, case)
+    allowed = set(case_worker_candidates(case=case).values_list("pk", flat=True))
+    if primary.pk not in allowed or any(user.pk not in allowed for user in others):
+        raise ValidationError(_("Case workers must work on cases in the case's unit."))
+    Case.objects.filter(pk=case.pk).update(primary_worker=primary)
+    case.primary_worker = primary
+    case.other_workers.set([user for user in others if user.pk != primary.pk])
+    audit_record(
+        actor=actor,
+        organisation=case.organisation_id,
+        action="case.workers.set",
+        obj=case,
+        unit=case.unit,
+        details={"primary": str(primary.public_id), "others": sorted(str(u.public_id) for u in others)},
+    )
+    return case
+
+
+# --- closure, reopening, transfer: approvals ------------------------------------------------------
+
+
+def closure_requires_approval(*, organisation_id: int) -> bool:
+    settings_row = CaseSettings.objects.filter(organisation_id=organisation_id).first()
+    return True if settings_row is None else settings_row.closure_requires_approval
+
+
+def _close(case: Case, *, status: str, reason: str, details: str) -> Case:
+    return versioned_save(
+        instance=case,
+        expected_version=None,
+        changes={
+            "status": status,
+            "closure_reason": reason,
+            "closure_details": details,
+            "closed_on": timezone.localdate(),
+        },
+    )
+
+
+@transaction.atomic
+def case_closure_request(
+    *, actor: User, case: Case, status: str, reason: str, details: str = ""
+) -> Approval | Case:
+    """Ask to close the case (Closed or ClosedReferred, with a reason).
+
+    Where the organisation requires it (the default), this creates a pending approval for a programme
+    manager and returns it; otherwise the case is closed at once and returned.
+    """
+    _require_manage(actor, case)
+    _require_open(case)
+    if status not in (CaseStatus.CLOSED, CaseStatus.CLOSED_REFERRED):
+        raise ValidationError({"status": _("Choose a value from the list.")})
+    if reason not in ClosureReason.values:
+        raise ValidationError({"reason": _("Choose a value from the list.")})
+    if Approval.objects.filter(case=case, status=ApprovalStatus.PENDING).exists():
+        raise ValidationError(_("A request for this case is already waiting for approval."))
+    if not closure_requires_approval(organisation_id=case.organisation_id):
+        closed = _close(case, status=status, reason=reason, details=details.strip())
+        audit_record(
+            actor=actor,
+            organisation=case.organisation_id,
+            action="case.closed",
+            obj=case,
+            unit=case.unit,
+            details={"status": status, "reason": reason},
+        )
+        return closed
+    approval = Approval.objects.create(
+        organisation_id=case.organisation_id,
+        case=case,
+        kind=ApprovalKind.CLOSURE,
+        closure_status=status,
+        closure_reason=reason,
+        details=details.strip(),
+        requested_by=actor,
+    )
+    audit_record(
+        actor=actor,
+        organisation=case.organisation_id,
+        action="case.closure.requested",
+        obj=case,
+        unit=case.unit,
+        details={"approval": str(approval.public_id), "status": status, "reason": reason},
+    )
+    return approval
+
+
+@transaction.atomic
+def case_transfer_request(*, actor: User, case: Case, target_unit: Unit, details: str = "") -> Approval:
+    """Ask to move the case to another unit of the organisation; a programme manager of its unit decides."""
+    _require_manage(actor, case)
+    _require_open(case)
+    if (
+        target_unit.organisation_id != case.organisation_id
+        or target_unit.pk == case.unit_id
+        or not target_unit.is_active
+    ):
+        raise ValidationError({"target_unit": _("Choose another active unit of the organisation.")})
+    if Approval.objects.filter(case=case, status=ApprovalStatus.PENDING).exists():
+        raise ValidationError(_("A request for this case is already waiting for approval."))
+    approval = Approval.objects.create(
+        organisation_id=case.organisation_id,
+        case=case,
+        kind=ApprovalKind.TRANSFER,
+        target_unit=target_unit,
+        details=details.strip(),
+        requested_by=actor,
+    )
+    audit_record(
+        actor=actor,
+        organisation=case.organisation_id,
+        action="case.transfer.requested",
+        obj=case,
+        unit=case.unit,
+        details={"approval": str(approval.public_id), "target_unit": str(target_unit.public_id)},
+    )
+    return approval
+
+
+def approval_can_decide(*, actor: User, approval: Approval) -> bool:
+    """A programme manager over the case's unit, who did not ask."""
+    if approval.status != ApprovalStatus.PENDING or approval.requested_by_id == actor.pk:
+        return False
+    return units_for_actor(actor=actor, perm=Perm.CASE_APPROVE).filter(pk=approval.case.unit_id).exists()
+
+
+@transaction.atomic
+def approval_decide(*, actor: User, approval: Approval, approve: bool, comment: str = "") -> Approval:
+    """Approve or reject a pending request; approval applies it (closes or moves the case)."""
+    approval = Approval.objects.select_for_update().select_related("case", "case__unit").get(pk=approval.pk)
+    if approval.status != ApprovalStatus.PENDING:
+        raise ValidationError(_("This request was decided already."))
+    if approval.requested_by_id == actor.pk:
+        raise ValidationError(_("Somebody else must decide on your own request."))
+    if not approval_can_decide(actor=actor, approval=approval):
+        raise PermissionDenied
+    case = approval.case
+    if approve and approval.kind == ApprovalKind.CLOSURE:
+        _close(
+            case,
+            status=approval.closure_status,
+            reason=approval.closure_reason,
+            details=approval.details or "",
+        )
+    elif approve and approval.kind == ApprovalKind.TRANSFER:
+        assert approval.target_unit is not None
+        source = case.unit
+        Case.objects.filter(pk=case.pk).update(unit=approval.target_unit, version=F("version") + 1)
+        # The person follows her case, unless another open case keeps her where she is.
+        others_open = Case.objects.filter(person=case.person, status__in=OPEN_STATUSES).exclude(pk=case.pk)
+        if not others_open.exclude(unit=approval.target_unit).exists():
+            Person.objects.filter(pk=case.person_id).update(unit=approval.target_unit)
+        audit_record(
+            actor=actor,
+            organisation=case.organisation_id,
+            action="case.transferred",
+            obj=case,
+            unit=approval.target_unit,
+            details={"from_unit": str(source.public_id)},
+        )
+    approval.status = ApprovalStatus.APPROVED if approve else ApprovalStatus.REJECTED
+    approval.decided_by = actor
+    approval.decided_at = timezone.now()
+    approval.decision_comment = comment.strip()
+    approval.save(update_fields=["status", "decided_by", "decided_at", "decision_comment"])
+    audit_record(
+        actor=actor,
+        organisation=case.organisation_id,
+        action=f"case.{approval.kind}.{'approved' if approve else 'rejected'}",
+        obj=case,
+        unit=case.unit,
+        details={"approval": str(approval.public_id)},
+    )
+    return approval
+
+
+@transaction.atomic
+def approval_withdraw(*, actor: User, approval: Approval) -> Approval:
+    """The requester takes back a pending request."""
+    if approval.requested_by_id != actor.pk or approval.status != ApprovalStatus.PENDING:
+        raise PermissionDenied
+    approval.status = ApprovalStatus.WITHDRAWN
+    approval.save(update_fields=["status"])
+    audit_record(
+        actor=actor,
+        organisation=approval.organisation_id,
+        action=f"case.{approval.kind}.withdrawn",
+        obj=approval.case,
+        unit=approval.case.unit,
+        details={"approval": str(approval.public_id)},
+    )
+    return approval
+
+
+@transaction.atomic
+def case_reopen(*, actor: User, case: Case) -> Case:
+    """A programme manager reopens a closed case (Active again)."""
+    if not units_for_actor(actor=actor, perm=Perm.CASE_APPROVE).filter(pk=case.unit_id).exists():
+        raise PermissionDenied
+    if case.is_open:
+        raise ValidationError(_("The case is open already."))
+    reopened = versioned_save(
+        instance=case,
+        expected_version=None,
+        changes={"status": CaseStatus.ACTIVE, "closed_on": None, "closure_reason": ""},
+    )
+    audit_record(
+        actor=actor, organisation=case.organisation_id, action="case.reopened", obj=case, unit=case.unit
+    )
+    return reopened
+
+
+@transaction.atomic
+def case_settings_set(*, actor: User, organisation_id: int, closure_requires_approval: bool) -> CaseSettings:
+    """An organisation administrator decides whether closing a case needs a manager's approval."""
+    from kujdes.core.selectors import organisations_for_actor
+
+    if (
+        not organisations_for_actor(actor=actor, perm=Perm.ORGANISATION_CONFIGURE)
+        .filter(pk=organisation_id)
+        .exists()
+    ):
+        raise PermissionDenied
+    row, _created = CaseSettings.objects.update_or_create(
+        organisation_id=organisation_id, defaults={"closure_requires_approval": closure_requires_approval}
+    )
+    audit_record(
+        actor=actor,
+        organisation=organisation_id,
+        action="case.settings.changed",
+        details={"closure_requires_approval": closure_requires_approval},
+    )
+    return row
+
+
+def case_merge_hook(kept: Person, duplicate: Person) -> None:
+    """People's reviewed merge: the duplicate's cases now belong to the kept person."""
+    Case.objects.filter(person=duplicate).update(person=kept)
