@@ -97,6 +97,10 @@ MIDDLEWARE = [
 ROOT_URLCONF = "kujdes.urls"
 WSGI_APPLICATION = "kujdes.wsgi.application"
 
+# Widgets render through Jinja2 (Django's own widget templates for it): a case page has
+# hundreds of widget and option templates, and Django templates made them most of its time.
+FORM_RENDERER = "django.forms.renderers.Jinja2"
+
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",

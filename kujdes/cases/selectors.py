@@ -16,21 +16,27 @@ from kujdes.cases.choices import OPEN_STATUSES
 from kujdes.cases.models import Approval, Case, NrmDecision, TraffickingEvent
 from kujdes.core.models import Unit
 from kujdes.core.roles import Perm
-from kujdes.core.selectors import units_for_actor
+from kujdes.core.selectors import actor_has_perm, units_for_actor
 from kujdes.people.models import Person
 
 if TYPE_CHECKING:
     from kujdes.accounts.models import User
 
 
+def _unit_ids(actor: User, perm: Perm) -> list[int]:
+    """The ids of the actor's units for `perm`, cached on the user object like its memberships
+    (a request asks several times: the page, its panels, their permission checks)."""
+    cache: dict[Perm, list[int]] = actor.__dict__.setdefault("_kujdes_case_unit_ids", {})
+    if perm not in cache:
+        cache[perm] = list(units_for_actor(actor=actor, perm=perm).order_by().values_list("pk", flat=True))
+    return cache[perm]
+
+
 def cases_for_actor(*, actor: User, perm: Perm = Perm.CASE_VIEW) -> QuerySet[Case]:
     """Cases the actor may see (perm=CASE_VIEW) or work on (perm=CASE_MANAGE)."""
-    units = list(units_for_actor(actor=actor, perm=perm).order_by().values_list("pk", flat=True))
+    units = _unit_ids(actor, perm)
     in_units = Q(unit_id__in=units)
-    if (
-        perm in (Perm.CASE_VIEW, Perm.CASE_MANAGE)
-        and units_for_actor(actor=actor, perm=Perm.CASE_MANAGE).exists()
-    ):
+    if perm in (Perm.CASE_VIEW, Perm.CASE_MANAGE) and actor_has_perm(actor=actor, perm=Perm.CASE_MANAGE):
         # Assigned cases follow their case workers, but only for users who still work on cases.
         assigned = Q(primary_worker=actor) | Q(other_workers=actor)
         if not units:
@@ -52,7 +58,11 @@ def case_get(*, actor: User, public_id: str, perm: Perm = Perm.CASE_VIEW) -> Cas
 
 
 def case_can_manage(*, actor: User, case: Case) -> bool:
-    return cases_for_actor(actor=actor, perm=Perm.CASE_MANAGE).filter(pk=case.pk).exists()
+    """Whether the actor works on the case (the page and each panel ask: remembered on the case)."""
+    cache: dict[int, bool] = case.__dict__.setdefault("_kujdes_can_manage", {})
+    if actor.pk not in cache:
+        cache[actor.pk] = cases_for_actor(actor=actor, perm=Perm.CASE_MANAGE).filter(pk=case.pk).exists()
+    return cache[actor.pk]
 
 
 def cases_filtered(

@@ -167,7 +167,11 @@ def case_create_view(request: HttpRequest) -> HttpResponse:
     units = _unit_choices(request, Perm.CASE_MANAGE)
     if not units:
         raise PermissionDenied
-    form = CaseCreateForm(request.POST or None, units=units, initial={"unit": str(person.unit.public_id)})
+    form = CaseCreateForm(
+        request.POST if request.method == "POST" else None,
+        units=units,
+        initial={"unit": str(person.unit.public_id)},
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -306,7 +310,9 @@ def case_edit(request: HttpRequest, public_id: Any) -> HttpResponse:
     if visible:
         initial["perpetrator_notes"] = case.perpetrator_notes or ""
     initial["version"] = case.version
-    form = CaseEditForm(request.POST or None, initial=initial, perpetrator_visible=visible)
+    form = CaseEditForm(
+        request.POST if request.method == "POST" else None, initial=initial, perpetrator_visible=visible
+    )
     conflict = False
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -475,7 +481,9 @@ def case_workers(request: HttpRequest, public_id: Any) -> HttpResponse:
         "primary": str(case.primary_worker.public_id) if case.primary_worker else "",
         "others": [str(user.public_id) for user in case.other_workers.all()],
     }
-    form = CaseWorkersForm(request.POST or None, workers=choices, initial=initial)
+    form = CaseWorkersForm(
+        request.POST if request.method == "POST" else None, workers=choices, initial=initial
+    )
     if request.method == "POST" and form.is_valid():
         by_id = {str(user.public_id): user for user in candidates}
         try:
@@ -556,7 +564,7 @@ def case_settings(request: HttpRequest) -> HttpResponse:
     if organisation is None:
         raise PermissionDenied
     initial = {"closure_requires_approval": closure_requires_approval(organisation_id=organisation.pk)}
-    form = CaseSettingsForm(request.POST or None, initial=initial)
+    form = CaseSettingsForm(request.POST if request.method == "POST" else None, initial=initial)
     if request.method == "POST" and form.is_valid():
         case_settings_set(
             actor=request.user,

@@ -114,10 +114,9 @@ def referral_get(*, actor: User, public_id: str) -> Referral:
 
 def referrals_of_case(*, actor: User, case: Case) -> QuerySet[Referral]:
     """The referrals of one case (the caller has checked that the actor may see the case)."""
-    return (
-        referrals_for_actor(actor=actor)
-        .filter(case=case)
-        .select_related("to_unit", "to_provider", "from_provider")
+    # The case is visible, so all of its referrals are: no need for the wider visibility query.
+    return Referral.objects.filter(case=case, case__person__erased_at__isnull=True).select_related(
+        "to_unit", "to_provider", "from_provider"
     )
 
 
