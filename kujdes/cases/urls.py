@@ -23,6 +23,7 @@ urlpatterns: list = [
     path("approvals/<uuid:public_id>/decide", views.approval_decide_view, name="approval_decide"),
     path("approvals/<uuid:public_id>/withdraw", views.approval_withdraw_view, name="approval_withdraw"),
     path("organisation/case-settings", views.case_settings, name="case_settings"),
+    path("", include("kujdes.cases.urls_htcds")),
     # Case work (plans, tasks, services, follow-ups, notes, documents, my work): its own module.
     path("", include("kujdes.cases.urls_work")),
 ]

@@ -35,6 +35,7 @@ APP_ROUTE_MODULES = (
     "kujdes.screening.tests.routes",
     "kujdes.cases.tests.routes",
     "kujdes.cases.tests.routes_work",
+    "kujdes.cases.tests.routes_htcds",
     "kujdes.referrals.tests.routes",
 )
 
