@@ -11,7 +11,6 @@ from typing import Any
 from uuid import UUID
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
@@ -19,9 +18,18 @@ from ninja.errors import HttpError
 
 from kujdes.cases.choices import CaseStatus
 from kujdes.cases.models import Approval, Case
-from kujdes.cases.selectors import approval_get, approvals_for_actor, case_get, cases_filtered
+from kujdes.cases.selectors import (
+    approval_decidable_ids,
+    approval_get,
+    approvals_for_actor,
+    case_get,
+    case_workers_for_filter,
+    cases_filtered,
+    cases_page,
+)
 from kujdes.cases.services import (
     EDITABLE_FIELDS,
+    LIST_CODES,
     approval_decide,
     case_closure_request,
     case_create,
@@ -87,6 +95,11 @@ class CaseFilters(Schema):
     status: str = ""
     case_type: str = ""
     nrm_stage: str = ""
+    trafficking_status: str = ""
+    unit: UUID | None = None
+    worker: UUID | None = None
+    opened_from: datetime.date | None = None
+    opened_to: datetime.date | None = None
     code: str = ""
     page: int = 1
 
@@ -152,6 +165,7 @@ class ApprovalOut(Schema):
     target_unit: UUID | None
     requested_at: datetime.datetime
     decided_at: datetime.datetime | None
+    can_decide: bool = False
 
 
 class ClosureOut(Schema):
@@ -177,7 +191,7 @@ def _out(case: Case) -> CaseOut:
     return CaseOut(**values)
 
 
-def _approval_out(approval: Approval) -> ApprovalOut:
+def _approval_out(approval: Approval, *, can_decide: bool = False) -> ApprovalOut:
     return ApprovalOut(
         id=approval.public_id,
         case=approval.case.public_id,
@@ -189,6 +203,7 @@ def _approval_out(approval: Approval) -> ApprovalOut:
         target_unit=approval.target_unit.public_id if approval.target_unit else None,
         requested_at=approval.requested_at,
         decided_at=approval.decided_at,
+        can_decide=can_decide,
     )
 
 
@@ -210,14 +225,26 @@ def _case_or_404(request: HttpRequest, case_id: UUID, perm: Perm = Perm.CASE_VIE
 
 @router.get("/cases", response=CasePage, summary="The actor's cases, filtered (25 a page)")
 def cases_list(request: HttpRequest, filters: Query[CaseFilters]) -> CasePage:
+    """Unknown or foreign units and workers match no case (never an error that would tell them apart)."""
+    extra: dict[str, Any] = {}
+    if filters.unit is not None:
+        unit = units_for_actor(actor=request.user, perm=Perm.CASE_VIEW).filter(public_id=filters.unit).first()
+        extra["unit_id"] = unit.pk if unit is not None else -1
+    if filters.worker is not None:
+        worker = case_workers_for_filter(actor=request.user).filter(public_id=filters.worker).first()
+        extra["worker_id"] = worker.pk if worker is not None else -1
     cases = cases_filtered(
         actor=request.user,
         status=filters.status,
         case_type=filters.case_type,
         nrm_stage=filters.nrm_stage,
-        code=filters.code,
+        trafficking_status=filters.trafficking_status,
+        opened_from=filters.opened_from,
+        opened_to=filters.opened_to,
+        code=filters.code[:40],
+        **extra,
     )
-    page = Paginator(cases, PAGE_SIZE).get_page(filters.page)
+    page = cases_page(cases, number=filters.page, size=PAGE_SIZE)
     return CasePage(
         count=page.paginator.count,
         page=page.number,
@@ -264,10 +291,11 @@ def cases_get(request: HttpRequest, case_id: UUID) -> CaseDetailOut:
 def cases_patch(request: HttpRequest, case_id: UUID, payload: CasePatch) -> Any:
     case = _case_or_404(request, case_id)
     changes = payload.dict(exclude_unset=True, exclude={"version"})
+    # null clears a field: no date or age, no code, an empty list.
+    cleared: dict[str, Any] = {"age_when_trafficked": None, "joint_interview_on": None}
+    cleared.update({name: [] for name in LIST_CODES})
     changes = {
-        k: ("" if v is None and k not in ("age_when_trafficked", "joint_interview_on") else v)
-        for k, v in changes.items()
-        if k in EDITABLE_FIELDS
+        k: (cleared.get(k, "") if v is None else v) for k, v in changes.items() if k in EDITABLE_FIELDS
     }
     try:
         updated = case_update(
@@ -332,10 +360,11 @@ def cases_closure(request: HttpRequest, case_id: UUID, payload: ClosureIn) -> An
 
 @router.get("/approvals", response=list[ApprovalOut], summary="Pending requests the actor decides or made")
 def approvals_list(request: HttpRequest) -> list[ApprovalOut]:
-    approvals = (
+    approvals = list(
         approvals_for_actor(actor=request.user).filter(status="pending").order_by("-requested_at")[:200]
     )
-    return [_approval_out(approval) for approval in approvals]
+    decidable = approval_decidable_ids(actor=request.user, approvals=approvals)
+    return [_approval_out(approval, can_decide=approval.pk in decidable) for approval in approvals]
 
 
 @router.post(

@@ -53,14 +53,31 @@ class CaseFilterForm(forms.Form):
     nrm_stage = forms.ChoiceField(
         label=_("Referral mechanism stage"), required=False, choices=[("", _("All")), *NrmStage.choices]
     )
+    trafficking_status = forms.ChoiceField(
+        label=_("Trafficking status"), required=False, choices=[("", _("All")), *TraffickingStatus.choices]
+    )
     unit = forms.ChoiceField(label=_("Unit"), required=False)
+    worker = forms.ChoiceField(label=_("Case worker"), required=False)
     mine = forms.BooleanField(label=_("Only my cases"), required=False)
     opened_from = forms.DateField(label=_("Opened from"), required=False, widget=DateInput)
     opened_to = forms.DateField(label=_("Opened until"), required=False, widget=DateInput)
 
-    def __init__(self, *args: Any, units: list[tuple[str, str]], **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        units: list[tuple[str, str]],
+        workers: list[tuple[str, str]] | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.fields["unit"].choices = [("", _("All my units")), *units]
+        self.fields["worker"].choices = [("", _("All")), *(workers or [])]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if data.get("opened_from") and data.get("opened_to") and data["opened_to"] < data["opened_from"]:
+            self.add_error("opened_to", _("The end cannot be before the start."))
+        return data
 
 
 class CaseCreateForm(forms.Form):
@@ -115,18 +132,13 @@ class CaseEditForm(forms.Form):
         label=_("Age when trafficked"), required=False, min_value=0, max_value=120
     )
     joint_interview_on = forms.DateField(label=_("Joint interview date"), required=False, widget=DateInput)
-    perpetrator_notes = forms.CharField(
-        label=_("Perpetrator details (restricted)"),
-        required=False,
-        max_length=TEXT_LIMIT,
-        widget=forms.Textarea(attrs={"rows": 3}),
-    )
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
 
-    def __init__(self, *args: Any, perpetrator_visible: bool, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        if not perpetrator_visible:
-            del self.fields["perpetrator_notes"]
+    def clean_joint_interview_on(self) -> Any:
+        value = self.cleaned_data["joint_interview_on"]
+        if value and value > timezone.localdate():
+            raise forms.ValidationError(_("The date cannot be in the future."))
+        return value
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
@@ -136,6 +148,18 @@ class CaseEditForm(forms.Form):
         if data.get("sex_exploitation_types") and ExploitationType.SEXUAL not in exploitation:
             self.add_error("sex_exploitation_types", _("These apply to sexual exploitation only."))
         return data
+
+
+class PerpetratorForm(forms.Form):
+    """The restricted perpetrator details: edited on their own page, whose every read is audited."""
+
+    perpetrator_notes = forms.CharField(
+        label=_("Perpetrator details (restricted)"),
+        required=False,
+        max_length=TEXT_LIMIT,
+        widget=forms.Textarea(attrs={"rows": 5}),
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
 
 
 class NrmAdvanceForm(forms.Form):
@@ -207,6 +231,16 @@ class TransferRequestForm(forms.Form):
     target_unit = forms.ChoiceField(label=_("Move the case to"))
     details = forms.CharField(
         label=_("Why"), required=False, max_length=TEXT_LIMIT, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    override_reason = forms.CharField(
+        label=_("Reason for moving without her consent"),
+        help_text=_(
+            "Only if she has not consented to case management and waiting would put her at risk. "
+            "It is recorded and audited."
+        ),
+        max_length=1000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
 
     def __init__(self, *args: Any, units: list[tuple[str, str]], **kwargs: Any) -> None:

@@ -8,14 +8,15 @@ assigned to them"), within the actor's organisations.
 from __future__ import annotations
 
 import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from django.core.paginator import Page, Paginator
 from django.db.models import Q, QuerySet
 
-from kujdes.cases.choices import OPEN_STATUSES
+from kujdes.cases.choices import OPEN_STATUSES, ApprovalStatus
 from kujdes.cases.models import Approval, Case, NrmDecision, TraffickingEvent
 from kujdes.core.models import Unit
-from kujdes.core.roles import Perm
+from kujdes.core.roles import Perm, roles_with
 from kujdes.core.selectors import actor_has_perm, units_for_actor
 from kujdes.people.models import Person
 
@@ -36,23 +37,30 @@ def cases_for_actor(*, actor: User, perm: Perm = Perm.CASE_VIEW) -> QuerySet[Cas
     """Cases the actor may see (perm=CASE_VIEW) or work on (perm=CASE_MANAGE)."""
     units = _unit_ids(actor, perm)
     in_units = Q(unit_id__in=units)
+    elsewhere: list[int] = []
     if perm in (Perm.CASE_VIEW, Perm.CASE_MANAGE) and actor_has_perm(actor=actor, perm=Perm.CASE_MANAGE):
-        # Assigned cases follow their case workers, but only for users who still work on cases.
-        assigned = Q(primary_worker=actor) | Q(other_workers=actor)
-        if not units:
-            return Case.objects.filter(assigned, person__erased_at__isnull=True).distinct()
-        ids = Case.objects.filter(assigned).values("pk")
-        return Case.objects.filter(in_units | Q(pk__in=ids), person__erased_at__isnull=True)
-    if not units:
+        # Assigned cases follow their case workers, but only for users who still work on cases. They
+        # are few: listed first (two indexed lookups), so that the common query stays "unit in (…)".
+        primary = Case.objects.filter(primary_worker=actor).exclude(unit_id__in=units)
+        other = Case.other_workers.through.objects.filter(user_id=actor.pk).values("case_id")
+        elsewhere = sorted(
+            set(primary.order_by().values_list("pk", flat=True))
+            | set(Case.objects.filter(pk__in=other).exclude(unit_id__in=units).values_list("pk", flat=True))
+        )
+        if elsewhere:
+            in_units |= Q(pk__in=elsewhere)
+    if not units and not elsewhere:
         return Case.objects.none()
-    return Case.objects.filter(in_units, person__erased_at__isnull=True)
+    # An erased person's cases stay as statistical records (codes only: the narratives were shredded with
+    # the person key); not joining persons keeps the list on the case indexes.
+    return Case.objects.filter(in_units)
 
 
 def case_get(*, actor: User, public_id: str, perm: Perm = Perm.CASE_VIEW) -> Case:
     """One case the actor may see (or manage); Case.DoesNotExist (→ 404) for any other."""
     return (
         cases_for_actor(actor=actor, perm=perm)
-        .select_related("person", "unit", "primary_worker")
+        .select_related("person", "unit", "primary_worker", "organisation")
         .get(public_id=public_id)
     )
 
@@ -110,14 +118,72 @@ def cases_filtered(
 
 def approvals_for_actor(*, actor: User) -> QuerySet[Approval]:
     """Requests the actor may decide on (programme managers over the case's unit) or made themselves."""
-    units = units_for_actor(actor=actor, perm=Perm.CASE_APPROVE).order_by().values("pk")
-    return Approval.objects.filter(Q(case__unit__in=units) | Q(requested_by=actor)).select_related(
+    units = _unit_ids(actor, Perm.CASE_APPROVE)
+    return Approval.objects.filter(Q(case__unit_id__in=units) | Q(requested_by=actor)).select_related(
         "case", "case__unit", "case__person", "requested_by", "decided_by", "target_unit"
     )
 
 
+def approvals_pending_for_actor(*, actor: User) -> QuerySet[Approval]:
+    """Pending requests the actor may decide: on cases of their programme-manager subtree, not their own."""
+    units = _unit_ids(actor, Perm.CASE_APPROVE)
+    return (
+        Approval.objects.filter(case__unit_id__in=units, status=ApprovalStatus.PENDING)
+        .exclude(requested_by=actor)
+        .select_related("case", "case__unit", "requested_by", "target_unit")
+        .order_by("requested_at")
+    )
+
+
+def approval_decidable_ids(*, actor: User, approvals: list[Approval]) -> set[int]:
+    """Which of a page of approvals the actor may decide (one check for the page, no query per row)."""
+    units = set(_unit_ids(actor, Perm.CASE_APPROVE))
+    return {
+        approval.pk
+        for approval in approvals
+        if approval.status == ApprovalStatus.PENDING
+        and approval.requested_by_id != actor.pk
+        and approval.case.unit_id in units
+    }
+
+
 def approval_get(*, actor: User, public_id: str) -> Approval:
     return approvals_for_actor(actor=actor).get(public_id=public_id)
+
+
+def approval_pending_of_case(*, case: Case) -> Approval | None:
+    """The request waiting on a case (at most one at a time), for the case page of someone who sees it."""
+    return (
+        Approval.objects.filter(case=case, status=ApprovalStatus.PENDING)
+        .select_related("requested_by", "target_unit")
+        .first()
+    )
+
+
+def transfer_target_units(*, case: Case) -> QuerySet[Unit]:
+    """Where a case may move: every other active unit of its organisation (the receiving unit need not
+    be the requester's; a programme manager of the case's current unit decides)."""
+    return (
+        Unit.objects.filter(organisation_id=case.organisation_id, is_active=True)
+        .exclude(pk=case.unit_id)
+        .order_by("path")
+    )
+
+
+def case_workers_for_filter(*, actor: User) -> QuerySet[User]:
+    """Users working on cases in the actor's units: the choices of the list's worker filter."""
+    from kujdes.accounts.models import User
+
+    units = _unit_ids(actor, Perm.CASE_VIEW)
+    return (
+        User.objects.filter(
+            memberships__unit_id__in=units,
+            memberships__role__in=[role.value for role in roles_with(Perm.CASE_MANAGE)],
+            is_active=True,
+        )
+        .distinct()
+        .order_by("first_name", "last_name", "pk")
+    )
 
 
 def nrm_decisions_of_case(*, case: Case) -> QuerySet[NrmDecision]:
@@ -128,9 +194,28 @@ def events_of_case(*, case: Case) -> QuerySet[TraffickingEvent]:
     return TraffickingEvent.objects.filter(case=case)
 
 
+def case_home_countries(*, case: Case) -> set[str]:
+    """Her country for the cross-border rule: her citizenship(s), or the organisation's country when
+    none is recorded (a Kosovar exploited in Albania crossed a border)."""
+    return set(case.person.citizenships or []) or {case.organisation.country}
+
+
 def case_event_get(*, actor: User, case: Case, public_id: str) -> TraffickingEvent:
     return TraffickingEvent.objects.select_related("case", "case__person").get(case=case, public_id=public_id)
 
 
 def person_cases(*, actor: User, person: Person) -> QuerySet[Case]:
     return cases_for_actor(actor=actor).filter(person=person).select_related("unit").order_by("-opened_on")
+
+
+def cases_page(cases: QuerySet[Case], *, number: Any, size: int) -> Page:
+    """One page of an ordered case list: ids paged first (an index-only scan on PostgreSQL), then only
+    the rows shown are read with what the list displays."""
+    page = Paginator(cases.values_list("pk", flat=True), size).get_page(number)
+    ids = list(page.object_list)
+    rows = {
+        case.pk: case
+        for case in Case.objects.filter(pk__in=ids).select_related("person", "unit", "primary_worker")
+    }
+    page.object_list = [rows[pk] for pk in ids if pk in rows]
+    return page

@@ -19,9 +19,18 @@ from kujdes.cases.choices import (
     CaseStatus,
     CaseType,
     ClosureReason,
+    ControlMethod,
+    DecisionOrganisation,
     EventType,
+    ExploitationType,
+    LabourIndustry,
     NrmStage,
+    RecruitmentMethod,
+    SexExploitationType,
+    TraffickerRelationship,
     TraffickingStatus,
+    Vulnerability,
+    WebsiteOrApp,
 )
 from kujdes.cases.models import Approval, Case, CaseSettings, NrmDecision, TraffickingEvent
 from kujdes.core.audit import audit_record
@@ -64,6 +73,7 @@ def case_create(
         raise ValidationError({"case_type": _("Choose a value from the list.")})
     if opened_on > timezone.localdate():
         raise ValidationError({"opened_on": _("The date cannot be in the future.")})
+    _codes_check({"summary": summary, "nrm_stage": nrm_stage, **codes})
     (code,) = case_codes(unit=unit, year=opened_on.year)
     case = Case(
         organisation_id=unit.organisation_id,
@@ -114,6 +124,71 @@ EDITABLE_FIELDS = (
 )
 
 
+# The picklist of each coded field: the API and imports send raw strings, so the service checks them.
+SINGLE_CODES: dict[str, Any] = {
+    "case_type": CaseType,
+    "trafficking_status": TraffickingStatus,
+    "status_decided_by": DecisionOrganisation,
+    "labour_industry": LabourIndustry,
+    "trafficker_relationship": TraffickerRelationship,
+}
+LIST_CODES: dict[str, Any] = {
+    "exploitation_types": ExploitationType,
+    "sex_exploitation_types": SexExploitationType,
+    "control_methods": ControlMethod,
+    "recruitment_methods": RecruitmentMethod,
+    "recruitment_websites": WebsiteOrApp,
+    "exploitation_websites": WebsiteOrApp,
+    "vulnerabilities": Vulnerability,
+}
+TEXT_FIELDS = ("summary", "perpetrator_notes")
+TEXT_LIMIT = 10_000
+
+
+def _codes_check(values: dict[str, Any]) -> None:
+    """Refuse codes outside the HTCDS picklists, out-of-range numbers and over-long texts (one message
+    per field), before anything reaches the database."""
+    errors: dict[str, Any] = {}
+    choose = _("Choose a value from the list.")
+    for name, value in values.items():
+        if name in SINGLE_CODES:
+            allowed = set(SINGLE_CODES[name].values) | ({""} if name != "case_type" else set())
+            if value not in allowed:
+                errors[name] = choose
+        elif name in LIST_CODES:
+            if not isinstance(value, list) or not set(value) <= set(LIST_CODES[name].values):
+                errors[name] = choose
+        elif name in TEXT_FIELDS:
+            if value is not None and (not isinstance(value, str) or len(value) > TEXT_LIMIT):
+                errors[name] = _("Keep this under %(limit)d characters.") % {"limit": TEXT_LIMIT}
+        elif name == "age_when_trafficked":
+            if value is not None and (not isinstance(value, int) or not 0 <= value <= 120):
+                errors[name] = _("Enter an age between 0 and 120.")
+        elif name in ("joint_interview_on", "nrm_decided_on"):
+            if value is not None and (not isinstance(value, datetime.date) or value > timezone.localdate()):
+                errors[name] = _("The date cannot be in the future.")
+        elif name == "nrm_stage" and value not in NrmStage.values:
+            errors[name] = choose
+    if errors:
+        raise ValidationError(errors)
+
+
+def _codes_consistent(case: Case, changes: dict[str, Any]) -> None:
+    """The HTCDS sub-lists apply to their kind of exploitation only (checked when either side changes)."""
+    exploitation = changes.get("exploitation_types", case.exploitation_types) or []
+    errors: dict[str, Any] = {}
+    rules = (
+        ("labour_industry", ExploitationType.FORCED_LABOUR, _("An industry applies to forced labour only.")),
+        ("sex_exploitation_types", ExploitationType.SEXUAL, _("These apply to sexual exploitation only.")),
+    )
+    for field, needed, message in rules:
+        touched = field in changes or "exploitation_types" in changes
+        if touched and changes.get(field, getattr(case, field)) and needed not in exploitation:
+            errors[field] = message
+    if errors:
+        raise ValidationError(errors)
+
+
 def _require_manage(actor: User, case: Case) -> None:
     from kujdes.cases.selectors import case_can_manage
 
@@ -143,6 +218,8 @@ def case_update(*, actor: User, case: Case, expected_version: int, changes: dict
     _require_manage(actor, case)
     if "perpetrator_notes" in changes and not perpetrator_notes_visible(actor=actor, case=case):
         raise PermissionDenied
+    _codes_check(changes)
+    _codes_consistent(case, changes)
     updated = versioned_save(instance=case, expected_version=expected_version, changes=changes)
     audit_record(
         actor=actor,
@@ -250,12 +327,14 @@ def case_nrm_advance(
 
 
 def _cross_border_derive(case: Case) -> bool | None:
-    """Cross-border when any event lies outside the country of the organisation (and of her citizenship)."""
+    """Cross-border when any event lies outside her country (`case_home_countries`); only events at
+    home: internal; no events: unknown (None)."""
+    from kujdes.cases.selectors import case_home_countries
+
     countries = set(TraffickingEvent.objects.filter(case=case).values_list("country", flat=True))
     if not countries:
         return None
-    home = {case.organisation.country, *(case.person.citizenships or [])}
-    return bool(countries - home)
+    return bool(countries - case_home_countries(case=case))
 
 
 @transaction.atomic
@@ -272,21 +351,33 @@ def trafficking_event_add(
 ) -> TraffickingEvent:
     """Record where and when she was recruited, moved or exploited; the case's cross-border flag follows."""
     _require_manage(actor, case)
+    _require_open(case)
+    country = country.strip().upper()
+    errors: dict[str, Any] = {}
     if event_type not in EventType.values:
-        raise ValidationError({"event_type": _("Choose a value from the list.")})
+        errors["event_type"] = _("Choose a value from the list.")
+    if len(country) != 2 or not ("A" <= country[0] <= "Z" and "A" <= country[1] <= "Z"):
+        errors["country"] = _("Choose a country from the list.")
+    if len(place) > 120:
+        errors["place"] = _("Keep this under %(limit)d characters.") % {"limit": 120}
+    if len(description) > TEXT_LIMIT:
+        errors["description"] = _("Keep this under %(limit)d characters.") % {"limit": TEXT_LIMIT}
+    if errors:
+        raise ValidationError(errors)
     if date_from and date_to and date_to < date_from:
         raise ValidationError({"date_to": _("The end cannot be before the start.")})
     event = TraffickingEvent.objects.create(
         organisation_id=case.organisation_id,
         case=case,
         event_type=event_type,
-        country=country.upper()[:2],
-        place=place.strip()[:120],
+        country=country,
+        place=place.strip(),
         date_from=date_from,
         date_to=date_to,
         description=description.strip(),
     )
-    Case.objects.filter(pk=case.pk).update(cross_border=_cross_border_derive(case))
+    case.cross_border = _cross_border_derive(case)
+    Case.objects.filter(pk=case.pk).update(cross_border=case.cross_border)
     audit_record(
         actor=actor,
         organisation=case.organisation_id,
@@ -300,11 +391,14 @@ def trafficking_event_add(
 
 @transaction.atomic
 def trafficking_event_remove(*, actor: User, event: TraffickingEvent) -> None:
+    """Remove a wrongly recorded event (open cases only); the cross-border flag follows."""
     case = event.case
     _require_manage(actor, case)
+    _require_open(case)
     public_id = str(event.public_id)
     event.delete()
-    Case.objects.filter(pk=case.pk).update(cross_border=_cross_border_derive(case))
+    case.cross_border = _cross_border_derive(case)
+    Case.objects.filter(pk=case.pk).update(cross_border=case.cross_border)
     audit_record(
         actor=actor,
         organisation=case.organisation_id,
@@ -319,18 +413,22 @@ def trafficking_event_remove(*, actor: User, event: TraffickingEvent) -> None:
 
 
 def case_worker_candidates(*, case: Case) -> QuerySet[User]:
-    """Users who hold case.manage over the case's unit (its subtree's ancestors)."""
+    """Active users who work on cases over the case's unit or within its subtree: a membership with
+    case.manage at the unit, above it (its reach covers the unit) or below it (a centre's worker)."""
+    from django.db.models import Q
+
     from kujdes.accounts.models import User
 
     ancestors = [int(pk) for pk in case.unit.path.strip("/").split("/") if pk]
     return (
         User.objects.filter(
-            is_active=True,
-            memberships__unit_id__in=ancestors,
+            Q(memberships__unit_id__in=ancestors) | Q(memberships__unit__path__startswith=case.unit.path),
+            memberships__organisation_id=case.organisation_id,
             memberships__role__in=[role.value for role in roles_with(Perm.CASE_MANAGE)],
+            is_active=True,
         )
         .distinct()
-        .order_by("first_name", "last_name")
+        .order_by("first_name", "last_name", "pk")
     )
 
 
@@ -425,8 +523,17 @@ def case_closure_request(
 
 
 @transaction.atomic
-def case_transfer_request(*, actor: User, case: Case, target_unit: Unit, details: str = "") -> Approval:
-    """Ask to move the case to another unit of the organisation; a programme manager of its unit decides."""
+def case_transfer_request(
+    *, actor: User, case: Case, target_unit: Unit, details: str = "", override_reason: str = ""
+) -> Approval:
+    """Ask to move the case to another unit of the organisation; a programme manager of its unit decides.
+
+    Another team will see her file, so her consent to case management is checked (DESIGN §4): without
+    it, ConsentMissing, unless `override_reason` says why (recorded and audited as an override).
+    """
+    from kujdes.people.consent import consent_require
+    from kujdes.people.models import ConsentPurpose
+
     _require_manage(actor, case)
     _require_open(case)
     if (
@@ -437,6 +544,14 @@ def case_transfer_request(*, actor: User, case: Case, target_unit: Unit, details
         raise ValidationError({"target_unit": _("Choose another active unit of the organisation.")})
     if Approval.objects.filter(case=case, status=ApprovalStatus.PENDING).exists():
         raise ValidationError(_("A request for this case is already waiting for approval."))
+    if len(details) > TEXT_LIMIT or len(override_reason) > 1000:
+        raise ValidationError(_("Keep this under %(limit)d characters.") % {"limit": TEXT_LIMIT})
+    consent_require(
+        actor=actor,
+        person=case.person,
+        purpose=ConsentPurpose.CASE_MANAGEMENT,
+        override_reason=override_reason,
+    )
     approval = Approval.objects.create(
         organisation_id=case.organisation_id,
         case=case,
@@ -482,20 +597,29 @@ def approval_decide(*, actor: User, approval: Approval, approve: bool, comment: 
             details=approval.details or "",
         )
     elif approve and approval.kind == ApprovalKind.TRANSFER:
-        assert approval.target_unit is not None
+        target = approval.target_unit
+        if target is None or not target.is_active or target.organisation_id != case.organisation_id:
+            raise ValidationError(_("The receiving unit is no longer active; reject the request."))
+        if not case.is_open:
+            raise ValidationError(_("The case is closed; reject the request."))
         source = case.unit
-        Case.objects.filter(pk=case.pk).update(unit=approval.target_unit, version=F("version") + 1)
+        Case.objects.filter(pk=case.pk).update(unit=target, version=F("version") + 1)
         # The person follows her case, unless another open case keeps her where she is.
         others_open = Case.objects.filter(person=case.person, status__in=OPEN_STATUSES).exclude(pk=case.pk)
-        if not others_open.exclude(unit=approval.target_unit).exists():
-            Person.objects.filter(pk=case.person_id).update(unit=approval.target_unit)
+        person_moved = not others_open.exclude(unit=target).exists()
+        if person_moved:
+            Person.objects.filter(pk=case.person_id).update(unit=target, version=F("version") + 1)
         audit_record(
             actor=actor,
             organisation=case.organisation_id,
             action="case.transferred",
             obj=case,
-            unit=approval.target_unit,
-            details={"from_unit": str(source.public_id)},
+            unit=target,
+            details={
+                "from_unit": str(source.public_id),
+                "to_unit": str(target.public_id),
+                "person_moved": person_moved,
+            },
         )
     approval.status = ApprovalStatus.APPROVED if approve else ApprovalStatus.REJECTED
     approval.decided_by = actor
@@ -572,6 +696,69 @@ def case_settings_set(*, actor: User, organisation_id: int, closure_requires_app
     return row
 
 
+def _encrypted_fields(model: type[Any]) -> list[str]:
+    from kujdes.core.fields import EncryptedField
+
+    return [field.name for field in model._meta.concrete_fields if isinstance(field, EncryptedField)]
+
+
 def case_merge_hook(kept: Person, duplicate: Person) -> None:
-    """People's reviewed merge: the duplicate's cases now belong to the kept person."""
-    Case.objects.filter(person=duplicate).update(person=kept)
+    """People's reviewed merge (runs inside its transaction): the duplicate's cases move to the kept person.
+
+    Everything of a case is encrypted with the person's key and its associated data names the row, so a
+    plain re-pointing would leave it unreadable: each value (the case's, and those of every row keyed
+    through the case, referrals included) is opened with the duplicate's key and sealed with the kept
+    person's. Documents get a new id: the new ciphertext is written beside the old one, which goes only
+    once the merge commits (as people's own files do).
+    """
+    import io
+    import uuid
+
+    from django.apps import apps
+
+    from kujdes.cases.models import CaseDocument, PersonKeyed
+    from kujdes.core.files import encrypted_file_delete, encrypted_file_read, encrypted_file_write
+
+    children: list[Any] = [
+        model
+        for model in apps.get_models()
+        if issubclass(model, PersonKeyed) and model is not Case and _encrypted_fields(model)
+    ]
+    old_files: list[uuid.UUID] = []
+    for case in Case.objects.filter(person=duplicate).select_related("person"):
+        case.person = duplicate
+        case_values = {name: getattr(case, name) for name in _encrypted_fields(Case)}
+        rows: list[tuple[Any, dict[str, Any], bytes | None]] = []
+        for model in children:
+            for row in model.objects.filter(case=case):
+                row.case = case  # opened with the duplicate's key, through this very case object
+                values = {name: getattr(row, name) for name in _encrypted_fields(model)}
+                content = None
+                if isinstance(row, CaseDocument):
+                    content = b"".join(
+                        encrypted_file_read(handle=duplicate.encryption_handle(), file_id=row.public_id)
+                    )
+                rows.append((row, values, content))
+        case.person = kept
+        for name, value in case_values.items():
+            setattr(case, name, value)
+        case.version += 1
+        case.save(update_fields=["person", "version", *case_values])
+        for row, values, content in rows:
+            update = list(values)
+            if content is not None:
+                old_files.append(row.public_id)
+                row.public_id = uuid.uuid4()
+                encrypted_file_write(
+                    handle=kept.encryption_handle(), file_id=row.public_id, source=io.BytesIO(content)
+                )
+                update.append("public_id")
+            for name, value in values.items():
+                setattr(row, name, value)
+            row.save(update_fields=update)
+
+    def old_files_delete() -> None:
+        for file_id in old_files:
+            encrypted_file_delete(file_id=file_id)
+
+    transaction.on_commit(old_files_delete)

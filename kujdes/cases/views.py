@@ -16,6 +16,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from kujdes.cases.choices import (
@@ -36,20 +37,27 @@ from kujdes.cases.forms import (
     CaseWorkersForm,
     ClosureRequestForm,
     NrmAdvanceForm,
+    PerpetratorForm,
     TraffickingEventForm,
     TransferRequestForm,
 )
 from kujdes.cases.models import Approval, Case
 from kujdes.cases.selectors import (
+    approval_decidable_ids,
     approval_get,
+    approval_pending_of_case,
     approvals_for_actor,
     case_can_manage,
     case_event_get,
     case_get,
+    case_home_countries,
+    case_workers_for_filter,
     cases_filtered,
+    cases_page,
     events_of_case,
     nrm_decisions_of_case,
     person_cases,
+    transfer_target_units,
 )
 from kujdes.cases.services import (
     EDITABLE_FIELDS,
@@ -78,10 +86,14 @@ from kujdes.core.models import Unit
 from kujdes.core.panels import panels_render
 from kujdes.core.roles import Perm
 from kujdes.core.selectors import actor_has_perm, organisations_for_actor, units_for_actor
+from kujdes.people.consent import ConsentMissing
 from kujdes.people.models import Person
 from kujdes.people.selectors import person_get, persons_with_keys
 
 PAGE_SIZE = 25
+CONFLICT_MESSAGE = gettext_lazy(
+    "Someone else saved this case while you were editing. Check your changes and save again."
+)
 
 
 def _case_or_404(request: HttpRequest, public_id: Any, perm: Perm = Perm.CASE_VIEW) -> Case:
@@ -103,9 +115,7 @@ def _unit_from_choice(request: HttpRequest, perm: Perm, public_id: str) -> Unit:
 
 
 def _transfer_units(case: Case) -> list[tuple[str, str]]:
-    """Every other active unit of the case's organisation (the receiving unit need not be the actor's)."""
-    units = Unit.objects.filter(organisation_id=case.organisation_id, is_active=True).exclude(pk=case.unit_id)
-    return [(str(unit.public_id), "— " * unit.depth + unit.name) for unit in units.order_by("path")]
+    return [(str(unit.public_id), "— " * unit.depth + unit.name) for unit in transfer_target_units(case=case)]
 
 
 # --- the list -----------------------------------------------------------------------------------------
@@ -115,7 +125,12 @@ def _transfer_units(case: Case) -> list[tuple[str, str]]:
 def case_list(request: HttpRequest) -> HttpResponse:
     if not actor_has_perm(actor=request.user, perm=Perm.CASE_VIEW):
         raise PermissionDenied
-    form = CaseFilterForm(request.GET or None, units=_unit_choices(request, Perm.CASE_VIEW))
+    workers = {str(user.public_id): user for user in case_workers_for_filter(actor=request.user)}
+    form = CaseFilterForm(
+        request.GET or None,
+        units=_unit_choices(request, Perm.CASE_VIEW),
+        workers=[(key, user.display_name) for key, user in workers.items()],
+    )
     filters: dict[str, Any] = {}
     if form.is_valid():
         data = form.cleaned_data
@@ -123,6 +138,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
             "status": data["status"],
             "case_type": data["case_type"],
             "nrm_stage": data["nrm_stage"],
+            "trafficking_status": data["trafficking_status"],
             "opened_from": data["opened_from"],
             "opened_to": data["opened_to"],
             "code": data["q"],
@@ -131,6 +147,8 @@ def case_list(request: HttpRequest) -> HttpResponse:
             filters["unit_id"] = (
                 units_for_actor(actor=request.user, perm=Perm.CASE_VIEW).get(public_id=data["unit"]).pk
             )
+        if data["worker"]:
+            filters["worker_id"] = workers[data["worker"]].pk
         if data["mine"]:
             filters["worker_id"] = request.user.pk
     cases = (
@@ -138,7 +156,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
         if form.is_valid() or not request.GET
         else Case.objects.none()
     )
-    page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = cases_page(cases, number=request.GET.get("page"), size=PAGE_SIZE)
     query = request.GET.copy()
     query.pop("page", None)
     context = {
@@ -159,6 +177,10 @@ def case_list(request: HttpRequest) -> HttpResponse:
 def case_create_view(request: HttpRequest) -> HttpResponse:
     if not actor_has_perm(actor=request.user, perm=Perm.CASE_MANAGE):
         raise PermissionDenied
+    if not request.GET.get("person"):
+        # A case is always some person's: find her in the register first (her page links here).
+        messages.info(request, _("To open a case, find the person first."))
+        return redirect("person_list")
     try:
         person = person_get(actor=request.user, public_id=str(request.GET.get("person", "")))
     except (Person.DoesNotExist, ValidationError):
@@ -206,11 +228,7 @@ def _detail(
     """The case page; `bound` holds a section form the user just sent (its errors, their input)."""
     bound = bound or {}
     manage = case_can_manage(actor=request.user, case=case)
-    pending = (
-        Approval.objects.filter(case=case, status=ApprovalStatus.PENDING)
-        .select_related("requested_by", "target_unit")
-        .first()
-    )
+    pending = approval_pending_of_case(case=case)
     forms: dict[str, Any] = {}
     if manage and case.is_open:
         if case.nrm_stage != "official_victim":
@@ -219,13 +237,16 @@ def _detail(
         if pending is None:
             forms["closure"] = bound.get("closure") or ClosureRequestForm()
             forms["transfer"] = bound.get("transfer") or TransferRequestForm(units=_transfer_units(case))
+    # A form the user just sent is shown with its errors even when the case changed meanwhile (closed,
+    # a request pending): the message says why, and what they typed is there.
+    forms.update(bound)
     context = {
         "case": case,
         "person": case.person,
         "htcds": _htcds_rows(case),
         "manage": manage,
         "decisions": nrm_decisions_of_case(case=case),
-        "events": events_of_case(case=case),
+        "events": _events_marked(case),
         "other_workers": list(case.other_workers.all()),
         "perpetrator_visible": perpetrator_notes_visible(actor=request.user, case=case),
         "pending": pending,
@@ -238,6 +259,15 @@ def _detail(
         "panels": panels_render(page="case", request=request, obj=case),
     }
     return render(request, "cases/case_detail.html", context, status=status)
+
+
+def _events_marked(case: Case) -> list[Any]:
+    """The case's events, each marked abroad (outside her country) or internal."""
+    home = case_home_countries(case=case)
+    events = list(events_of_case(case=case))
+    for event in events:
+        event.abroad = event.country not in home  # type: ignore[attr-defined]
+    return events
 
 
 # Multi-select HTCDS fields, shown as their labels.
@@ -291,39 +321,70 @@ def case_detail(request: HttpRequest, public_id: Any) -> HttpResponse:
     return _detail(request, case)
 
 
-@require_GET
+@require_http_methods(["GET", "POST"])
 def case_perpetrator(request: HttpRequest, public_id: Any) -> HttpResponse:
-    """The restricted perpetrator details, fetched on demand (htmx) so that each read is audited."""
+    """The restricted perpetrator details, fetched on demand (htmx) so that each read is audited; the
+    full page also lets the case's own workers change them (with the case's version, like any save)."""
     case = _case_or_404(request, public_id)
+    editable = case_can_manage(actor=request.user, case=case) and case.is_open
+    if request.method == "POST" and not editable:
+        raise PermissionDenied
     notes = perpetrator_notes_view(actor=request.user, case=case)
-    template = (
-        "cases/_perpetrator.html" if request.headers.get("HX-Request") == "true" else "cases/perpetrator.html"
+    if request.headers.get("HX-Request") == "true":
+        context = {"case": case, "notes": notes, "editable": editable}
+        return render(request, "cases/_perpetrator.html", context)
+    form = None
+    status = 200
+    if editable:
+        form = PerpetratorForm(
+            request.POST if request.method == "POST" else None,
+            initial={"perpetrator_notes": notes, "version": case.version},
+        )
+        if request.method == "POST":
+            status = 400
+            if form.is_valid():
+                try:
+                    case_update(
+                        actor=request.user,
+                        case=case,
+                        expected_version=form.cleaned_data["version"],
+                        changes={"perpetrator_notes": form.cleaned_data["perpetrator_notes"]},
+                    )
+                except StaleVersion as stale:
+                    values = request.POST.copy()
+                    values["version"] = str(stale.current.version)
+                    form = PerpetratorForm(values)
+                    form.is_valid()
+                    form.add_error(None, CONFLICT_MESSAGE)
+                    status = 409
+                except ValidationError as error:
+                    form_add_validation_error(form, error)
+                else:
+                    messages.success(request, _("Case saved."))
+                    return redirect("case_detail", public_id=case.public_id)
+    return render(
+        request, "cases/perpetrator.html", {"case": case, "notes": notes, "form": form}, status=status
     )
-    return render(request, template, {"case": case, "notes": notes})
 
 
 @require_http_methods(["GET", "POST"])
 def case_edit(request: HttpRequest, public_id: Any) -> HttpResponse:
+    """The HTCDS fields of a case. The perpetrator details are not here: they have their own page,
+    whose every read is audited, so that editing a summary does not put them on screen."""
     case = _case_or_404(request, public_id, perm=Perm.CASE_MANAGE)
-    visible = perpetrator_notes_visible(actor=request.user, case=case)
-    initial = {field: getattr(case, field) for field in EDITABLE_FIELDS if field != "perpetrator_notes"}
-    if visible:
-        initial["perpetrator_notes"] = case.perpetrator_notes or ""
+    fields = [field for field in EDITABLE_FIELDS if field != "perpetrator_notes"]
+    initial: dict[str, Any] = {field: getattr(case, field) for field in fields}
     initial["version"] = case.version
-    form = CaseEditForm(
-        request.POST if request.method == "POST" else None, initial=initial, perpetrator_visible=visible
-    )
+    if request.method == "GET":
+        case_view(actor=request.user, case=case)
+    form = CaseEditForm(request.POST if request.method == "POST" else None, initial=initial)
     conflict = False
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        changes = {field: data[field] for field in EDITABLE_FIELDS if field in data}
-        for field in ("age_when_trafficked", "joint_interview_on"):
-            changes[field] = data.get(field)
+        optional = ("age_when_trafficked", "joint_interview_on")
         changes = {
-            field: (
-                "" if value is None and field not in ("age_when_trafficked", "joint_interview_on") else value
-            )
-            for field, value in changes.items()
+            field: ("" if data.get(field) is None and field not in optional else data.get(field))
+            for field in fields
         }
         try:
             updated = case_update(
@@ -334,12 +395,9 @@ def case_edit(request: HttpRequest, public_id: Any) -> HttpResponse:
             # Keep what was typed; the next save knowingly replaces the other person's version.
             values = request.POST.copy()
             values["version"] = str(stale.current.version)
-            form = CaseEditForm(values, initial=initial, perpetrator_visible=visible)
+            form = CaseEditForm(values, initial=initial)
             form.is_valid()
-            form.add_error(
-                None,
-                _("Someone else saved this case while you were editing. Check your changes and save again."),
-            )
+            form.add_error(None, CONFLICT_MESSAGE)
         except ValidationError as error:
             form_add_validation_error(form, error)
         else:
@@ -438,17 +496,26 @@ def case_close_request(request: HttpRequest, public_id: Any) -> HttpResponse:
 def case_transfer_request_view(request: HttpRequest, public_id: Any) -> HttpResponse:
     def transfer(case: Case, data: dict[str, Any]) -> None:
         try:
-            unit = Unit.objects.get(organisation_id=case.organisation_id, public_id=data["target_unit"])
+            unit = transfer_target_units(case=case).get(public_id=data["target_unit"])
         except (Unit.DoesNotExist, ValidationError):
             raise ValidationError({"target_unit": _("Choose a unit from the list.")}) from None
-        case_transfer_request(actor=request.user, case=case, target_unit=unit, details=data["details"])
+        try:
+            case_transfer_request(
+                actor=request.user,
+                case=case,
+                target_unit=unit,
+                details=data["details"],
+                override_reason=data["override_reason"],
+            )
+        except ConsentMissing:
+            message = _(
+                "She has not consented to case management (or withdrew it). Record her consent first, "
+                "or give the reason for moving the case without it."
+            )
+            raise ValidationError({"override_reason": message}) from None
 
     def form(case: Case) -> TransferRequestForm:
-        units = [
-            (str(u.public_id), u.name)
-            for u in Unit.objects.filter(organisation_id=case.organisation_id, is_active=True)
-        ]
-        return TransferRequestForm(request.POST, units=units)
+        return TransferRequestForm(request.POST, units=_transfer_units(case))
 
     return _section_post(
         request,
@@ -516,7 +583,8 @@ def approval_list(request: HttpRequest) -> HttpResponse:
     if show == "pending":
         approvals = approvals.filter(status=ApprovalStatus.PENDING)
     page = Paginator(approvals, PAGE_SIZE).get_page(request.GET.get("page"))
-    rows = [(approval, approval_can_decide(actor=request.user, approval=approval)) for approval in page]
+    decidable = approval_decidable_ids(actor=request.user, approvals=list(page))
+    rows = [(approval, approval.pk in decidable) for approval in page]
     return render(request, "cases/approval_list.html", {"page": page, "rows": rows, "show": show})
 
 
@@ -590,4 +658,10 @@ def person_cases_panel(request: HttpRequest, person: Person) -> str | None:
 
 
 def case_can_open(request: HttpRequest, person: Person) -> bool:
-    return units_for_actor(actor=request.user, perm=Perm.CASE_MANAGE).exists()
+    """Whether the actor may open a case for this person: case work in a unit of her organisation."""
+    return (
+        person.merged_into_id is None
+        and units_for_actor(actor=request.user, perm=Perm.CASE_MANAGE)
+        .filter(organisation_id=person.organisation_id, is_active=True)
+        .exists()
+    )

@@ -12,7 +12,6 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -47,6 +46,7 @@ from kujdes.people.selectors import (
     person_merges_pending,
     person_relations,
     persons_for_actor,
+    persons_page,
     persons_registry_list,
     persons_with_keys,
 )
@@ -103,10 +103,7 @@ def person_list(request: HttpRequest) -> HttpResponse:
         category = form.cleaned_data["category"]
         unit = next((u for u in units if str(u.public_id) == form.cleaned_data["unit"]), None)
     persons = persons_registry_list(actor=request.user, query=query, category=category, unit=unit)
-    paginator = Paginator(persons, PAGE_SIZE)
-    page = paginator.get_page(request.GET.get("page"))
-    page.object_list = list(page.object_list)
-    persons_with_keys(page.object_list)
+    page = persons_page(persons, number=request.GET.get("page"), size=PAGE_SIZE)
     filters = {
         k: v
         for k, v in {"q": query, "category": category, "unit": str(unit.public_id) if unit else ""}.items()

@@ -42,8 +42,8 @@ def _post(
 
 ROUTES: dict[str, Route] = {
     "case_list": Route(expect={n: OK for n in CASE_PEOPLE}, others=DENIED),
-    # Without ?person= there is no person to open a case for: 404 for those who may open cases.
-    "case_create": Route(expect={n: MISSING for n in ("alice", "bob", "charlie", "dave")}, others=DENIED),
+    # Without ?person= those who may open cases are sent to find the person first.
+    "case_create": Route(expect={n: REDIRECT for n in ("alice", "bob", "charlie", "dave")}, others=DENIED),
     "case_detail": Route(kwargs=_case, expect={n: OK for n in READERS}, others=MISSING),
     "case_edit": Route(kwargs=_case, expect={n: OK for n in WORKERS}, others=MISSING),
     # Restricted: Alice (primary worker) and the manager; Bob is not assigned to the case.

@@ -24,7 +24,8 @@ from kujdes.core.locking import StaleVersion
 from kujdes.core.models import AuditEvent
 from kujdes.core.scoping import system_scope
 from kujdes.core.tests.base import BaseTestCase
-from kujdes.people.models import Person
+from kujdes.people.consent import ConsentMissing, consent_record
+from kujdes.people.models import Consent, Person
 from kujdes.people.services import person_create
 
 TODAY = datetime.date.today()
@@ -284,6 +285,18 @@ class ClosureTests(CaseTestCase):
 
 
 class TransferTests(CaseTestCase):
+    def setUp(self) -> None:
+        super().setUp()
+        with system_scope():
+            consent_record(
+                actor=self.alice,
+                person=self.person,
+                purpose="case_management",
+                given_by="self",
+                method="written",
+                given_on=TODAY,
+            )
+
     def test_a_transfer_moves_the_case_and_the_person_after_approval(self) -> None:
         with system_scope():
             approval = case_transfer_request(actor=self.alice, case=self.case, target_unit=self.diocese_b)
@@ -300,6 +313,32 @@ class TransferTests(CaseTestCase):
     def test_a_transfer_to_another_organisation_is_refused(self) -> None:
         with system_scope(), self.assertRaises(ValidationError):
             case_transfer_request(actor=self.alice, case=self.case, target_unit=self.other_unit)
+
+    def test_a_transfer_without_her_consent_needs_a_reason_which_is_audited(self) -> None:
+        with system_scope():
+            Consent.objects.filter(person=self.person).update(withdrawn_on=TODAY)
+            with self.assertRaises(ConsentMissing):
+                case_transfer_request(actor=self.alice, case=self.case, target_unit=self.diocese_b)
+            case_transfer_request(
+                actor=self.alice,
+                case=self.case,
+                target_unit=self.diocese_b,
+                override_reason="Her father threatens her at the shelter.",
+            )
+            self.assertTrue(AuditEvent.objects.filter(action="consent.overridden").exists())
+
+    def test_the_transfer_form_asks_for_the_reason_when_consent_is_missing_and_keeps_the_input(self) -> None:
+        with system_scope():
+            Consent.objects.filter(person=self.person).update(withdrawn_on=TODAY)
+        self.login(self.alice)
+        url = reverse("case_transfer_request", kwargs={"public_id": self.case.public_id})
+        response = self.client.post(
+            url, {"target_unit": str(self.diocese_b.public_id), "details": "Kept why"}
+        )
+        self.assertContains(response, "Kept why", status_code=400)
+        self.assertContains(response, 'id="id_override_reason_error"', status_code=400)
+        with system_scope():
+            self.assertFalse(Approval.objects.exists())
 
 
 class EventTests(CaseTestCase):
