@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from kujdes.people import views_consent
 from kujdes.people import views_registry as views
 
 urlpatterns = [
@@ -11,6 +12,14 @@ urlpatterns = [
     path("persons/<uuid:public_id>/edit", views.person_edit, name="person_edit"),
     path("persons/<uuid:public_id>/relations/add", views.person_relation_add, name="person_relation_add"),
     path("persons/<uuid:public_id>/household", views.person_household, name="person_household"),
+    path(
+        "persons/<uuid:public_id>/consents/add", views_consent.person_consent_add, name="person_consent_add"
+    ),
+    path(
+        "persons/<uuid:public_id>/consents/<uuid:consent_id>/withdraw",
+        views_consent.person_consent_withdraw,
+        name="person_consent_withdraw",
+    ),
     path("persons/<uuid:public_id>/merge", views.person_merge_propose_view, name="person_merge_propose"),
     path("persons/merges/<uuid:public_id>/", views.person_merge_review_view, name="person_merge_review"),
 ]

@@ -24,6 +24,21 @@ def _managed(statuses: set[int], **kw: Any) -> Route:
 
 
 ROUTES: dict[str, Route] = {
+    # Recording consents: the case workers of diocese A; the manager reads persons but records none.
+    "person_consent_add": Route(
+        kwargs=lambda t: {"public_id": t.registry_person.public_id},
+        expect={"alice": OK, "bob": OK, "manager": {403}},
+        others=MISSING,
+    ),
+    "person_consent_withdraw": Route(
+        method="POST",
+        kwargs=lambda t: {
+            "public_id": t.registry_person.public_id,
+            "consent_id": t.registry_consent.public_id,
+        },
+        expect={"alice": {302}, "bob": {302}, "manager": {403}},
+        others=MISSING,
+    ),
     "person_list": Route(expect={name: OK for name in SEARCHERS}, others=DENIED),
     "person_create": Route(expect={name: OK for name in (*SEARCHERS, "educator")}, others=DENIED),
     "person_detail": Route(kwargs=_person, expect={name: OK for name in READERS_OF_A}, others=MISSING),
@@ -56,6 +71,9 @@ ROUTES: dict[str, Route] = {
 
 def fixtures(t: Any) -> None:
     """Two records of one person in diocese A, and Alice's proposal to merge them."""
+    import datetime
+
+    from kujdes.people.consent import consent_record
     from kujdes.people.services import person_create, person_merge_propose
 
     t.registry_person = person_create(
@@ -63,6 +81,15 @@ def fixtures(t: Any) -> None:
     )
     t.registry_duplicate = person_create(
         actor=t.alice, unit=t.diocese_a, given_name="Lulë", family_name="Matrix", birth_year=2012
+    )
+    t.registry_consent = consent_record(
+        actor=t.alice,
+        person=t.registry_person,
+        purpose="referral",
+        given_by="guardian",
+        guardian_name="Mira Matrix",
+        method="written",
+        given_on=datetime.date(2026, 1, 5),
     )
     t.registry_merge = person_merge_propose(
         actor=t.alice, kept=t.registry_person, duplicate=t.registry_duplicate
