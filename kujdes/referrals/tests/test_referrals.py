@@ -63,7 +63,12 @@ class ConsentTests(ReferralTestCase):
         with translation.override("en"):
             page = self.client.get(url, HTTP_ACCEPT_LANGUAGE="en")
         self.assertContains(page, 'name="override_reason"')
-        self.assertContains(page, "Consent missing")
+        # The page speaks the organisation's language (Albanian), whatever the request asks.
+        with translation.override("sq"):
+            missing = translation.gettext(
+                "Consent missing: she has not given consent to be referred, or has withdrawn it."
+            )
+        self.assertContains(page, missing.replace("'", "&#x27;").replace("’", "’"))
         data = {
             "service_type": "Shelter",
             "receiver": f"p:{self.provider.public_id}",
