@@ -242,20 +242,30 @@ def _service_form(request: HttpRequest, case: Case, data: Any = None) -> Service
 
 # --- the sections' URLs ----------------------------------------------------------------------------
 
-PLANS_TITLE = gettext_lazy("Support plans and tasks")
 
-
-@require_http_methods(["GET", "POST"])
-def support_plan_create_view(request: HttpRequest, public_id: Any) -> HttpResponse:
+def _section_add(
+    request: HttpRequest,
+    public_id: Any,
+    *,
+    title: Any,
+    panel: Callable[..., str | None],
+    anchor: str,
+    message: str,
+    form_key: str,
+    build: Callable[[Case], Any],
+    save: Callable[[Case, Any], Any],
+) -> HttpResponse:
+    """A section's add form: GET shows the section alone; POST saves through `save`, then re-renders the
+    panel (htmx) or redirects, or shows the form again with its errors and input."""
     case = _case_or_404(request, public_id)
     _require_manage(request, case)
     if request.method == "GET":
-        return _section_page(request, case, title=PLANS_TITLE, panel=plans_panel(request, case))
-    form = SupportPlanForm(request.POST)
+        return _section_page(request, case, title=title, panel=panel(request, case))
+    form = build(case)
     saved = False
     if form.is_valid():
         try:
-            support_plan_create(actor=request.user, case=case, **form.cleaned_data)
+            save(case, form)
             saved = True
         except ValidationError as exc:
             form_add_validation_error(form, exc)
@@ -263,11 +273,29 @@ def support_plan_create_view(request: HttpRequest, public_id: Any) -> HttpRespon
         request,
         case,
         saved=saved,
+        panel=panel,
+        anchor=anchor,
+        title=title,
+        message=message,
+        **{form_key: None if saved else form},
+    )
+
+
+PLANS_TITLE = gettext_lazy("Support plans and tasks")
+
+
+@require_http_methods(["GET", "POST"])
+def support_plan_create_view(request: HttpRequest, public_id: Any) -> HttpResponse:
+    return _section_add(
+        request,
+        public_id,
+        title=PLANS_TITLE,
         panel=plans_panel,
         anchor="work-plans",
-        title=PLANS_TITLE,
         message=_("Support plan added."),
-        plan_form=None if saved else form,
+        form_key="plan_form",
+        build=lambda case: SupportPlanForm(request.POST),
+        save=lambda case, form: support_plan_create(actor=request.user, case=case, **form.cleaned_data),
     )
 
 
@@ -314,27 +342,16 @@ def support_plan_edit(request: HttpRequest, public_id: Any, plan_id: Any) -> Htt
 
 @require_http_methods(["GET", "POST"])
 def case_task_create_view(request: HttpRequest, public_id: Any) -> HttpResponse:
-    case = _case_or_404(request, public_id)
-    _require_manage(request, case)
-    if request.method == "GET":
-        return _section_page(request, case, title=PLANS_TITLE, panel=plans_panel(request, case))
-    form = _task_form(request, case, request.POST)
-    saved = False
-    if form.is_valid():
-        try:
-            case_task_create(actor=request.user, case=case, **form.values())
-            saved = True
-        except ValidationError as exc:
-            form_add_validation_error(form, exc)
-    return _after_post(
+    return _section_add(
         request,
-        case,
-        saved=saved,
+        public_id,
+        title=PLANS_TITLE,
         panel=plans_panel,
         anchor="work-plans",
-        title=PLANS_TITLE,
         message=_("Task added."),
-        task_form=None if saved else form,
+        form_key="task_form",
+        build=lambda case: _task_form(request, case, request.POST),
+        save=lambda case, form: case_task_create(actor=request.user, case=case, **form.values()),
     )
 
 
@@ -363,27 +380,16 @@ SERVICES_TITLE = gettext_lazy("Services delivered")
 
 @require_http_methods(["GET", "POST"])
 def service_delivery_create(request: HttpRequest, public_id: Any) -> HttpResponse:
-    case = _case_or_404(request, public_id)
-    _require_manage(request, case)
-    if request.method == "GET":
-        return _section_page(request, case, title=SERVICES_TITLE, panel=services_panel(request, case))
-    form = _service_form(request, case, request.POST)
-    saved = False
-    if form.is_valid():
-        try:
-            service_delivery_record(actor=request.user, case=case, **form.values())
-            saved = True
-        except ValidationError as exc:
-            form_add_validation_error(form, exc)
-    return _after_post(
+    return _section_add(
         request,
-        case,
-        saved=saved,
+        public_id,
+        title=SERVICES_TITLE,
         panel=services_panel,
         anchor="work-services",
-        title=SERVICES_TITLE,
         message=_("Service recorded."),
-        form=None if saved else form,
+        form_key="form",
+        build=lambda case: _service_form(request, case, request.POST),
+        save=lambda case, form: service_delivery_record(actor=request.user, case=case, **form.values()),
     )
 
 
@@ -392,27 +398,16 @@ FOLLOW_UPS_TITLE = gettext_lazy("Follow-ups")
 
 @require_http_methods(["GET", "POST"])
 def follow_up_create(request: HttpRequest, public_id: Any) -> HttpResponse:
-    case = _case_or_404(request, public_id)
-    _require_manage(request, case)
-    if request.method == "GET":
-        return _section_page(request, case, title=FOLLOW_UPS_TITLE, panel=follow_ups_panel(request, case))
-    form = FollowUpForm(request.POST)
-    saved = False
-    if form.is_valid():
-        try:
-            follow_up_record(actor=request.user, case=case, **form.cleaned_data)
-            saved = True
-        except ValidationError as exc:
-            form_add_validation_error(form, exc)
-    return _after_post(
+    return _section_add(
         request,
-        case,
-        saved=saved,
+        public_id,
+        title=FOLLOW_UPS_TITLE,
         panel=follow_ups_panel,
         anchor="work-follow-ups",
-        title=FOLLOW_UPS_TITLE,
         message=_("Follow-up recorded."),
-        form=None if saved else form,
+        form_key="form",
+        build=lambda case: FollowUpForm(request.POST),
+        save=lambda case, form: follow_up_record(actor=request.user, case=case, **form.cleaned_data),
     )
 
 
@@ -421,27 +416,16 @@ NOTES_TITLE = gettext_lazy("Notes")
 
 @require_http_methods(["GET", "POST"])
 def case_note_create(request: HttpRequest, public_id: Any) -> HttpResponse:
-    case = _case_or_404(request, public_id)
-    _require_manage(request, case)
-    if request.method == "GET":
-        return _section_page(request, case, title=NOTES_TITLE, panel=notes_panel(request, case))
-    form = CaseNoteForm(request.POST)
-    saved = False
-    if form.is_valid():
-        try:
-            case_note_add(actor=request.user, case=case, body=form.cleaned_data["body"])
-            saved = True
-        except ValidationError as exc:
-            form_add_validation_error(form, exc)
-    return _after_post(
+    return _section_add(
         request,
-        case,
-        saved=saved,
+        public_id,
+        title=NOTES_TITLE,
         panel=notes_panel,
         anchor="work-notes",
-        title=NOTES_TITLE,
         message=_("Note added."),
-        form=None if saved else form,
+        form_key="form",
+        build=lambda case: CaseNoteForm(request.POST),
+        save=lambda case, form: case_note_add(actor=request.user, case=case, body=form.cleaned_data["body"]),
     )
 
 
@@ -450,13 +434,7 @@ DOCUMENTS_TITLE = gettext_lazy("Documents")
 
 @require_http_methods(["GET", "POST"])
 def case_document_upload(request: HttpRequest, public_id: Any) -> HttpResponse:
-    case = _case_or_404(request, public_id)
-    _require_manage(request, case)
-    if request.method == "GET":
-        return _section_page(request, case, title=DOCUMENTS_TITLE, panel=documents_panel(request, case))
-    form = CaseDocumentForm(request.POST, request.FILES)
-    saved = False
-    if form.is_valid():
+    def store(case: Case, form: CaseDocumentForm) -> None:
         try:
             case_document_store(
                 actor=request.user,
@@ -464,20 +442,19 @@ def case_document_upload(request: HttpRequest, public_id: Any) -> HttpResponse:
                 title=form.cleaned_data["title"],
                 upload=form.cleaned_data["upload"],
             )
-            saved = True
         except UploadRefused as refused:
-            form.add_error("upload", str(refused))
-        except ValidationError as exc:
-            form_add_validation_error(form, exc)
-    return _after_post(
+            raise ValidationError({"upload": str(refused)}) from None
+
+    return _section_add(
         request,
-        case,
-        saved=saved,
+        public_id,
+        title=DOCUMENTS_TITLE,
         panel=documents_panel,
         anchor="work-documents",
-        title=DOCUMENTS_TITLE,
         message=_("Document stored."),
-        form=None if saved else form,
+        form_key="form",
+        build=lambda case: CaseDocumentForm(request.POST, request.FILES),
+        save=store,
     )
 
 
