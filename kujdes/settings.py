@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "kujdes.screening",
     "kujdes.cases",
     "kujdes.referrals",
+    "kujdes.programme",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

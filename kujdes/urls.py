@@ -59,6 +59,7 @@ urlpatterns = [
     path("", include("kujdes.screening.urls")),
     path("", include("kujdes.cases.urls")),
     path("", include("kujdes.referrals.urls")),
+    path("", include("kujdes.programme.urls")),
     path("api/v1/", api.urls),
 ]
 
