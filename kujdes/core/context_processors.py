@@ -42,6 +42,11 @@ ROOMS = (
     ("approval_list", _("Approvals"), Perm.CASE_APPROVE),
     ("provider_list", _("Service directory"), (Perm.CASE_VIEW, Perm.ORGANISATION_CONFIGURE)),
     ("instrument_list", _("Screening instruments"), Perm.ORGANISATION_CONFIGURE),
+    ("session_today", _("Today"), Perm.ATTENDANCE_RECORD),
+    ("activity_list", _("Activities"), Perm.PROGRAMME_VIEW),
+    ("volunteer_list", _("Volunteers"), Perm.PROGRAMME_MANAGE),
+    ("initiative_list", _("Initiatives"), Perm.PROGRAMME_MANAGE),
+    ("activity_type_list", _("Activity types"), Perm.ORGANISATION_CONFIGURE),
 )
 
 

@@ -31,7 +31,7 @@ urlpatterns = [
     path(A + "files/add", views.activity_file_add, name="activity_file_add"),
     path("programme/files/<uuid:public_id>", views.activity_file_download, name="activity_file_download"),
     path(A + "participants/add", views.participant_enrol_view, name="participant_enrol"),
-    path(A + "participants/register", views.participant_register, name="participant_register"),
+    path(A + "participants/register", views_register.participant_register, name="participant_register"),
     path(
         "programme/participations/<uuid:public_id>/complete",
         views.participation_complete_view,

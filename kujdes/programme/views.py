@@ -65,10 +65,6 @@ def participant_enrol_view(request: HttpRequest, **kwargs: object) -> HttpRespon
     raise Http404
 
 
-def participant_register(request: HttpRequest, **kwargs: object) -> HttpResponse:  # placeholder
-    raise Http404
-
-
 def participation_complete_view(request: HttpRequest, **kwargs: object) -> HttpResponse:  # placeholder
     raise Http404
 

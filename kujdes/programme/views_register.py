@@ -27,3 +27,6 @@ def headcount_create(request: HttpRequest, **kwargs: object) -> HttpResponse:  #
 
 def headcount_delete_view(request: HttpRequest, **kwargs: object) -> HttpResponse:  # placeholder
     raise Http404
+
+def participant_register(request: HttpRequest, **kwargs: object) -> HttpResponse:  # placeholder
+    raise Http404

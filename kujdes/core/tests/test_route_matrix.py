@@ -37,6 +37,10 @@ APP_ROUTE_MODULES = (
     "kujdes.cases.tests.routes_work",
     "kujdes.cases.tests.routes_htcds",
     "kujdes.referrals.tests.routes",
+    "kujdes.programme.tests.routes_activities",
+    "kujdes.programme.tests.routes_register",
+    "kujdes.programme.tests.routes_volunteers",
+    "kujdes.programme.tests.routes_camp_initiatives",
 )
 
 ROUTES: dict[str, Route] = {
