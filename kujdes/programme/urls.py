@@ -60,6 +60,7 @@ urlpatterns = [
         name="headcount_delete",
     ),
     # Summer camps (views_camp.py).
+    path(A + "camp/", views_camp.camp_overview, name="camp_overview"),
     path(A + "camp/groups/add", views_camp.camp_group_add_view, name="camp_group_add"),
     path(
         "programme/participations/<uuid:public_id>/camp",

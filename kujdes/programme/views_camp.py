@@ -23,3 +23,6 @@ def incident_list(request: HttpRequest, **kwargs: object) -> HttpResponse:  # pl
 
 def incident_create(request: HttpRequest, **kwargs: object) -> HttpResponse:  # placeholder
     raise Http404
+
+def camp_overview(request: HttpRequest, **kwargs: object) -> HttpResponse:  # placeholder
+    raise Http404
