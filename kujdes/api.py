@@ -16,6 +16,7 @@ from kujdes.cases.api import router as cases_router
 from kujdes.cases.api_work import router as case_work_router
 from kujdes.core.api import router as core_router
 from kujdes.people.api import router as people_router
+from kujdes.programme.api import router as programme_router
 from kujdes.referrals.api import router as referrals_router
 from kujdes.screening.api import router as screening_router
 
@@ -55,3 +56,4 @@ api.add_router("/", screening_router)
 api.add_router("/", cases_router)
 api.add_router("/", case_work_router)
 api.add_router("/", referrals_router)
+api.add_router("/", programme_router)
