@@ -58,6 +58,9 @@ ACCOUNTS = [
         "caseworker-shkoder", "Alma", "Prendi", "caritas-al", "Arqidioqeza Shkodër-Pult", Role.CASE_WORKER
     ),
     DemoAccount(
+        "manager-tirane", "Elona", "Hoxha", "caritas-al", "Arqidioqeza Tiranë-Durrës", Role.PROGRAMME_MANAGER
+    ),
+    DemoAccount(
         "caseworker-tirane", "Blerta", "Shehu", "caritas-al", "Arqidioqeza Tiranë-Durrës", Role.CASE_WORKER
     ),
     DemoAccount(
