@@ -200,3 +200,91 @@ def demo_accounts_write(*, path: Path, accounts: list[dict[str, Any]]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.touch(mode=0o600)
     path.write_text(json.dumps(accounts, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+
+
+# -- the network-scale dataset (`kujdes seed --scale network`, DESIGN §6) ---------------------------
+
+# The eight partners the demo lacks:
+# (code, name, country, languages, national office, regional units, centres per region).
+NETWORK_PARTNERS = (
+    ("caritas-am", "Caritas Armenia (demo)", "AM", ["hy"], "Ազգային գրասենյակ", 2, 3),
+    ("caritas-ba", "Caritas BiH (demo)", "BA", ["bs", "hr", "sr"], "Nacionalni ured", 2, 3),
+    ("caritas-bg", "Caritas Bulgaria (demo)", "BG", ["bg"], "Национален офис", 2, 3),
+    ("caritas-xk", "Caritas Kosova (demo)", "XK", ["sq", "sr"], "Zyra Kombëtare", 2, 3),
+    ("caritas-ro", "Caritas România (demo)", "RO", ["ro"], "Biroul național", 2, 3),
+    ("caritas-tr", "Caritas Türkiye (demo)", "TR", ["tr"], "Ulusal ofis", 2, 2),
+    ("caritas-ma", "Caritas Maroc (demo)", "MA", ["ar", "fr"], "Bureau national", 2, 2),
+    ("caritas-ua", "Caritas Ukraine (demo)", "UA", ["uk"], "Національний офіс", 2, 3),
+)
+# Roles of the synthetic network users, by weight (most are field and case staff).
+NETWORK_ROLE_WEIGHTS = {
+    Role.CASE_WORKER: 30,
+    Role.FIELD_EDUCATOR: 25,
+    Role.VOLUNTEER: 30,
+    Role.PROGRAMME_MANAGER: 8,
+    Role.VIEWER: 4,
+    Role.DATA_PROTECTION_OFFICER: 1,
+    Role.ORGANISATION_ADMIN: 2,
+}
+
+
+def network_partners_ensure(network: Network) -> list[Organisation]:
+    """Create the partner organisations of the network dataset that do not exist yet (idempotent)."""
+    created = []
+    for code, name, country, languages, office, regions, centres in NETWORK_PARTNERS:
+        if Organisation.objects.filter(code=code).exists():
+            continue
+        organisation = organisation_create(
+            network=network,
+            code=code,
+            name=name,
+            country=country,
+            languages=languages,
+            default_language=languages[0] if languages[0] in ("sq", "fr") else "en",
+            root_unit_name=office,
+        )
+        root = Unit.objects.get(organisation=organisation, parent__isnull=True)
+        for r in range(1, regions + 1):
+            region = unit_create(actor=None, parent=root, name=f"Region {r}", kind=UnitKind.OFFICE)
+            for c in range(1, centres + 1):
+                unit_create(actor=None, parent=region, name=f"Centre {r}.{c}", kind=UnitKind.CENTRE)
+        created.append(organisation)
+    return created
+
+
+def network_users_ensure(*, total: int, seed: int = 0) -> int:
+    """Synthetic staff accounts (no password, no second factor: they cannot sign in) until the
+    installation has `total` users, each with one membership. Returns how many were created."""
+    import random
+
+    from kujdes.core.models import Membership
+
+    missing = total - User.objects.count()
+    if missing <= 0:
+        return 0
+    rng = random.Random(seed)
+    units = list(Unit.objects.select_related("organisation").order_by("pk"))
+    roles, weights = list(NETWORK_ROLE_WEIGHTS), list(NETWORK_ROLE_WEIGHTS.values())
+    start = User.objects.filter(username__startswith="net-").count()
+    users, memberships = [], []
+    for i in range(start, start + missing):
+        unit = rng.choice(units)
+        user = User(
+            username=f"net-{unit.organisation.code}-{i:04d}",
+            email=f"net-{i:04d}@demo.kujdes.invalid",
+            organisation=unit.organisation,
+            first_name="Synthetic",
+            last_name=f"User {i:04d}",
+        )
+        user.set_unusable_password()
+        users.append(user)
+        memberships.append((user, unit, rng.choices(roles, weights)[0]))
+    with transaction.atomic():
+        User.objects.bulk_create(users)
+        Membership.objects.bulk_create(
+            [
+                Membership(organisation_id=u.organisation_id, user=user, unit=u, role=role)
+                for user, u, role in memberships
+            ]
+        )
+    return len(users)
