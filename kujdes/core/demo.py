@@ -207,14 +207,14 @@ def demo_accounts_write(*, path: Path, accounts: list[dict[str, Any]]) -> None:
 # The eight partners the demo lacks:
 # (code, name, country, languages, national office, regional units, centres per region).
 NETWORK_PARTNERS = (
-    ("caritas-am", "Caritas Armenia (demo)", "AM", ["hy"], "Ազգային գրասենյակ", 2, 3),
-    ("caritas-ba", "Caritas BiH (demo)", "BA", ["bs", "hr", "sr"], "Nacionalni ured", 2, 3),
-    ("caritas-bg", "Caritas Bulgaria (demo)", "BG", ["bg"], "Национален офис", 2, 3),
-    ("caritas-xk", "Caritas Kosova (demo)", "XK", ["sq", "sr"], "Zyra Kombëtare", 2, 3),
-    ("caritas-ro", "Caritas România (demo)", "RO", ["ro"], "Biroul național", 2, 3),
-    ("caritas-tr", "Caritas Türkiye (demo)", "TR", ["tr"], "Ulusal ofis", 2, 2),
-    ("caritas-ma", "Caritas Maroc (demo)", "MA", ["ar", "fr"], "Bureau national", 2, 2),
-    ("caritas-ua", "Caritas Ukraine (demo)", "UA", ["uk"], "Національний офіс", 2, 3),
+    ("caritas-am", "Caritas Armenia (demo)", "AM", ["hy"], "Ազգային գրասենյակ", 2, 2),
+    ("caritas-ba", "Caritas BiH (demo)", "BA", ["bs", "hr", "sr"], "Nacionalni ured", 2, 2),
+    ("caritas-bg", "Caritas Bulgaria (demo)", "BG", ["bg"], "Национален офис", 2, 1),
+    ("caritas-xk", "Caritas Kosova (demo)", "XK", ["sq", "sr"], "Zyra Kombëtare", 2, 2),
+    ("caritas-ro", "Caritas România (demo)", "RO", ["ro"], "Biroul național", 2, 1),
+    ("caritas-tr", "Caritas Türkiye (demo)", "TR", ["tr"], "Ulusal ofis", 2, 1),
+    ("caritas-ma", "Caritas Maroc (demo)", "MA", ["ar", "fr"], "Bureau national", 2, 1),
+    ("caritas-ua", "Caritas Ukraine (demo)", "UA", ["uk"], "Національний офіс", 2, 1),
 )
 # Roles of the synthetic network users, by weight (most are field and case staff).
 NETWORK_ROLE_WEIGHTS = {

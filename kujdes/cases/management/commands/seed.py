@@ -143,11 +143,11 @@ class Command(BaseCommand):
             for summary in network_rooms_seed(seed=seed, stdout=self.stdout):
                 self.stdout.write(f"  {summary} ({time.perf_counter() - started:.0f} s)")
             self._analyse()
+            totals = (Person.objects.count(), Case.objects.count(), User.objects.count())
         self.stdout.write(
             self.style.SUCCESS(
                 f"Network dataset ready in {time.perf_counter() - started:.0f} s:"
-                f" {Person.objects.count():,} persons,"
-                f" {Case.objects.count():,} cases, {User.objects.count():,} users (added {done:,} persons"
+                f" {totals[0]:,} persons, {totals[1]:,} cases, {totals[2]:,} users (added {done:,} persons"
                 f" and {made:,} cases)."
             )
         )
