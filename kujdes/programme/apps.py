@@ -1,4 +1,20 @@
+from __future__ import annotations
+
+from typing import Any
+
 from django.apps import AppConfig
+from django.db.models.signals import post_save
+
+
+def _organisation_created(sender: Any, instance: Any, created: bool, raw: bool = False, **kwargs: Any) -> None:
+    """A new organisation starts with the default activity types (its administrators adapt them)."""
+    if not created or raw:
+        return
+    from kujdes.core.scoping import system_scope
+    from kujdes.programme.services import activity_types_install
+
+    with system_scope():
+        activity_types_install(organisation_id=instance.pk)
 
 
 class ProgrammeConfig(AppConfig):
@@ -7,6 +23,7 @@ class ProgrammeConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from kujdes.core.models import Organisation
         from kujdes.core.panels import panel_register
         from kujdes.people.services import merge_hook_register
         from kujdes.programme.services import participations_merge
@@ -15,3 +32,4 @@ class ProgrammeConfig(AppConfig):
         # The person page (people room) lists the person's activities; people does not import programme.
         panel_register(page="person", order=50, render=person_programme_panel)
         merge_hook_register(participations_merge)
+        post_save.connect(_organisation_created, sender=Organisation, dispatch_uid="programme_types_install")

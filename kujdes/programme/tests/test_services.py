@@ -255,3 +255,34 @@ class ExpiryTests(ProgrammeTestCase):
     def test_other_units_get_no_reminders(self) -> None:
         self.assertEqual(selectors.expiries_for_actor(actor=self.charlie), [])
         self.assertEqual(selectors.expiries_for_actor(actor=self.volunteer), [])
+
+
+class MergeTests(ProgrammeTestCase):
+    def test_a_merged_duplicate_brings_its_participations_and_attendance(self) -> None:
+        from kujdes.people.services import person_create
+        from kujdes.programme.models import Participation
+
+        duplicate = person_create(actor=self.educator, unit=self.centre_a, given_name="Elira", birth_year=2008)
+        both = services.participant_enrol(actor=self.manager, activity=self.pg_course, person=duplicate)
+        only = services.participant_enrol(actor=self.manager, activity=self.pg_private, person=duplicate)
+        services.attendance_save(actor=self.manager, session=self.pg_past_session, marks={both.pk: True})
+
+        services.participations_merge(self.pg_person, duplicate)
+
+        self.assertFalse(Participation.objects.filter(person=duplicate).exists())
+        only.refresh_from_db()
+        self.assertEqual(only.person, self.pg_person)
+        kept = Participation.objects.get(person=self.pg_person, activity=self.pg_course)
+        self.assertEqual(
+            list(Attendance.objects.filter(participation=kept).values_list("session_id", "present")),
+            [(self.pg_past_session.pk, True)],
+        )
+
+
+class NewOrganisationTests(BaseTestCase):
+    def test_a_new_organisation_starts_with_the_default_activity_types(self) -> None:
+        from kujdes.programme.models import ActivityType
+
+        with system_scope():
+            codes = set(ActivityType.objects.filter(organisation=self.other_org).values_list("code", flat=True))
+        self.assertEqual(codes, {code for code, *_names in services.DEFAULT_ACTIVITY_TYPES})
