@@ -11,7 +11,7 @@ import datetime
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from kujdes.core.models import Unit
@@ -166,6 +166,28 @@ def attendance_register(*, session: Session) -> list[RegisterRow]:
     ]
     marks = dict(Attendance.objects.filter(session=session).values_list("participation_id", "present"))
     return [RegisterRow(participation=p, present=marks.get(p.pk)) for p in participations]
+
+
+def sessions_without_attendance(
+    *, actor: User, since: datetime.date, until: datetime.date
+) -> QuerySet[Session]:
+    """Sessions of the actor's activities between two days (inclusive) with no attendance recorded yet."""
+    return (
+        Session.objects.filter(
+            date__gte=since, date__lte=until, activity__in=activities_for_actor(actor=actor)
+        )
+        .exclude(status="cancelled")
+        .exclude(Exists(Attendance.objects.filter(session_id=OuterRef("pk"))))
+        .select_related("activity", "activity__activity_type")
+        .order_by("-date", "starts_at")
+    )
+
+
+def headcount_get(*, actor: User, public_id: str) -> Headcount:
+    """A headcount of an activity the actor sees; Headcount.DoesNotExist (→ 404) for any other."""
+    return Headcount.objects.select_related("activity", "activity__activity_type").get(
+        public_id=public_id, activity__in=activities_for_actor(actor=actor)
+    )
 
 
 def headcounts_of(*, activity: Activity) -> QuerySet[Headcount]:
