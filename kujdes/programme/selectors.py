@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
@@ -21,21 +22,26 @@ from kujdes.people.selectors import persons_with_keys
 from kujdes.programme.models import (
     DEFAULT_AGE_GROUPS,
     Activity,
+    ActivityFile,
     ActivityType,
     Attendance,
     CampIncident,
     CodeOfConduct,
     Facilitator,
     Headcount,
+    HeadcountCell,
     Initiative,
     Outcome,
     Participation,
     ParticipationStatus,
     ProgrammeSettings,
     Session,
+    SessionStatus,
     Volunteer,
+    VolunteerHours,
     VolunteerTraining,
 )
+from kujdes.referrals.models import ServiceProvider
 
 if TYPE_CHECKING:
     from kujdes.accounts.models import User
@@ -322,3 +328,136 @@ def initiative_can_manage(*, actor: User, initiative: Initiative) -> bool:
 def programme_units(*, actor: User, perm: Perm = Perm.PROGRAMME_MANAGE) -> QuerySet[Unit]:
     """Units where the actor may organise activities (the form's choices)."""
     return Unit.objects.filter(pk__in=_unit_ids(actor, perm)).order_by("path")
+
+
+# -- activity pages (views.py) ----------------------------------------------------------------------
+
+
+def partners_for_organisation(*, organisation_id: int) -> QuerySet[ServiceProvider]:
+    """Active organisations of the service directory that an activity may name as partners."""
+    return ServiceProvider.objects.filter(organisation_id=organisation_id, is_active=True).order_by("name")
+
+
+def units_of_organisation(*, organisation_id: int) -> QuerySet[Unit]:
+    """The organisation's units, which may co-organise an activity (they then see it)."""
+    return Unit.objects.filter(organisation_id=organisation_id, is_active=True).order_by("path")
+
+
+def staff_for_activity(*, activity: Activity) -> QuerySet[User]:
+    """Staff users of the activity's organisation who may facilitate it (not volunteers, not admins)."""
+    from kujdes.accounts.models import User
+    from kujdes.core.models import Membership
+
+    staff_roles = [Role.PROGRAMME_MANAGER, Role.FIELD_EDUCATOR, Role.CASE_WORKER]
+    user_ids = Membership.objects.filter(
+        organisation_id=activity.organisation_id, role__in=staff_roles
+    ).values("user_id")
+    return User.objects.filter(pk__in=user_ids, is_active=True).order_by("first_name", "last_name")
+
+
+def volunteers_for_activity(*, activity: Activity) -> QuerySet[Volunteer]:
+    """Active volunteers of the activity's organisation (the facilitator form's choices)."""
+    return Volunteer.objects.filter(organisation_id=activity.organisation_id, is_active=True)
+
+
+def facilitators_of(*, activity: Activity) -> QuerySet[Facilitator]:
+    return Facilitator.objects.filter(activity=activity).select_related("user", "volunteer")
+
+
+def activity_files_of(*, activity: Activity) -> QuerySet[ActivityFile]:
+    return ActivityFile.objects.filter(activity=activity).order_by("-uploaded_at")
+
+
+def activity_file_get(*, actor: User, public_id: str) -> ActivityFile:
+    """A material of an activity the actor sees; ActivityFile.DoesNotExist (→ 404) otherwise."""
+    return ActivityFile.objects.select_related("activity").get(
+        public_id=public_id, activity__in=activities_for_actor(actor=actor)
+    )
+
+
+def participation_get(*, actor: User, public_id: str) -> Participation:
+    """A participation in an activity the actor sees; Participation.DoesNotExist (→ 404) otherwise."""
+    return Participation.objects.select_related("activity", "activity__activity_type", "person").get(
+        public_id=public_id, activity__in=activities_for_actor(actor=actor)
+    )
+
+
+def outcome_get(*, actor: User, public_id: str) -> Outcome:
+    """A follow-up of a participation in an activity the actor sees; Outcome.DoesNotExist otherwise."""
+    return Outcome.objects.select_related(
+        "participation__activity", "participation__activity__activity_type", "participation__person"
+    ).get(public_id=public_id, participation__activity__in=activities_for_actor(actor=actor))
+
+
+@dataclass
+class ActivityFigures:
+    enrolled: int
+    completed: int
+    dropped: int
+    sessions_held: int
+    sessions_planned: int
+    sessions_cancelled: int
+    attendance_rate: float | None  # mean of the held sessions' present/recorded, 0..1
+    hours_held: float
+    headcount_people: int
+    indirect_reach: int
+    volunteer_hours: Decimal
+
+
+def activity_figures(*, activity: Activity) -> ActivityFigures:
+    """The activity's figures in a fixed handful of queries (no per-session or per-person query)."""
+    from django.db.models import Count, Sum
+
+    by_status = dict(
+        Participation.objects.filter(activity=activity)
+        .order_by()
+        .values_list("status")
+        .annotate(n=Count("pk"))
+        .values_list("status", "n")
+    )
+    sessions = list(Session.objects.filter(activity=activity).only("status", "starts_at", "ends_at"))
+    held = [s for s in sessions if s.status == SessionStatus.HELD]
+    rates = [
+        present / recorded
+        for present, recorded in Attendance.objects.filter(session__in=[s.pk for s in held])
+        .order_by()
+        .values("session_id")
+        .annotate(present=Count("pk", filter=Q(present=True)), recorded=Count("pk"))
+        .values_list("present", "recorded")
+        if recorded
+    ]
+    reach = Headcount.objects.filter(activity=activity).aggregate(
+        families=Sum("reach_families"),
+        community=Sum("reach_community"),
+        media=Sum("reach_media"),
+        online=Sum("reach_online"),
+    )
+    people = HeadcountCell.objects.filter(headcount__activity=activity).aggregate(n=Sum("count"))["n"]
+    hours = VolunteerHours.objects.filter(activity=activity).aggregate(n=Sum("hours"))["n"]
+    return ActivityFigures(
+        enrolled=by_status.get(ParticipationStatus.ENROLLED, 0),
+        completed=by_status.get(ParticipationStatus.COMPLETED, 0),
+        dropped=by_status.get(ParticipationStatus.DROPPED, 0),
+        sessions_held=len(held),
+        sessions_planned=sum(1 for s in sessions if s.status == SessionStatus.PLANNED),
+        sessions_cancelled=sum(1 for s in sessions if s.status == SessionStatus.CANCELLED),
+        attendance_rate=sum(rates) / len(rates) if rates else None,
+        hours_held=sum(s.hours for s in held),
+        headcount_people=people or 0,
+        indirect_reach=sum(v or 0 for v in reach.values()),
+        volunteer_hours=hours or Decimal(0),
+    )
+
+
+def sessions_in_period(
+    *, actor: User, first: datetime.date, last: datetime.date, unit_id: int | None = None
+) -> QuerySet[Session]:
+    """Sessions of the actor's activities between two days (the calendar), optionally of one unit."""
+    activities = activities_for_actor(actor=actor)
+    if unit_id is not None:
+        activities = activities.filter(unit_id=unit_id)
+    return (
+        Session.objects.filter(date__range=(first, last), activity__in=activities)
+        .select_related("activity", "activity__activity_type")
+        .order_by("date", "starts_at", "activity__title")
+    )

@@ -22,6 +22,7 @@ from kujdes.people.models import Person
 from kujdes.programme.models import (
     OUTCOME_MONTHS,
     Activity,
+    ActivityFile,
     ActivityKind,
     ActivityStatus,
     ActivityType,
@@ -343,6 +344,40 @@ def facilitator_remove(*, actor: User, facilitator: Facilitator) -> None:
         action="programme.facilitator.removed",
         obj=facilitator.activity,
     )
+
+
+@transaction.atomic
+def activity_file_store(*, actor: User, activity: Activity, upload: Any) -> ActivityFile:
+    """A material of the activity (programme data), checked like every upload and stored encrypted
+    with a key of its own. Raises UploadRefused with a message for the user."""
+    import io
+
+    from kujdes.core.files import encrypted_file_write, upload_check
+
+    _require_manage(actor, activity)
+    content_type, replacement = upload_check(upload=upload, size=upload.size or 0)
+    stored = ActivityFile(
+        organisation_id=activity.organisation_id,
+        activity=activity,
+        name=(upload.name or "document")[:200],
+        content_type=content_type,
+        size=0,
+        uploaded_by=actor,
+    )
+    source = io.BytesIO(replacement) if replacement is not None else upload
+    stored.size = encrypted_file_write(
+        handle=stored.encryption_handle(), file_id=stored.public_id, source=source
+    )
+    stored.save()
+    audit_record(
+        actor=actor,
+        organisation=activity.organisation_id,
+        action="programme.file.stored",
+        obj=activity,
+        unit=activity.unit,
+        details={"file": str(stored.public_id), "content_type": content_type, "size": stored.size},
+    )
+    return stored
 
 
 def _session_check(
