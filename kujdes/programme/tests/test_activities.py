@@ -172,7 +172,7 @@ class CreateEditTests(ActivityPagesTestCase):
         self.assertEqual(response.status_code, 302)
         with system_scope():
             activity = Activity.objects.get(title="Kurs kuzhine")
-        self.assertEqual(activity.unit, self.centre_a)
+        self.assertEqual(activity.unit_id, self.centre_a.pk)
         self.assertEqual(activity.target_groups, ["youth", "women_girls"])
         self.assertEqual(activity.municipality, "Shkodër")
         created = {e.object_id for e in self.events("programme.activity.created")}
