@@ -189,6 +189,15 @@ def sessions_without_attendance(
     )
 
 
+def register_participation_ids(*, session: Session) -> set[int]:
+    """The ids of a session's register rows (enrolled, not dropped), without loading the persons."""
+    return set(
+        Participation.objects.filter(activity_id=session.activity_id)
+        .exclude(status=ParticipationStatus.DROPPED)
+        .values_list("pk", flat=True)
+    )
+
+
 def headcount_get(*, actor: User, public_id: str) -> Headcount:
     """A headcount of an activity the actor sees; Headcount.DoesNotExist (→ 404) for any other."""
     return Headcount.objects.select_related("activity", "activity__activity_type").get(
@@ -264,6 +273,130 @@ def volunteer_can_manage(*, actor: User, volunteer: Volunteer) -> bool:
 
 def conduct_current(*, organisation_id: int) -> CodeOfConduct | None:
     return CodeOfConduct.objects.filter(organisation_id=organisation_id).order_by("-version_number").first()
+
+
+# -- volunteer pages (views_volunteers.py, views_settings.py, the reminders command) ---------------------
+
+
+def conduct_versions(*, organisation_id: int) -> QuerySet[CodeOfConduct]:
+    return CodeOfConduct.objects.filter(organisation_id=organisation_id).order_by("-version_number")
+
+
+def conduct_accepted_ids(*, code: CodeOfConduct | None) -> set[int]:
+    """Volunteers (pks) who accepted this version of the code of conduct."""
+    if code is None:
+        return set()
+    from kujdes.programme.models import ConductAcceptance
+
+    return set(ConductAcceptance.objects.filter(code=code).values_list("volunteer_id", flat=True))
+
+
+@dataclass
+class VolunteerRecord:
+    trainings: list[VolunteerTraining]
+    acceptances: list  # ConductAcceptance rows, newest version first
+    facilitations: list[Facilitator]
+    hours_by_activity: list[dict]  # {"activity": Activity | None, "year": Decimal, "total": Decimal}
+    hours_year: Decimal
+    hours_total: Decimal
+    recent_hours: list
+
+
+def volunteer_record(*, volunteer: Volunteer, today: datetime.date | None = None) -> VolunteerRecord:
+    """What a volunteer's page shows: trainings, acceptances, facilitated activities and hours."""
+    from kujdes.programme.models import ConductAcceptance, VolunteerHours
+
+    today = today or timezone.localdate()
+    hours = list(VolunteerHours.objects.filter(volunteer=volunteer).select_related("activity"))
+    by_activity: dict[int | None, dict] = {}
+    for entry in hours:
+        row = by_activity.setdefault(
+            entry.activity_id, {"activity": entry.activity, "year": Decimal(0), "total": Decimal(0)}
+        )
+        row["total"] += entry.hours
+        if entry.date.year == today.year:
+            row["year"] += entry.hours
+    return VolunteerRecord(
+        trainings=list(VolunteerTraining.objects.filter(volunteer=volunteer).select_related("activity")),
+        acceptances=list(
+            ConductAcceptance.objects.filter(volunteer=volunteer)
+            .select_related("code")
+            .order_by("-code__version_number")
+        ),
+        facilitations=list(
+            Facilitator.objects.filter(volunteer=volunteer)
+            .select_related("activity", "activity__activity_type")
+            .order_by("-activity__starts_on")
+        ),
+        hours_by_activity=sorted(by_activity.values(), key=lambda r: -r["total"]),
+        hours_year=sum((r["year"] for r in by_activity.values()), Decimal(0)),
+        hours_total=sum((r["total"] for r in by_activity.values()), Decimal(0)),
+        recent_hours=hours[:10],
+    )
+
+
+def volunteer_of_user(*, user: User) -> Volunteer:
+    """The signed-in user's own volunteer profile; Volunteer.DoesNotExist when they have none."""
+    return Volunteer.objects.select_related("unit").get(user=user)
+
+
+def activities_facilitated_by(*, volunteer: Volunteer) -> QuerySet[Activity]:
+    return Activity.objects.filter(
+        pk__in=Facilitator.objects.filter(volunteer=volunteer).values("activity_id")
+    ).order_by("-starts_on")
+
+
+def volunteer_linkable_users(*, actor: User, volunteer: Volunteer | None = None) -> QuerySet[User]:
+    """Accounts a volunteer profile may be linked to: active users holding a volunteer role in a unit the
+    actor manages, not yet linked to another profile."""
+    from kujdes.accounts.models import User as UserModel
+    from kujdes.core.models import Membership
+
+    user_ids = Membership.objects.filter(
+        role=Role.VOLUNTEER, unit_id__in=_unit_ids(actor, Perm.PROGRAMME_MANAGE)
+    ).values("user_id")
+    taken = Volunteer.objects.filter(user__isnull=False)
+    condition = Q(pk__in=user_ids, is_active=True)
+    if volunteer is not None:
+        taken = taken.exclude(pk=volunteer.pk)
+        if volunteer.user_id is not None:
+            # The linked account stays choosable even when its volunteer membership moved.
+            condition |= Q(pk=volunteer.user_id)
+    return (
+        UserModel.objects.filter(condition)
+        .exclude(pk__in=taken.values("user_id"))
+        .order_by("first_name", "last_name", "username")
+    )
+
+
+def activity_type_get(*, actor: User, public_id: str) -> ActivityType:
+    """A type of an organisation the actor configures; ActivityType.DoesNotExist (→ 404) otherwise."""
+    from kujdes.core.selectors import organisations_for_actor
+
+    organisations = organisations_for_actor(actor=actor, perm=Perm.ORGANISATION_CONFIGURE)
+    return ActivityType.objects.filter(organisation__in=organisations).get(public_id=public_id)
+
+
+def programme_settings_of(*, organisation_id: int) -> ProgrammeSettings | None:
+    return ProgrammeSettings.objects.filter(organisation_id=organisation_id).first()
+
+
+def programme_managers_reaching(*, unit: Unit) -> list[User]:
+    """Active users holding the programme manager role over this unit (by their membership's reach)."""
+    from kujdes.core.models import Membership
+
+    managers = []
+    seen: set[int] = set()
+    memberships = Membership.objects.filter(
+        organisation_id=unit.organisation_id, role=Role.PROGRAMME_MANAGER, user__is_active=True
+    ).select_related("unit", "user")
+    for membership in memberships.order_by("pk"):
+        if membership.user_id in seen:
+            continue
+        if Unit.objects.filter(pk=unit.pk).filter(_reach_filter(membership)).exists():
+            seen.add(membership.user_id)
+            managers.append(membership.user)
+    return managers
 
 
 @dataclass

@@ -1,0 +1,166 @@
+"""Forms of the volunteer pages: they check input shape only; the services decide the rules."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from kujdes.programme.models import BackgroundCheck
+
+BLANK: list[tuple[str, Any]] = [("", "—")]
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+class UserChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return f"{obj.display_name} ({obj.username})"
+
+
+class VolunteerForm(forms.Form):
+    unit: forms.ModelChoiceField = forms.ModelChoiceField(  # type: ignore[arg-type]
+        label=_("Unit"), queryset=None, empty_label="—"
+    )
+    given_name = forms.CharField(label=_("Given name"), max_length=100)
+    family_name = forms.CharField(label=_("Family name"), max_length=100, required=False)
+    phone = forms.CharField(label=_("Phone"), max_length=60, required=False)
+    email = forms.EmailField(label=_("E-mail"), required=False)
+    birth_year = forms.IntegerField(label=_("Year of birth"), min_value=1900, required=False)
+    skills = forms.CharField(label=_("Skills"), max_length=300, required=False)
+    languages = forms.CharField(
+        label=_("Languages"),
+        help_text=_("Separated by commas, e.g. sq, en, it."),
+        max_length=200,
+        required=False,
+    )
+    availability = forms.CharField(
+        label=_("Availability"),
+        help_text=_("e.g. Saturdays, school holidays."),
+        max_length=300,
+        required=False,
+    )
+    joined_on = forms.DateField(label=_("Volunteer since"), widget=DateInput())
+    is_active = forms.BooleanField(label=_("Active"), required=False, initial=True)
+    background_check = forms.ChoiceField(
+        label=_("Background check"), choices=BackgroundCheck.choices, initial=BackgroundCheck.NOT_STARTED
+    )
+    background_checked_on = forms.DateField(label=_("Checked on"), widget=DateInput(), required=False)
+    background_check_expires_on = forms.DateField(
+        label=_("Check valid until"), widget=DateInput(), required=False
+    )
+    user = UserChoiceField(
+        label=_("User account"),
+        help_text=_("Optional: the volunteer's own account, to sign in and see their activities."),
+        queryset=None,  # type: ignore[arg-type]
+        required=False,
+        empty_label="—",
+    )
+
+    def __init__(self, *args: Any, units: Any, users: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].queryset = units  # type: ignore[attr-defined]
+        self.fields["user"].queryset = users  # type: ignore[attr-defined]
+        self.fields["joined_on"].initial = timezone.localdate()
+
+    def clean_birth_year(self) -> int | None:
+        year = self.cleaned_data.get("birth_year")
+        if year is not None and year > timezone.localdate().year:
+            raise forms.ValidationError(_("The year is in the future."))
+        return year
+
+    def clean_languages(self) -> list[str]:
+        raw = self.cleaned_data.get("languages") or ""
+        return [part.strip() for part in raw.split(",") if part.strip()]
+
+
+class VolunteerEditForm(VolunteerForm):
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+
+class VolunteerFilterForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=100, required=False)
+    unit: forms.ModelChoiceField = forms.ModelChoiceField(  # type: ignore[arg-type]
+        label=_("Unit"), queryset=None, required=False, empty_label="—"
+    )
+    active = forms.ChoiceField(
+        label=_("Active"),
+        choices=[("", "—"), ("yes", _("Active")), ("no", _("Not active"))],
+        required=False,
+    )
+    check = forms.ChoiceField(
+        label=_("Background check"), choices=BLANK + BackgroundCheck.choices, required=False
+    )
+
+    def __init__(self, *args: Any, units: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].queryset = units  # type: ignore[attr-defined]
+
+
+class ActivityChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return f"{obj.title} ({obj.starts_on:%d.%m.%Y})"
+
+
+class TrainingForm(forms.Form):
+    title = forms.CharField(label=_("Training"), max_length=200)
+    completed_on = forms.DateField(label=_("Completed on"), widget=DateInput())
+    expires_on = forms.DateField(label=_("Valid until"), widget=DateInput(), required=False)
+    given_by = forms.CharField(
+        label=_("Given by"),
+        help_text=_("Staff or an external expert."),
+        max_length=200,
+        required=False,
+    )
+    certificate_reference = forms.CharField(label=_("Certificate number"), max_length=80, required=False)
+    activity = ActivityChoiceField(
+        label=_("Training activity"),
+        queryset=None,  # type: ignore[arg-type]
+        required=False,
+        empty_label="—",
+    )
+
+    def __init__(self, *args: Any, activities: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["activity"].queryset = activities  # type: ignore[attr-defined]
+
+
+class HoursForm(forms.Form):
+    activity = ActivityChoiceField(label=_("Activity"), queryset=None, empty_label="—")  # type: ignore[arg-type]
+    date = forms.DateField(label=_("Date"), widget=DateInput())
+    hours = forms.DecimalField(
+        label=_("Hours"),
+        max_digits=4,
+        decimal_places=1,
+        widget=forms.NumberInput(attrs={"step": "0.5", "min": "0.5", "max": "16", "inputmode": "decimal"}),
+    )
+    notes = forms.CharField(label=_("Notes"), max_length=300, required=False)
+
+    def __init__(self, *args: Any, activities: Any, activity_required: bool = True, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["activity"].queryset = activities  # type: ignore[attr-defined]
+        self.fields["activity"].required = activity_required
+        self.fields["date"].initial = timezone.localdate()
+
+
+class ConductAcceptForm(forms.Form):
+    """Staff record a signed paper; a volunteer accepts on their own account (then `accepted_on` is today)."""
+
+    version_number = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    accepted_on = forms.DateField(label=_("Signed on"), widget=DateInput())
+    confirm = forms.BooleanField(label=_("I have read the code of conduct and I accept it."))
+
+    def __init__(self, *args: Any, own: bool, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["accepted_on"].initial = timezone.localdate()
+        if own:
+            del self.fields["accepted_on"]
+        else:
+            self.fields["confirm"].label = _("The volunteer signed this version on paper.")

@@ -1,0 +1,57 @@
+"""Route expectations of the volunteer pages and the programme's organisation settings.
+
+`pg_volunteer` (Centre A1, linked to the volunteer user) is managed by the programme manager
+(diocese A) and the field educator (Centre A1); the volunteer reaches only their own profile
+(`volunteer_me`, their hours and their acceptance of the code of conduct). Charlie, Dave and
+everyone else get 404 for the profile. The settings are the organisation administrators'.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kujdes.core.tests.routes import DENIED, MISSING, OK, REDIRECT, Route
+from kujdes.programme.tests.fixtures import programme_fixtures
+
+STAFF = ("manager", "educator")
+ADMINS = ("admin", "other_admin")
+
+
+def _volunteer(t: Any) -> dict[str, Any]:
+    return {"public_id": t.pg_volunteer.public_id}
+
+
+ROUTES: dict[str, Route] = {
+    "volunteer_list": Route(expect={name: OK for name in STAFF}, others=DENIED),
+    "volunteer_create": Route(expect={name: OK for name in STAFF}, others=DENIED),
+    # The volunteer's own profile sends them to their own page.
+    "volunteer_detail": Route(
+        kwargs=_volunteer, expect={**{name: OK for name in STAFF}, "volunteer": REDIRECT}, others=MISSING
+    ),
+    "volunteer_edit": Route(
+        kwargs=_volunteer, expect={**{name: OK for name in STAFF}, "volunteer": {403}}, others=MISSING
+    ),
+    "training_add": Route(
+        kwargs=_volunteer, expect={**{name: OK for name in STAFF}, "volunteer": {403}}, others=MISSING
+    ),
+    "hours_add": Route(
+        kwargs=_volunteer, expect={name: OK for name in (*STAFF, "volunteer")}, others=MISSING
+    ),
+    "conduct_accept": Route(
+        kwargs=_volunteer, expect={name: OK for name in (*STAFF, "volunteer")}, others=MISSING
+    ),
+    "volunteer_me": Route(expect={"volunteer": OK}, others=MISSING),
+    "activity_type_list": Route(expect={name: OK for name in ADMINS}, others=DENIED),
+    "activity_type_create": Route(expect={name: OK for name in ADMINS}, others=DENIED),
+    "activity_type_edit": Route(
+        kwargs=lambda t: {"public_id": t.pg_type.public_id},
+        expect={"admin": OK, "other_admin": MISSING},
+        others=DENIED,
+    ),
+    "programme_settings": Route(expect={name: OK for name in ADMINS}, others=DENIED),
+    "conduct_list": Route(expect={name: OK for name in ADMINS}, others=DENIED),
+}
+
+
+def fixtures(t: Any) -> None:
+    programme_fixtures(t)
