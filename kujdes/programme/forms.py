@@ -39,13 +39,23 @@ class TimeInput(forms.TimeInput):
         super().__init__(format="%H:%M", **kwargs)
 
 
+class DateField(forms.DateField):
+    """A date within years the application can reason about (no overflow at the edges of the calendar)."""
+
+    def to_python(self, value: Any) -> datetime.date | None:
+        day = super().to_python(value)
+        if day is not None and not 1900 <= day.year <= 2999:
+            raise forms.ValidationError(_("Enter a date between the years 1900 and 2999."), code="invalid")
+        return day
+
+
 class ActivityFilterForm(forms.Form):
     q = forms.CharField(label=_("Title"), max_length=100, required=False)
     type = forms.ChoiceField(label=_("Type"), required=False)
     unit = forms.ChoiceField(label=_("Unit"), required=False)
     status = forms.ChoiceField(label=_("Status"), choices=BLANK + ActivityStatus.choices, required=False)
-    date_from = forms.DateField(label=_("From"), required=False, widget=DateInput())
-    date_to = forms.DateField(label=_("To"), required=False, widget=DateInput())
+    date_from = DateField(label=_("From"), required=False, widget=DateInput())
+    date_to = DateField(label=_("To"), required=False, widget=DateInput())
 
     def __init__(self, *args: Any, types: Choices, units: Choices, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -62,8 +72,8 @@ class ActivityForm(forms.Form):
     )
     municipality = forms.CharField(label=_("Municipality"), max_length=64, required=False)
     place = forms.CharField(label=_("Place"), max_length=200, required=False)
-    starts_on = forms.DateField(label=_("Starts on"), widget=DateInput())
-    ends_on = forms.DateField(label=_("Ends on"), widget=DateInput())
+    starts_on = DateField(label=_("Starts on"), widget=DateInput())
+    ends_on = DateField(label=_("Ends on"), widget=DateInput())
     target_groups = forms.MultipleChoiceField(
         label=_("Target groups"),
         choices=TargetGroup.choices,
@@ -122,7 +132,7 @@ class ActivityEditForm(ActivityForm):
 
 
 class SessionForm(forms.Form):
-    date = forms.DateField(label=_("Date"), widget=DateInput())
+    date = DateField(label=_("Date"), widget=DateInput())
     starts_at = forms.TimeField(label=_("Starts at"), required=False, widget=TimeInput())
     ends_at = forms.TimeField(label=_("Ends at"), required=False, widget=TimeInput())
     topic = forms.CharField(label=_("Topic"), max_length=200, required=False)
@@ -150,13 +160,13 @@ class ScheduleForm(forms.Form):
     )
     starts_at = forms.TimeField(label=_("Starts at"), required=False, widget=TimeInput())
     ends_at = forms.TimeField(label=_("Ends at"), required=False, widget=TimeInput())
-    first = forms.DateField(
+    first = DateField(
         label=_("First day"),
         required=False,
         widget=DateInput(),
         help_text=_("Empty: the activity's start."),
     )
-    last = forms.DateField(
+    last = DateField(
         label=_("Last day"), required=False, widget=DateInput(), help_text=_("Empty: the activity's end.")
     )
     topic = forms.CharField(label=_("Topic"), max_length=200, required=False)
@@ -212,7 +222,7 @@ class PersonSearchForm(forms.Form):
 
 
 class CompleteForm(forms.Form):
-    completed_on = forms.DateField(label=_("Completed on"), widget=DateInput())
+    completed_on = DateField(label=_("Completed on"), widget=DateInput())
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -221,7 +231,7 @@ class CompleteForm(forms.Form):
 
 class OutcomeForm(forms.Form):
     result = forms.ChoiceField(label=_("Result"), choices=BLANK + OutcomeResult.choices)
-    recorded_on = forms.DateField(label=_("Date"), widget=DateInput())
+    recorded_on = DateField(label=_("Date"), widget=DateInput())
     notes = forms.CharField(label=_("Notes"), max_length=500, required=False)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -237,8 +247,8 @@ def month_parse(value: str) -> datetime.date | None:
     """The first day of a "YYYY-MM" month, or None when the text is not one."""
     try:
         year, month = value.split("-")
-        if len(year) != 4 or len(month) != 2:
-            return None
+        if len(year) != 4 or len(month) != 2 or not 1900 <= int(year) <= 2999:
+            return None  # the calendar's neighbouring months must exist too
         return datetime.date(int(year), int(month), 1)
     except ValueError:
         return None

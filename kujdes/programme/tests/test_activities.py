@@ -154,7 +154,14 @@ class CalendarTests(ActivityPagesTestCase):
 
     def test_a_malformed_month_or_unit_answers_400(self) -> None:
         self.login(self.manager)
-        for query in ({"month": "2025-13"}, {"month": "january"}, {"unit": "not-a-uuid"}):
+        malformed = (
+            {"month": "2025-13"},
+            {"month": "january"},
+            {"month": "9999-12"},
+            {"month": "0001-01"},
+            {"unit": "not-a-uuid"},
+        )
+        for query in malformed:
             with self.subTest(query=query):
                 self.assertEqual(self.client.get(reverse("activity_calendar"), query).status_code, 400)
 
@@ -191,6 +198,10 @@ class CreateEditTests(ActivityPagesTestCase):
         self.assertContains(response, "Gatim për fillestarë", status_code=400)
         malformed = self.post(self.manager, "activity_create", self.activity_data(starts_on="nesër"))
         self.assertEqual(malformed.status_code, 400)
+        edge = self.post(
+            self.manager, "activity_create", self.activity_data(starts_on="9999-12-30", ends_on="9999-12-31")
+        )
+        self.assertEqual(edge.status_code, 400)
         empty = self.post(self.manager, "activity_create", {})
         self.assertEqual(empty.status_code, 400)
 
