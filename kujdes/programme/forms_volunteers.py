@@ -6,6 +6,7 @@ from typing import Any
 
 from django import forms
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from kujdes.programme.models import BackgroundCheck
@@ -106,7 +107,7 @@ class VolunteerFilterForm(forms.Form):
 
 class ActivityChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: Any) -> str:
-        return f"{obj.title} ({obj.starts_on:%d.%m.%Y})"
+        return f"{obj.title} ({date_format(obj.starts_on, 'SHORT_DATE_FORMAT')})"
 
 
 class TrainingForm(forms.Form):

@@ -264,13 +264,16 @@ def volunteer_detail(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse
         # Only their own profile is left: it has its own page.
         return redirect("volunteer_me")
     context = _detail_context(request, volunteer)
-    context["training_form"] = TrainingForm(activities=_activities_for_staff(request, volunteer))
+    # Three forms on one page: ids of their own (the names stay, each posts to its own view).
+    context["training_form"] = TrainingForm(
+        activities=_activities_for_staff(request, volunteer), auto_id="training_%s"
+    )
     context["hours_form"] = HoursForm(
-        activities=_activities_for_staff(request, volunteer), activity_required=False
+        activities=_activities_for_staff(request, volunteer), activity_required=False, auto_id="hours_%s"
     )
     if context["conduct"] is not None and not context["accepted_current"]:
         context["conduct_form"] = ConductAcceptForm(
-            own=False, initial={"version_number": context["conduct"].version_number}
+            own=False, initial={"version_number": context["conduct"].version_number}, auto_id="conduct_%s"
         )
     with transaction.atomic():
         audit_record(
@@ -398,9 +401,11 @@ def volunteer_me(request: HttpRequest) -> HttpResponse:
     context["activities"] = selectors.activities_facilitated_by(volunteer=volunteer).select_related(
         "activity_type"
     )
-    context["hours_form"] = HoursForm(activities=selectors.activities_facilitated_by(volunteer=volunteer))
+    context["hours_form"] = HoursForm(
+        activities=selectors.activities_facilitated_by(volunteer=volunteer), auto_id="hours_%s"
+    )
     if context["conduct"] is not None and not context["accepted_current"]:
         context["conduct_form"] = ConductAcceptForm(
-            own=True, initial={"version_number": context["conduct"].version_number}
+            own=True, initial={"version_number": context["conduct"].version_number}, auto_id="conduct_%s"
         )
     return render(request, "programme/volunteer_me.html", context)

@@ -110,6 +110,7 @@ class ReminderTests(VolunteerTestCase):
         )
         self.run_command()
         self.assertEqual(mail.outbox, [])
+        self.assertFalse(AuditEvent.objects.filter(action="programme.reminders.sent").exists())
 
     def test_inactive_volunteers_are_left_out(self) -> None:
         services.volunteer_update(

@@ -420,3 +420,19 @@ class VolunteerMeTests(VolunteerTestCase):
         for user in (self.manager, self.alice, self.charlie, self.dave, self.admin):
             self.login(user)
             self.assertEqual(self.client.get(reverse("volunteer_me")).status_code, 404)
+
+
+class PageMarkupTests(VolunteerTestCase):
+    def test_the_pages_with_several_forms_have_unique_ids(self) -> None:
+        import re
+
+        for user, url in (
+            (self.manager, self.url("volunteer_detail")),
+            (self.volunteer, reverse("volunteer_me")),
+        ):
+            self.login(user)
+            response = self.client.get(url)
+            ids = re.findall(rb'\sid="([^"]+)"', response.content)
+            with self.subTest(url=url):
+                self.assertEqual(len(ids), len(set(ids)))
+                self.assertNotIn(b"<script>", response.content)

@@ -67,6 +67,8 @@ class Command(BaseCommand):
         expiries = expiries_for_units(
             unit_ids=unit_ids, today=today, days=reminder_days_for(organisation_id=org.pk)
         )
+        if not expiries:
+            return 0  # nothing to tell: no e-mail, and no audit event either
         by_volunteer: dict[Any, list[Expiry]] = defaultdict(list)
         for item in expiries:
             by_volunteer[item.volunteer].append(item)
