@@ -88,11 +88,13 @@ def _participants(unit: Unit, count: int, rng: random.Random, *, max_age: int, m
         ]
 
     persons = fitting()
-    if len(persons) < count:
+    for attempt in range(5):
+        if len(persons) >= count:
+            break
         persons_bulk_create(
             actor=None,
             persons=persons_synthetic(
-                units=[(unit, 1.0)], count=(count - len(persons)) * 4, seed=unit.pk * 7 + count
+                units=[(unit, 1.0)], count=(count - len(persons)) * 4, seed=unit.pk * 7 + count + attempt
             ),
         )
         persons = fitting()
