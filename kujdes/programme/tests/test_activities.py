@@ -4,6 +4,7 @@ enrolment, completion and outcomes, and who may see or change what."""
 from __future__ import annotations
 
 import datetime
+import re
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
@@ -261,6 +262,15 @@ class ScopeTests(ActivityPagesTestCase):
         private = {"public_id": self.pg_private.public_id}
         self.assertEqual(self.get(self.volunteer, "activity_detail", **private).status_code, 404)
         self.assertEqual(self.get(self.volunteer, "activity_detail", **self.course()).status_code, 200)
+
+    def test_a_foreign_activity_answers_exactly_like_a_missing_one(self) -> None:
+        import uuid
+
+        foreign = self.get(self.dave, "activity_detail", **self.course())
+        missing = self.get(self.dave, "activity_detail", public_id=uuid.uuid4())
+        self.assertEqual(foreign.status_code, 404)
+        strip = lambda body: re.sub(rb'(nonce|value)="[^"]+"', b"", body)  # noqa: E731
+        self.assertEqual(strip(foreign.content), strip(missing.content))
 
     def test_a_malformed_or_unknown_id_is_404(self) -> None:
         self.login(self.manager)
