@@ -4,8 +4,8 @@ Runs once a day from a timer (cron, or a systemd timer such as
 `OnCalendar=*-*-* 07:00` calling `kujdes programme_reminders`). For each organisation it looks
 for background checks and trainings of active volunteers that expired or expire within the
 organisation's reminder days, and writes to each programme manager whose reach covers the
-volunteer's unit, in the organisation's language. The e-mail names the volunteer and what to
-renew, nothing else. Running it again on the same day sends nothing: each organisation's run is
+volunteer's unit, in the manager's language (else the organisation's). The e-mail names the
+volunteer and what to renew, nothing else. Running it again on the same day sends nothing: each organisation's run is
 recorded in its audit chain ("programme.reminders.sent") and checked first.
 """
 
@@ -84,7 +84,8 @@ class Command(BaseCommand):
         for manager, items in by_manager.items():
             if not manager.email:
                 continue
-            with translation.override(org.default_language):
+            # The manager's own language when they chose one, else the organisation's.
+            with translation.override(manager.language or org.default_language):
                 subject = _("Volunteers: checks and trainings to renew")
                 body = render_to_string(
                     "programme/reminder_email.txt", {"manager": manager, "items": items, "link": link}
