@@ -344,6 +344,11 @@ class DetailTests(ActivityPagesTestCase):
         figures = self.get(self.manager, "activity_detail", **self.course()).context["figures"]
         self.assertEqual(figures.sessions_held, 1)
         self.assertAlmostEqual(figures.attendance_rate, 0.5)
+        # An untouched box is an absence: without the "absent" row the rate is the same.
+        with system_scope():
+            Attendance.objects.filter(session=self.pg_past_session, present=False).delete()
+        figures = self.get(self.manager, "activity_detail", **self.course()).context["figures"]
+        self.assertAlmostEqual(figures.attendance_rate, 0.5)
 
 
 class SessionTests(ActivityPagesTestCase):
