@@ -25,12 +25,14 @@ from kujdes.programme.models import (
     ActivityFile,
     ActivityType,
     Attendance,
+    CampGroup,
     CampIncident,
     CodeOfConduct,
     Facilitator,
     Headcount,
     HeadcountCell,
     Initiative,
+    InitiativeAction,
     Outcome,
     Participation,
     ParticipationStatus,
@@ -593,4 +595,41 @@ def sessions_in_period(
         Session.objects.filter(date__range=(first, last), activity__in=activities)
         .select_related("activity", "activity__activity_type")
         .order_by("date", "starts_at", "activity__title")
+    )
+
+
+# -- camps and initiatives (views_camp.py, views_initiatives.py, api.py) -------------------------------
+
+
+def sessions_of(*, activity: Activity) -> QuerySet[Session]:
+    """The activity's sessions (a camp's days), in order."""
+    return Session.objects.filter(activity=activity).order_by("date", "starts_at", "pk")
+
+
+def camp_groups_of(*, activity: Activity) -> QuerySet[CampGroup]:
+    return CampGroup.objects.filter(activity=activity).order_by("name")
+
+
+def initiative_actions_of(*, initiative: Initiative) -> QuerySet[InitiativeAction]:
+    return (
+        InitiativeAction.objects.filter(initiative=initiative)
+        .select_related("activity")
+        .prefetch_related("partners")
+        .order_by("-date", "-pk")
+    )
+
+
+def session_for_actor(*, actor: User, public_id: str) -> Session:
+    """A session of an activity the actor sees; Session.DoesNotExist (→ 404) for any other."""
+    return Session.objects.select_related("activity", "activity__activity_type", "activity__unit").get(
+        public_id=public_id, activity__in=activities_for_actor(actor=actor)
+    )
+
+
+def participations_ids_of(*, activity: Activity) -> list[tuple[object, int]]:
+    """(public id, pk) of the activity's participations that are not dropped (the API's register)."""
+    return list(
+        Participation.objects.filter(activity=activity)
+        .exclude(status=ParticipationStatus.DROPPED)
+        .values_list("public_id", "pk")
     )
