@@ -483,6 +483,15 @@ def programme_volunteers_list(request: HttpRequest, limit: int = 50, offset: int
         .select_related("unit")
         .order_by("given_name", "family_name", "pk")
     )
+    rows = list(volunteers[offset : offset + limit])
+    if rows:
+        with transaction.atomic():
+            audit_record(
+                actor=request.user,
+                organisation=rows[0].organisation_id,
+                action="programme.volunteers.viewed",
+                details={"count": len(rows), "via": "api"},
+            )
     return [
         VolunteerOut(
             id=v.public_id,
@@ -492,7 +501,7 @@ def programme_volunteers_list(request: HttpRequest, limit: int = 50, offset: int
             background_check=v.background_check,
             background_check_expires_on=v.background_check_expires_on,
         )
-        for v in volunteers[offset : offset + limit]
+        for v in rows
     ]
 
 

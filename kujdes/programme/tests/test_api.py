@@ -312,6 +312,9 @@ class VolunteerApiTests(ProgrammeApiTestCase):
         self.login(self.manager)
         names = [v["name"] for v in self.client.get(self.url("programme_volunteers_list")).json()]
         self.assertEqual(names, [str(self.pg_volunteer)])
+        self.assertTrue(
+            AuditEvent.objects.filter(action="programme.volunteers.viewed", actor=self.manager).exists()
+        )
         for user in (self.volunteer, self.alice, self.charlie):
             self.login(user)
             self.assertEqual(self.client.get(self.url("programme_volunteers_list")).status_code, 403)
