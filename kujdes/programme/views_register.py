@@ -22,6 +22,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -117,6 +119,30 @@ def _register_post(post: Any, shown: set[int]) -> tuple[dict[int, bool], dict[in
     return marks, seen
 
 
+def rows_html(rows: list[selectors.RegisterRow], *, can_record: bool, oob: bool = False) -> SafeString:
+    """The register's rows. The hot path of the page (40 rows in ≤ 50 ms of server time), so built here
+    rather than through a template loop; every value from the database is escaped.
+
+    Each row: the tick box `p-<participation pk>` and what this device shows, `seen-<pk>`
+    ("1" ticked, "0" unticked, "" not recorded yet).
+    """
+    swap = ' hx-swap-oob="true"' if oob else ""
+    disabled = "" if can_record else " disabled"
+    parts = []
+    for row in rows:
+        pk = row.participation.pk
+        person = row.participation.person
+        checked = " checked" if row.present else ""
+        seen = "1" if row.present else ("0" if row.present is False else "")
+        name = escape(f"{person.given_name or ''} {person.family_name or ''}".strip())
+        parts.append(
+            f'<li id="r{pk}"{swap}><label><input type="checkbox" id="p{pk}" name="p-{pk}" value="1"'
+            f"{checked}{disabled}>{name} <code>{escape(person.code)}</code></label>"
+            f'<input type="hidden" name="seen-{pk}" value="{seen}"></li>'
+        )
+    return mark_safe("".join(parts))  # noqa: S308 - built from escaped values above
+
+
 def _register_context(
     request: HttpRequest,
     activity: Activity,
@@ -133,6 +159,7 @@ def _register_context(
         "activity": activity,
         "session": session,
         "rows": rows,
+        "rows_html": rows_html(rows, can_record=open_),
         "present": sum(1 for row in rows if row.present),
         "total": len(rows),
         "can_record": open_,
@@ -178,8 +205,8 @@ def attendance_register_view(
         return _register_page(request, activity, session)
     if not selectors.activity_can_record(actor=request.user, activity=activity):
         raise PermissionDenied
-    before = selectors.attendance_register(session=session)
-    marks, seen = _register_post(request.POST, {row.participation.pk for row in before})
+    shown_ids = selectors.register_participation_ids(session=session)
+    marks, seen = _register_post(request.POST, shown_ids)
     if marks:
         try:
             saved = services.attendance_save(actor=request.user, session=session, marks=marks, seen=seen)
@@ -203,20 +230,21 @@ def attendance_register_view(
                     _("Someone else changed some rows meanwhile on another device: their marks were kept."),
                 )
         return redirect("attendance_register", public_id=activity.public_id, session_id=session.public_id)
-    after = selectors.attendance_register(session=session)
+    stored = selectors.attendance_marks(session=session)
     # Rows to send back: those this device changed, and those that differ from what it showed.
-    changed = [
-        row
-        for row in after
-        if row.participation.pk in seen
-        and (
-            bool(row.present) != bool(seen[row.participation.pk])
-            or marks.get(row.participation.pk) != bool(seen[row.participation.pk])
-        )
-    ]
-    context = _register_context(request, activity, session, after)
-    context["changed"] = changed
-    context["kept"] = saved.kept_from_others if saved else 0
+    changed = {
+        pk
+        for pk, shown in seen.items()
+        if bool(stored.get(pk)) != bool(shown) or marks.get(pk) != bool(shown)
+    }
+    rows = selectors.register_rows_for(session=session, participation_ids=changed, marks=stored)
+    context = {
+        "rows_html": rows_html(rows, can_record=True, oob=True),
+        "oob": True,
+        "present": sum(1 for pk in shown_ids if stored.get(pk)),
+        "total": len(shown_ids),
+        "kept": saved.kept_from_others if saved else 0,
+    }
     return render(request, "programme/_attendance_rows.html", context)
 
 

@@ -109,6 +109,19 @@ class RegisterPageTests(RegisterTestCase):
             after = AuditEvent.objects.filter(action="programme.participants.viewed").count()
         self.assertEqual(after, before + 1)
 
+    def test_names_are_escaped(self) -> None:
+        from kujdes.people.services import person_create
+
+        with system_scope():
+            person = person_create(
+                actor=self.educator, unit=self.centre_a, given_name="<b>Ana</b>", family_name='"&'
+            )
+            services.participant_enrol(actor=self.manager, activity=self.pg_course, person=person)
+        self.login(self.volunteer)
+        response = self.client.get(self.register_url())
+        self.assertContains(response, "&lt;b&gt;Ana&lt;/b&gt; &quot;&amp;")
+        self.assertNotContains(response, "<b>Ana")
+
     def test_educator_gets_the_register_a_new_participant_link(self) -> None:
         self.login(self.educator)
         response = self.client.get(self.register_url())
