@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
@@ -21,21 +22,28 @@ from kujdes.people.selectors import persons_with_keys
 from kujdes.programme.models import (
     DEFAULT_AGE_GROUPS,
     Activity,
+    ActivityFile,
     ActivityType,
     Attendance,
+    CampGroup,
     CampIncident,
     CodeOfConduct,
     Facilitator,
     Headcount,
+    HeadcountCell,
     Initiative,
+    InitiativeAction,
     Outcome,
     Participation,
     ParticipationStatus,
     ProgrammeSettings,
     Session,
+    SessionStatus,
     Volunteer,
+    VolunteerHours,
     VolunteerTraining,
 )
+from kujdes.referrals.models import ServiceProvider
 
 if TYPE_CHECKING:
     from kujdes.accounts.models import User
@@ -291,6 +299,130 @@ def conduct_current(*, organisation_id: int) -> CodeOfConduct | None:
     return CodeOfConduct.objects.filter(organisation_id=organisation_id).order_by("-version_number").first()
 
 
+# -- volunteer pages (views_volunteers.py, views_settings.py, the reminders command) ---------------------
+
+
+def conduct_versions(*, organisation_id: int) -> QuerySet[CodeOfConduct]:
+    return CodeOfConduct.objects.filter(organisation_id=organisation_id).order_by("-version_number")
+
+
+def conduct_accepted_ids(*, code: CodeOfConduct | None) -> set[int]:
+    """Volunteers (pks) who accepted this version of the code of conduct."""
+    if code is None:
+        return set()
+    from kujdes.programme.models import ConductAcceptance
+
+    return set(ConductAcceptance.objects.filter(code=code).values_list("volunteer_id", flat=True))
+
+
+@dataclass
+class VolunteerRecord:
+    trainings: list[VolunteerTraining]
+    acceptances: list  # ConductAcceptance rows, newest version first
+    facilitations: list[Facilitator]
+    hours_by_activity: list[dict]  # {"activity": Activity | None, "year": Decimal, "total": Decimal}
+    hours_year: Decimal
+    hours_total: Decimal
+    recent_hours: list
+
+
+def volunteer_record(*, volunteer: Volunteer, today: datetime.date | None = None) -> VolunteerRecord:
+    """What a volunteer's page shows: trainings, acceptances, facilitated activities and hours."""
+    from kujdes.programme.models import ConductAcceptance, VolunteerHours
+
+    today = today or timezone.localdate()
+    hours = list(VolunteerHours.objects.filter(volunteer=volunteer).select_related("activity"))
+    by_activity: dict[int | None, dict] = {}
+    for entry in hours:
+        row = by_activity.setdefault(
+            entry.activity_id, {"activity": entry.activity, "year": Decimal(0), "total": Decimal(0)}
+        )
+        row["total"] += entry.hours
+        if entry.date.year == today.year:
+            row["year"] += entry.hours
+    return VolunteerRecord(
+        trainings=list(VolunteerTraining.objects.filter(volunteer=volunteer).select_related("activity")),
+        acceptances=list(
+            ConductAcceptance.objects.filter(volunteer=volunteer)
+            .select_related("code")
+            .order_by("-code__version_number")
+        ),
+        facilitations=list(
+            Facilitator.objects.filter(volunteer=volunteer)
+            .select_related("activity", "activity__activity_type")
+            .order_by("-activity__starts_on")
+        ),
+        hours_by_activity=sorted(by_activity.values(), key=lambda r: -r["total"]),
+        hours_year=sum((r["year"] for r in by_activity.values()), Decimal(0)),
+        hours_total=sum((r["total"] for r in by_activity.values()), Decimal(0)),
+        recent_hours=hours[:10],
+    )
+
+
+def volunteer_of_user(*, user: User) -> Volunteer:
+    """The signed-in user's own volunteer profile; Volunteer.DoesNotExist when they have none."""
+    return Volunteer.objects.select_related("unit").get(user=user)
+
+
+def activities_facilitated_by(*, volunteer: Volunteer) -> QuerySet[Activity]:
+    return Activity.objects.filter(
+        pk__in=Facilitator.objects.filter(volunteer=volunteer).values("activity_id")
+    ).order_by("-starts_on")
+
+
+def volunteer_linkable_users(*, actor: User, volunteer: Volunteer | None = None) -> QuerySet[User]:
+    """Accounts a volunteer profile may be linked to: active users holding a volunteer role in a unit the
+    actor manages, not yet linked to another profile."""
+    from kujdes.accounts.models import User as UserModel
+    from kujdes.core.models import Membership
+
+    user_ids = Membership.objects.filter(
+        role=Role.VOLUNTEER, unit_id__in=_unit_ids(actor, Perm.PROGRAMME_MANAGE)
+    ).values("user_id")
+    taken = Volunteer.objects.filter(user__isnull=False)
+    condition = Q(pk__in=user_ids, is_active=True)
+    if volunteer is not None:
+        taken = taken.exclude(pk=volunteer.pk)
+        if volunteer.user_id is not None:
+            # The linked account stays choosable even when its volunteer membership moved.
+            condition |= Q(pk=volunteer.user_id)
+    return (
+        UserModel.objects.filter(condition)
+        .exclude(pk__in=taken.values("user_id"))
+        .order_by("first_name", "last_name", "username")
+    )
+
+
+def activity_type_get(*, actor: User, public_id: str) -> ActivityType:
+    """A type of an organisation the actor configures; ActivityType.DoesNotExist (→ 404) otherwise."""
+    from kujdes.core.selectors import organisations_for_actor
+
+    organisations = organisations_for_actor(actor=actor, perm=Perm.ORGANISATION_CONFIGURE)
+    return ActivityType.objects.filter(organisation__in=organisations).get(public_id=public_id)
+
+
+def programme_settings_of(*, organisation_id: int) -> ProgrammeSettings | None:
+    return ProgrammeSettings.objects.filter(organisation_id=organisation_id).first()
+
+
+def programme_managers_reaching(*, unit: Unit) -> list[User]:
+    """Active users holding the programme manager role over this unit (by their membership's reach)."""
+    from kujdes.core.models import Membership
+
+    managers = []
+    seen: set[int] = set()
+    memberships = Membership.objects.filter(
+        organisation_id=unit.organisation_id, role=Role.PROGRAMME_MANAGER, user__is_active=True
+    ).select_related("unit", "user")
+    for membership in memberships.order_by("pk"):
+        if membership.user_id in seen:
+            continue
+        if Unit.objects.filter(pk=unit.pk).filter(_reach_filter(membership)).exists():
+            seen.add(membership.user_id)
+            managers.append(membership.user)
+    return managers
+
+
 @dataclass
 class Expiry:
     volunteer: Volunteer
@@ -353,3 +485,173 @@ def initiative_can_manage(*, actor: User, initiative: Initiative) -> bool:
 def programme_units(*, actor: User, perm: Perm = Perm.PROGRAMME_MANAGE) -> QuerySet[Unit]:
     """Units where the actor may organise activities (the form's choices)."""
     return Unit.objects.filter(pk__in=_unit_ids(actor, perm)).order_by("path")
+
+
+# -- activity pages (views.py) ----------------------------------------------------------------------
+
+
+def partners_for_organisation(*, organisation_id: int) -> QuerySet[ServiceProvider]:
+    """Active organisations of the service directory that an activity may name as partners."""
+    return ServiceProvider.objects.filter(organisation_id=organisation_id, is_active=True).order_by("name")
+
+
+def units_of_organisation(*, organisation_id: int) -> QuerySet[Unit]:
+    """The organisation's units, which may co-organise an activity (they then see it)."""
+    return Unit.objects.filter(organisation_id=organisation_id, is_active=True).order_by("path")
+
+
+def staff_for_activity(*, activity: Activity) -> QuerySet[User]:
+    """Staff users of the activity's organisation who may facilitate it (not volunteers, not admins)."""
+    from kujdes.accounts.models import User
+    from kujdes.core.models import Membership
+
+    staff_roles = [Role.PROGRAMME_MANAGER, Role.FIELD_EDUCATOR, Role.CASE_WORKER]
+    user_ids = Membership.objects.filter(
+        organisation_id=activity.organisation_id, role__in=staff_roles
+    ).values("user_id")
+    return User.objects.filter(pk__in=user_ids, is_active=True).order_by("first_name", "last_name")
+
+
+def volunteers_for_activity(*, activity: Activity) -> QuerySet[Volunteer]:
+    """Active volunteers of the activity's organisation (the facilitator form's choices)."""
+    return Volunteer.objects.filter(organisation_id=activity.organisation_id, is_active=True)
+
+
+def facilitators_of(*, activity: Activity) -> QuerySet[Facilitator]:
+    return Facilitator.objects.filter(activity=activity).select_related("user", "volunteer")
+
+
+def activity_files_of(*, activity: Activity) -> QuerySet[ActivityFile]:
+    return ActivityFile.objects.filter(activity=activity).order_by("-uploaded_at")
+
+
+def activity_file_get(*, actor: User, public_id: str) -> ActivityFile:
+    """A material of an activity the actor sees; ActivityFile.DoesNotExist (→ 404) otherwise."""
+    return ActivityFile.objects.select_related("activity").get(
+        public_id=public_id, activity__in=activities_for_actor(actor=actor)
+    )
+
+
+def participation_get(*, actor: User, public_id: str) -> Participation:
+    """A participation in an activity the actor sees; Participation.DoesNotExist (→ 404) otherwise."""
+    return Participation.objects.select_related("activity", "activity__activity_type", "person").get(
+        public_id=public_id, activity__in=activities_for_actor(actor=actor)
+    )
+
+
+def outcome_get(*, actor: User, public_id: str) -> Outcome:
+    """A follow-up of a participation in an activity the actor sees; Outcome.DoesNotExist otherwise."""
+    return Outcome.objects.select_related(
+        "participation__activity", "participation__activity__activity_type", "participation__person"
+    ).get(public_id=public_id, participation__activity__in=activities_for_actor(actor=actor))
+
+
+@dataclass
+class ActivityFigures:
+    enrolled: int
+    completed: int
+    dropped: int
+    sessions_held: int
+    sessions_planned: int
+    sessions_cancelled: int
+    attendance_rate: float | None  # mean of the held sessions' present/recorded, 0..1
+    hours_held: float
+    headcount_people: int
+    indirect_reach: int
+    volunteer_hours: Decimal
+
+
+def activity_figures(*, activity: Activity) -> ActivityFigures:
+    """The activity's figures in a fixed handful of queries (no per-session or per-person query)."""
+    from django.db.models import Count, Sum
+
+    by_status = dict(
+        Participation.objects.filter(activity=activity)
+        .order_by()
+        .values_list("status")
+        .annotate(n=Count("pk"))
+        .values_list("status", "n")
+    )
+    sessions = list(Session.objects.filter(activity=activity).only("status", "starts_at", "ends_at"))
+    held = [s for s in sessions if s.status == SessionStatus.HELD]
+    rates = [
+        present / recorded
+        for present, recorded in Attendance.objects.filter(session__in=[s.pk for s in held])
+        .order_by()
+        .values("session_id")
+        .annotate(present=Count("pk", filter=Q(present=True)), recorded=Count("pk"))
+        .values_list("present", "recorded")
+        if recorded
+    ]
+    reach = Headcount.objects.filter(activity=activity).aggregate(
+        families=Sum("reach_families"),
+        community=Sum("reach_community"),
+        media=Sum("reach_media"),
+        online=Sum("reach_online"),
+    )
+    people = HeadcountCell.objects.filter(headcount__activity=activity).aggregate(n=Sum("count"))["n"]
+    hours = VolunteerHours.objects.filter(activity=activity).aggregate(n=Sum("hours"))["n"]
+    return ActivityFigures(
+        enrolled=by_status.get(ParticipationStatus.ENROLLED, 0),
+        completed=by_status.get(ParticipationStatus.COMPLETED, 0),
+        dropped=by_status.get(ParticipationStatus.DROPPED, 0),
+        sessions_held=len(held),
+        sessions_planned=sum(1 for s in sessions if s.status == SessionStatus.PLANNED),
+        sessions_cancelled=sum(1 for s in sessions if s.status == SessionStatus.CANCELLED),
+        attendance_rate=sum(rates) / len(rates) if rates else None,
+        hours_held=sum(s.hours for s in held),
+        headcount_people=people or 0,
+        indirect_reach=sum(v or 0 for v in reach.values()),
+        volunteer_hours=hours or Decimal(0),
+    )
+
+
+def sessions_in_period(
+    *, actor: User, first: datetime.date, last: datetime.date, unit_id: int | None = None
+) -> QuerySet[Session]:
+    """Sessions of the actor's activities between two days (the calendar), optionally of one unit."""
+    activities = activities_for_actor(actor=actor)
+    if unit_id is not None:
+        activities = activities.filter(unit_id=unit_id)
+    return (
+        Session.objects.filter(date__range=(first, last), activity__in=activities)
+        .select_related("activity", "activity__activity_type")
+        .order_by("date", "starts_at", "activity__title")
+    )
+
+
+# -- camps and initiatives (views_camp.py, views_initiatives.py, api.py) -------------------------------
+
+
+def sessions_of(*, activity: Activity) -> QuerySet[Session]:
+    """The activity's sessions (a camp's days), in order."""
+    return Session.objects.filter(activity=activity).order_by("date", "starts_at", "pk")
+
+
+def camp_groups_of(*, activity: Activity) -> QuerySet[CampGroup]:
+    return CampGroup.objects.filter(activity=activity).order_by("name")
+
+
+def initiative_actions_of(*, initiative: Initiative) -> QuerySet[InitiativeAction]:
+    return (
+        InitiativeAction.objects.filter(initiative=initiative)
+        .select_related("activity")
+        .prefetch_related("partners")
+        .order_by("-date", "-pk")
+    )
+
+
+def session_for_actor(*, actor: User, public_id: str) -> Session:
+    """A session of an activity the actor sees; Session.DoesNotExist (→ 404) for any other."""
+    return Session.objects.select_related("activity", "activity__activity_type", "activity__unit").get(
+        public_id=public_id, activity__in=activities_for_actor(actor=actor)
+    )
+
+
+def participations_ids_of(*, activity: Activity) -> list[tuple[object, int]]:
+    """(public id, pk) of the activity's participations that are not dropped (the API's register)."""
+    return list(
+        Participation.objects.filter(activity=activity)
+        .exclude(status=ParticipationStatus.DROPPED)
+        .values_list("public_id", "pk")
+    )
