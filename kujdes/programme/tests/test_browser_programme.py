@@ -183,6 +183,17 @@ def test_volunteer_records_25_present_in_under_a_minute_then_educator_registers_
     # What the server stored is what a reload shows.
     page.reload()
     expect(page.locator("ul.register input[type=checkbox]:checked")).to_have_count(PARTICIPANTS)
+    # From the keyboard: Space unticks a box; the saved row comes back and the box keeps the focus.
+    first = programme_day["participations"][0]
+    page.locator(f"#p{first}").focus()
+    page.keyboard.press("Space")
+    expect(counter).to_have_text(
+        sq("%(present)s of %(total)s present") % {"present": PARTICIPANTS - 1, "total": PARTICIPANTS}
+    )
+    expect(page.locator(f"#p{first}")).to_be_focused()
+    expect(page.locator(f"#p{first}")).not_to_be_checked()
+    with orm():
+        assert not Attendance.objects.get(session_id=session.pk, participation_id=first).present
     journey.sign_out()
 
     # 3. The field educator registers a new participant from her meeting's register.
@@ -222,6 +233,31 @@ def test_volunteer_records_25_present_in_under_a_minute_then_educator_registers_
         assert participation.late_addition
         assert Attendance.objects.get(session_id=meeting_session.pk).present
 
+    # 4. She counts the people at the meeting: a headcount by sex and age, with its indirect reach.
+    page.goto(journey.url(f"/programme/activities/{meeting.public_id}/headcounts/add"))
+    journey.check("headcount")
+    form = page.locator("main form[method=post]")
+    form.locator("input[name='cell-Feminine-15']").fill("-4")
+    form.locator("input[name='cell-Masculine-15']").fill("7")
+    with journey.posting("/headcounts/add") as posted:
+        form.locator("button[type=submit]").click()
+    assert posted.value.status == 400
+    expect(page.locator("#id_cell-Feminine-15_error")).to_have_text(sq("A count cannot be negative."))
+    expect(form.locator("input[name='cell-Feminine-15']")).to_have_value("-4")
+    journey.check("headcount with a mistake")
+    form.locator("input[name='cell-Feminine-15']").fill("12")
+    form.locator("input[name=reach_families]").fill("30")
+    form.locator("textarea[name=reach_method]").fill("Fletëpalosje të marra në shtëpi")
+    with journey.posting("/headcounts/add") as posted:
+        form.locator("button[type=submit]").click()
+    assert posted.value.status == 302
+    from kujdes.programme.models import Headcount
+
+    with orm():
+        headcount = Headcount.objects.get(activity_id=meeting.pk)
+        assert sorted(headcount.cells.values_list("sex", "count")) == [("Feminine", 12), ("Masculine", 7)]
+        assert headcount.reach_families == 30
+
     assert not journey.server_errors, journey.server_errors
-    assert len(journey.checked) >= 6, journey.checked
+    assert len(journey.checked) >= 8, journey.checked
     assert not journey.problems, "Accessibility or phone layout problems:\n" + "\n".join(journey.problems)
