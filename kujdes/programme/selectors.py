@@ -574,8 +574,12 @@ def activity_figures(*, activity: Activity) -> ActivityFigures:
     )
     sessions = list(Session.objects.filter(activity=activity).only("status", "starts_at", "ends_at"))
     held = [s for s in sessions if s.status == SessionStatus.HELD]
+    # A session's rate is present ÷ participants (not dropped out): the register stores only the boxes a
+    # device changed, so an untouched box is an absence, not a missing mark. Sessions without any
+    # mark (the register was never taken) are left out.
+    active = by_status.get(ParticipationStatus.ENROLLED, 0) + by_status.get(ParticipationStatus.COMPLETED, 0)
     rates = [
-        present / recorded
+        present / max(active, recorded)
         for present, recorded in Attendance.objects.filter(session__in=[s.pk for s in held])
         .order_by()
         .values("session_id")
