@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "kujdes.cases",
     "kujdes.referrals",
     "kujdes.programme",
+    "kujdes.reports",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -68,6 +69,8 @@ INSTALLED_APPS = [
     "allauth.usersessions",
     "csp",
     "ninja",
+    "django_tasks",
+    "django_tasks_db",
 ]
 ADMIN_ENABLED = env_bool("KUJDES_ADMIN_ENABLED", DEBUG)
 if ADMIN_ENABLED:
@@ -360,3 +363,15 @@ LOGGING = {
 }
 
 NINJA_PAGINATION_PER_PAGE = 50
+
+# Background tasks (django-tasks, the backport of Django 6's django.tasks): in production the database
+# backend, run by `kujdes db_worker`; "immediate" runs a task at once in the enqueuing process (tests, demo).
+# Task arguments carry ids only, never personal data (DESIGN.md §3).
+TASKS = {
+    "default": {
+        "BACKEND": {
+            "database": "django_tasks_db.DatabaseBackend",
+            "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+        }[env_choice("KUJDES_TASKS", "database", ["database", "immediate"])],
+    }
+}

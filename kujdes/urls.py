@@ -60,6 +60,7 @@ urlpatterns = [
     path("", include("kujdes.cases.urls")),
     path("", include("kujdes.referrals.urls")),
     path("", include("kujdes.programme.urls")),
+    path("", include("kujdes.reports.urls")),
     path("api/v1/", api.urls),
 ]
 

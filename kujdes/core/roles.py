@@ -56,7 +56,7 @@ class Reach(StrEnum):
 ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
     Role.NETWORK_COORDINATOR: frozenset({Perm.NETWORK_MANAGE, Perm.NETWORK_AGGREGATES_VIEW}),
     Role.ORGANISATION_ADMIN: frozenset(
-        {Perm.ORGANISATION_USERS_MANAGE, Perm.ORGANISATION_UNITS_MANAGE, Perm.ORGANISATION_CONFIGURE}
+        {Perm.ORGANISATION_USERS_MANAGE, Perm.ORGANISATION_UNITS_MANAGE, Perm.ORGANISATION_CONFIGURE, Perm.REPORTS_VIEW}
     ),
     Role.PROGRAMME_MANAGER: frozenset(
         {
@@ -80,10 +80,17 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
             Perm.CASE_MANAGE,
             Perm.CONSENT_MANAGE,
             Perm.PROGRAMME_VIEW,
+            Perm.REPORTS_VIEW,
         }
     ),
     Role.FIELD_EDUCATOR: frozenset(
-        {Perm.PROGRAMME_VIEW, Perm.PROGRAMME_MANAGE, Perm.ATTENDANCE_RECORD, Perm.PERSON_REGISTER_MINIMAL}
+        {
+            Perm.PROGRAMME_VIEW,
+            Perm.PROGRAMME_MANAGE,
+            Perm.ATTENDANCE_RECORD,
+            Perm.PERSON_REGISTER_MINIMAL,
+            Perm.REPORTS_VIEW,
+        }
     ),
     Role.VOLUNTEER: frozenset({Perm.PROGRAMME_VIEW, Perm.ATTENDANCE_RECORD}),
     Role.DATA_PROTECTION_OFFICER: frozenset({Perm.AUDIT_VIEW, Perm.CONSENT_MANAGE, Perm.ERASURE_MANAGE}),

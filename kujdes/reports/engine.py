@@ -1,0 +1,384 @@
+"""Computes indicators: SQL built from the catalogue and the sources, run in the caller's scope.
+
+The rows of an indicator's sources are pooled (UNION ALL) and aggregated once, so a person with a
+participation, a service and a case contact is one direct beneficiary. A breakdown by a disaggregation
+counts each person once under each value they hold: breakdowns by event attributes (unit, activity type,
+exploitation type…) may add up to more than the total, which is said next to them.
+"""
+
+from __future__ import annotations
+
+import datetime
+import statistics
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.db import connection
+from django.db.models import DateField, F, Q, TextField
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import Cast, TruncMonth
+
+from kujdes.reports.catalogue import Indicator, catalogue
+from kujdes.reports.sources import DISAGGREGATIONS, SOURCES, Context, Field, Source
+
+NOT_RECORDED = "__none__"
+Number = int | float | Decimal
+
+
+@dataclass
+class Cell:
+    value: Number | None
+    suppressed: bool = False
+
+    def shown(self, threshold: int, *, percent: bool = False) -> str:
+        if self.suppressed:
+            return f"<{threshold}"
+        if self.value is None:
+            return "–"
+        if percent:
+            return f"{float(self.value):.1f} %"
+        if isinstance(self.value, Decimal | float) and self.value != int(self.value):
+            return f"{float(self.value):,.1f}"
+        return f"{int(self.value):,}"
+
+
+@dataclass
+class Row:
+    code: Any
+    label: str
+    cell: Cell
+
+
+@dataclass
+class Breakdown:
+    dim: str
+    rows: list[Row]
+    additive: bool
+
+    @property
+    def label(self) -> str:
+        return str(DISAGGREGATIONS[self.dim])
+
+
+@dataclass
+class Figure:
+    indicator: Indicator
+    total: Cell
+    breakdowns: list[Breakdown] = field(default_factory=list)
+    trend: list[tuple[datetime.date, Cell]] = field(default_factory=list)
+
+    @property
+    def percent(self) -> bool:
+        return self.indicator.formula == "ratio"
+
+
+# Raw results: {group code: number}; the key None holds the total.
+Raw = dict[Any, Number | None]
+
+
+class Engine:
+    """One computation: a context, results kept so ratios and totals reuse their parts."""
+
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+        self._memo: dict[tuple[str, str], Raw] = {}
+        self._counts: dict[tuple[str, str], dict[Any, int]] = {}
+        self.queries = 0
+
+    # --- the public entry -------------------------------------------------------------------
+
+    def figure(self, indicator: Indicator, *, dims: Sequence[str] = (), trend: bool = False) -> Figure:
+        figure = Figure(indicator=indicator, total=Cell(self.raw(indicator, "").get(None)))
+        for dim in dims:
+            if dim not in self.dims_of(indicator):
+                continue
+            raw = self.raw(indicator, dim)
+            labels = self._labels(indicator, dim, [code for code in raw if code != NOT_RECORDED])
+            rows = [
+                Row(code, labels.get(None if code == NOT_RECORDED else code, str(code)), Cell(value))
+                for code, value in raw.items()
+            ]
+            figure.breakdowns.append(
+                Breakdown(dim=dim, rows=_sorted(dim, rows), additive=self._additive(indicator, dim))
+            )
+        if trend:
+            raw = self.raw(indicator, "month")
+            figure.trend = [
+                (month, Cell(raw.get(month, 0))) for month in _months(self.ctx.start, self.ctx.end)
+            ]
+        return figure
+
+    def dims_of(self, indicator: Indicator) -> tuple[str, ...]:
+        if indicator.formula == "ratio":
+            numerator, denominator = catalogue()[indicator.numerator], catalogue()[indicator.denominator]
+            return tuple(d for d in self.dims_of(numerator) if d in self.dims_of(denominator))
+        if indicator.formula == "total":
+            parts = [self.dims_of(catalogue()[code]) for code in indicator.parts]
+            return tuple(d for d in indicator.dims if all(d in p for p in parts))
+        return indicator.dims
+
+    # --- raw figures ------------------------------------------------------------------------
+
+    def raw(self, indicator: Indicator, dim: str) -> Raw:
+        key = (indicator.code, dim)
+        if key not in self._memo:
+            self._memo[key] = self._compute(indicator, dim)
+        return self._memo[key]
+
+    def _compute(self, indicator: Indicator, dim: str) -> Raw:
+        formula = indicator.formula
+        if formula == "ratio":
+            numerator = self.raw(catalogue()[indicator.numerator], dim)
+            denominator = self.raw(catalogue()[indicator.denominator], dim)
+            return {
+                code: (Decimal(numerator.get(code) or 0) * 100 / Decimal(value) if value else None)
+                for code, value in denominator.items()
+            }
+        if formula == "total":
+            result: Raw = {}
+            for code in indicator.parts:
+                for key, value in self.raw(catalogue()[code], dim).items():
+                    result[key] = (result.get(key) or 0) + (value or 0)
+            return result or {None: 0}
+        if formula == "median":
+            return self._median(indicator, dim)
+        return self._aggregate(indicator, dim)
+
+    def _aggregate(self, indicator: Indicator, dim: str) -> Raw:
+        field_ = self._field(indicator, dim)
+        flags = field_ is not None and field_.kind == "flags"
+        parts = [self._part(indicator, source, dim) for source in indicator.sources]
+        union = " UNION ALL ".join(sql for sql, _ in parts)
+        params: list[Any] = [p for _, part_params in parts for p in part_params]
+        formula = indicator.formula
+        if flags:
+            codes = list(field_.codes)
+            columns = [self._flag_aggregate(formula, "t.f LIKE %s") for _ in codes]
+            columns.append(self._flag_aggregate(formula, "(t.f IS NULL OR t.f = %s)"))
+            sql = f"SELECT {', '.join(columns)} FROM ({union}) t"  # noqa: S608 - Django-built parts, values as parameters
+            values = self._fetch(sql, [*[f'%"{code}"%' for code in codes], "[]", *params])
+            row = values[0] if values else [0] * (len(codes) + 1)
+            result: Raw = {code: row[index] or 0 for index, code in enumerate(codes)}
+            result[NOT_RECORDED] = row[-1] or 0
+            return {code: value for code, value in result.items() if value}
+        aggregate = {"distinct": "COUNT(DISTINCT t.e)", "events": "COUNT(*)", "sum": "SUM(t.v)"}[
+            formula if formula != "relatives" else "distinct"
+        ]
+        if not dim:
+            rows = self._fetch(f"SELECT {aggregate} FROM ({union}) t", params)  # noqa: S608 - Django-built parts, values as parameters
+            return {None: (rows[0][0] if rows else 0) or 0}
+        rows = self._fetch(f"SELECT t.g, {aggregate} FROM ({union}) t GROUP BY t.g", params)  # noqa: S608 - Django-built parts, values as parameters
+        if dim == "month":
+            return {_as_date(code): value or 0 for code, value in rows}
+        return {(NOT_RECORDED if code in (None, "") else code): value or 0 for code, value in rows}
+
+    @staticmethod
+    def _flag_aggregate(formula: str, condition: str) -> str:
+        if formula in ("distinct", "relatives"):
+            return f"COUNT(DISTINCT CASE WHEN {condition} THEN t.e END)"
+        if formula == "events":
+            return f"SUM(CASE WHEN {condition} THEN 1 ELSE 0 END)"
+        return f"SUM(CASE WHEN {condition} THEN t.v ELSE 0 END)"
+
+    def _median(self, indicator: Indicator, dim: str) -> Raw:
+        groups: dict[Any, list[int]] = {}
+        for source_name in indicator.sources:
+            source = SOURCES[source_name]
+            start, end = source.fields[indicator.value].expr  # type: ignore[misc]
+            queryset = self._queryset(indicator, source)
+            field_ = source.fields.get(dim) if dim not in ("", "month") else None
+            if dim == "month":
+                queryset = queryset.annotate(
+                    _g=TruncMonth(source.date_expression(self.ctx), output_field=DateField())
+                )
+            elif field_ is not None and field_.kind == "group":
+                queryset = queryset.annotate(_g=field_.expression(self.ctx))
+            else:
+                queryset = queryset.annotate(_g=RawSQL("NULL", []))
+            self.queries += 1
+            for group, first, last in queryset.values_list("_g", start, end):
+                key = (
+                    None
+                    if not dim
+                    else (
+                        _as_date(group)
+                        if dim == "month"
+                        else (NOT_RECORDED if group in (None, "") else group)
+                    )
+                )
+                groups.setdefault(key, []).append((last - first).days)
+        result: Raw = {key: statistics.median(values) for key, values in groups.items()}
+        self._counts[(indicator.code, dim)] = {key: len(values) for key, values in groups.items()}
+        return result if result or dim else {None: None}
+
+    # --- SQL of one source ------------------------------------------------------------------
+
+    def _queryset(self, indicator: Indicator, source: Source) -> Any:
+        ctx = self.ctx
+        queryset = source.model.objects.filter(**{source.organisation: ctx.organisation_id})
+        if source.unit:
+            queryset = queryset.filter(**{f"{source.unit}__in": ctx.unit_ids})
+        queryset = queryset.filter(source.period(ctx)).filter(source.base)
+        for name, values in indicator.filters.items():
+            field_ = source.fields[name]
+            if field_.kind == "flags":
+                alias = f"_filter_{name}"
+                queryset = queryset.annotate(**{alias: Cast(field_.expression(ctx), TextField())})
+                condition = Q()
+                for value in values:
+                    condition |= Q(**{f"{alias}__contains": f'"{value}"'})
+                queryset = queryset.filter(condition)
+            else:
+                alias = f"_filter_{name}"
+                queryset = queryset.annotate(**{alias: field_.expression(ctx)}).filter(
+                    **{f"{alias}__in": list(values)}
+                )
+        if indicator.formula == "relatives":
+            of_sql, of_params = self._entities_sql(catalogue()[indicator.of])
+            queryset = queryset.filter(**{f"{source.anchor}__in": RawSQL(of_sql, of_params)}).exclude(  # noqa: S611
+                **{f"{source.entity}__in": RawSQL(of_sql, of_params)}  # noqa: S611
+            )
+        return queryset.order_by()
+
+    def _entities_sql(self, indicator: Indicator) -> tuple[str, list[Any]]:
+        parts = []
+        for source_name in indicator.sources:
+            source = SOURCES[source_name]
+            queryset = self._queryset(indicator, source).values_list(source.entity, flat=True)
+            parts.append(queryset.query.sql_with_params())
+        return " UNION ".join(sql for sql, _ in parts), [p for _, params in parts for p in params]
+
+    def _part(self, indicator: Indicator, source_name: str, dim: str) -> tuple[str, tuple[Any, ...]]:
+        source = SOURCES[source_name]
+        ctx = self.ctx
+        select: dict[str, Any] = {"e": F(source.entity)}
+        if indicator.formula == "sum":
+            select["v"] = source.fields[indicator.value].expression(ctx)
+        if dim == "month":
+            select["g"] = TruncMonth(source.date_expression(ctx), output_field=DateField())
+        elif dim:
+            field_ = source.fields.get(dim)
+            if field_ is None:  # not an attribute of this source's rows: "not applicable"
+                select["f" if self._field(indicator, dim).kind == "flags" else "g"] = RawSQL("NULL", [])
+            elif field_.kind == "flags":
+                select["f"] = Cast(field_.expression(ctx), TextField())
+            else:
+                select["g"] = field_.expression(ctx)
+        queryset = self._queryset(indicator, source).values(**select)
+        sql, params = queryset.query.sql_with_params()
+        # The union relies on the same column order in every part.
+        if list(queryset.query.annotation_select) != list(select):
+            raise AssertionError(f"column order of {source_name}: {list(queryset.query.annotation_select)}")
+        return sql, params
+
+    def _fetch(self, sql: str, params: Iterable[Any]) -> list[tuple[Any, ...]]:
+        self.queries += 1
+        with connection.cursor() as cursor:
+            cursor.execute(sql, list(params))
+            return cursor.fetchall()
+
+    # --- labels and shapes ------------------------------------------------------------------
+
+    def _field(self, indicator: Indicator, dim: str) -> Field | None:
+        """The field behind a disaggregation, from the first of the indicator's sources that has it."""
+        if not dim or dim == "month":
+            return None
+        return next((SOURCES[s].fields[dim] for s in indicator.sources if dim in SOURCES[s].fields), None)
+
+    def _base(self, indicator: Indicator) -> Indicator:
+        """The indicator whose sources label a breakdown (a ratio's denominator, a total's first part)."""
+        if indicator.formula == "ratio":
+            return self._base(catalogue()[indicator.denominator])
+        if indicator.formula == "total":
+            return self._base(catalogue()[indicator.parts[0]])
+        return indicator
+
+    def _labels(self, indicator: Indicator, dim: str, codes: list[Any]) -> dict[Any, str]:
+        field_ = self._field(self._base(indicator), dim)
+        labels = field_.labels(self.ctx, codes) if field_ is not None else {}
+        from django.utils.translation import gettext
+
+        labels.setdefault(None, gettext("Not recorded or not applicable"))
+        return labels
+
+    def _additive(self, indicator: Indicator, dim: str) -> bool:
+        """Whether a breakdown adds up to the total: each row counted under one value only."""
+        base = self._base(indicator)
+        if base.formula == "median" or indicator.formula == "ratio":
+            return False
+        field_ = self._field(base, dim)
+        if field_ is None or field_.kind == "flags":
+            return False
+        if base.formula in ("events", "sum"):
+            return True
+        # Distinct persons: additive only for attributes of the person themselves.
+        return dim in ("sex", "age_group", "municipality")
+
+    # --- small cells ------------------------------------------------------------------------
+
+    def suppress(self, figure: Figure, threshold: int) -> Figure:
+        """Cells resting on fewer than `threshold` persons show "<threshold".
+
+        A ratio is hidden when its numerator or denominator is small, a median when it rests on few cases,
+        a total when a personal part of it is small. When a breakdown that adds up hides one cell only, its
+        smallest other cell is hidden too, so that the total cannot give the hidden one away.
+        """
+        if threshold <= 1:
+            return figure
+        indicator = figure.indicator
+        figure.total.suppressed = self._small(indicator, "", None, threshold)
+        for breakdown in figure.breakdowns:
+            for row in breakdown.rows:
+                row.cell.suppressed = self._small(indicator, breakdown.dim, row.code, threshold)
+            hidden = [row for row in breakdown.rows if row.cell.suppressed]
+            if len(hidden) == 1 and breakdown.additive:
+                visible = [row for row in breakdown.rows if not row.cell.suppressed and row.cell.value]
+                if visible:
+                    min(visible, key=lambda row: float(row.cell.value or 0)).cell.suppressed = True
+        for month, cell in figure.trend:
+            cell.suppressed = self._small(indicator, "month", month, threshold)
+        return figure
+
+    def _small(self, indicator: Indicator, dim: str, key: Any, threshold: int) -> bool:
+        formula = indicator.formula
+        if formula == "ratio":
+            return any(
+                self._small(catalogue()[code], dim, key, threshold)
+                for code in (indicator.numerator, indicator.denominator)
+            )
+        if formula == "total":
+            return any(self._small(catalogue()[code], dim, key, threshold) for code in indicator.parts)
+        if not indicator.personal:
+            return False
+        if formula == "median":
+            self.raw(indicator, dim)
+            count = self._counts.get((indicator.code, dim), {}).get(key, 0)
+        else:
+            count = self.raw(indicator, dim).get(key, 0)
+        return count is not None and 0 < float(count) < threshold
+
+
+def _as_date(value: Any) -> datetime.date:
+    if isinstance(value, datetime.datetime):
+        return value.date()
+    if isinstance(value, datetime.date):
+        return value
+    return datetime.date.fromisoformat(str(value)[:10])
+
+
+def _months(start: datetime.date, end: datetime.date) -> list[datetime.date]:
+    months, month = [], start.replace(day=1)
+    while month <= end:
+        months.append(month)
+        month = (month + datetime.timedelta(days=32)).replace(day=1)
+    return months
+
+
+def _sorted(dim: str, rows: list[Row]) -> list[Row]:
+    if dim in ("age_group", "months"):
+        return sorted(
+            rows, key=lambda row: (row.code == NOT_RECORDED, row.code if row.code != NOT_RECORDED else 0)
+        )
+    return sorted(rows, key=lambda row: (row.code == NOT_RECORDED, -(float(row.cell.value or 0)), row.label))
