@@ -111,13 +111,7 @@ class Engine:
         return figure
 
     def dims_of(self, indicator: Indicator) -> tuple[str, ...]:
-        if indicator.formula == "ratio":
-            numerator, denominator = catalogue()[indicator.numerator], catalogue()[indicator.denominator]
-            return tuple(d for d in self.dims_of(numerator) if d in self.dims_of(denominator))
-        if indicator.formula == "total":
-            parts = [self.dims_of(catalogue()[code]) for code in indicator.parts]
-            return tuple(d for d in indicator.dims if all(d in p for p in parts))
-        return indicator.dims
+        return dims_allowed(indicator)
 
     # --- raw figures ------------------------------------------------------------------------
 
@@ -358,6 +352,17 @@ class Engine:
         else:
             count = self.raw(indicator, dim).get(key, 0)
         return count is not None and 0 < float(count) < threshold
+
+
+def dims_allowed(indicator: Indicator) -> tuple[str, ...]:
+    """The disaggregations an indicator allows (a ratio's or a total's: those all its parts allow)."""
+    if indicator.formula == "ratio":
+        numerator, denominator = catalogue()[indicator.numerator], catalogue()[indicator.denominator]
+        return tuple(d for d in dims_allowed(numerator) if d in dims_allowed(denominator))
+    if indicator.formula == "total":
+        parts = [dims_allowed(catalogue()[code]) for code in indicator.parts]
+        return tuple(d for d in indicator.dims if all(d in p for p in parts))
+    return indicator.dims
 
 
 def _as_date(value: Any) -> datetime.date:
