@@ -96,7 +96,7 @@ class NetworkSite(Site):
             result = subprocess.run(  # noqa: S603 - our interpreter, our module
                 [sys.executable, "-m", "kujdes", *args],
                 cwd=ROOT,
-                env=self.env,
+                env={**self.env, "PYTHONUNBUFFERED": "1"},  # progress lines reach the log as they come
                 stdout=out,
                 stderr=subprocess.STDOUT,
                 check=False,
