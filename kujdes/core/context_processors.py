@@ -47,6 +47,8 @@ ROOMS = (
     ("volunteer_list", _("Volunteers"), Perm.PROGRAMME_MANAGE),
     ("initiative_list", _("Initiatives"), Perm.PROGRAMME_MANAGE),
     ("activity_type_list", _("Activity types"), Perm.ORGANISATION_CONFIGURE),
+    ("report_dashboard", _("Indicators"), Perm.REPORTS_VIEW),
+    ("report_settings", _("Reports settings"), Perm.ORGANISATION_CONFIGURE),
 )
 
 

@@ -102,9 +102,7 @@ def trend_svg(points: Sequence[Row], *, title: str) -> SafeString:
         x = left + index * slot + (slot - column) / 2
         centre = x + column / 2
         if value is None:
-            parts.append(
-                f'<rect x="{x:.1f}" y="{top + plot_height - 4}" width="{column:.1f}" height="4" fill="{HIDDEN}"/>'
-            )
+            parts.append(_rect(x, top + plot_height - 4, column, 4, HIDDEN))
         else:
             bar = plot_height * float(value) / largest
             y = top + plot_height - bar
