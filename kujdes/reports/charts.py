@@ -63,9 +63,7 @@ def bars_svg(rows: Sequence[Row], *, title: str, percent: bool = False) -> SafeS
             f"{escape(_short(label, 30))}</text>"
         )
         if value is None:
-            parts.append(
-                f'<rect x="{label_width}" y="{y + 5}" width="6" height="{row_height - 10}" fill="{HIDDEN}"/>'
-            )
+            parts.append(_rect(label_width, y + 5, 6, row_height - 10, HIDDEN))
         else:
             length = max(bar_space * float(value) / largest, 1.0 if value else 0.0)
             parts.append(_rect(label_width, y + 5, length, row_height - 10, BAR))
@@ -106,9 +104,7 @@ def trend_svg(points: Sequence[Row], *, title: str) -> SafeString:
         else:
             bar = plot_height * float(value) / largest
             y = top + plot_height - bar
-            parts.append(
-                f'<rect x="{x:.1f}" y="{y:.1f}" width="{column:.1f}" height="{bar:.1f}" fill="{BAR}"/>'
-            )
+            parts.append(_rect(x, y, column, bar, BAR))
             if len(points) <= 24:
                 parts.append(
                     f'<text x="{centre:.1f}" y="{max(y - 4, 12):.1f}" text-anchor="middle" fill="{INK}" '
