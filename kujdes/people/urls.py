@@ -2,11 +2,12 @@
 
 from django.urls import path
 
-from kujdes.people import views_consent
+from kujdes.people import views_consent, views_export
 from kujdes.people import views_registry as views
 
 urlpatterns = [
     path("persons/", views.person_list, name="person_list"),
+    path("persons/export", views_export.person_list_export, name="person_list_export"),
     path("persons/new", views.person_create_view, name="person_create"),
     path("persons/<uuid:public_id>/", views.person_detail, name="person_detail"),
     path("persons/<uuid:public_id>/edit", views.person_edit, name="person_edit"),
