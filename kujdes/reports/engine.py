@@ -316,7 +316,7 @@ class Engine:
         """Cells resting on fewer than `threshold` persons show "<threshold".
 
         A ratio is hidden when its numerator or denominator is small, a median when it rests on few cases,
-        a total when a personal part of it is small. When a breakdown that adds up hides one cell only, its
+        a total of indicators when it is small itself. When a breakdown that adds up hides one cell only, its
         smallest other cell is hidden too, so that the total cannot give the hidden one away.
         """
         if threshold <= 1:
@@ -343,7 +343,10 @@ class Engine:
                 for code in (indicator.numerator, indicator.denominator)
             )
         if formula == "total":
-            return any(self._small(catalogue()[code], dim, key, threshold) for code in indicator.parts)
+            # Hidden when it is small itself and rests on persons (its parts are hidden on their own).
+            value = self.raw(indicator, dim).get(key, 0)
+            personal = any(catalogue()[code].personal for code in indicator.parts)
+            return personal and value is not None and 0 < float(value) < threshold
         if not indicator.personal:
             return False
         if formula == "median":
