@@ -42,7 +42,7 @@ def bars_svg(rows: Sequence[Row], *, title: str, percent: bool = False) -> SafeS
     if not rows:
         return mark_safe("")  # noqa: S308 - constant
     number = next(_ids)
-    width, label_width, value_width, row_height = 640, 220, 80, 26
+    width, label_width, value_width, row_height = 420, 150, 56, 24
     bar_space = width - label_width - value_width - 16
     top = 4
     height = top + row_height * len(rows) + 4
@@ -51,7 +51,7 @@ def bars_svg(rows: Sequence[Row], *, title: str, percent: bool = False) -> SafeS
     parts = [
         f'<svg class="chart" role="img" aria-labelledby="chart-{number}-t chart-{number}-d" '
         f'viewBox="0 0 {width} {height}" width="100%" preserveAspectRatio="xMinYMin meet" '
-        f'xmlns="http://www.w3.org/2000/svg" font-family="{FONTS}" font-size="13">',
+        f'xmlns="http://www.w3.org/2000/svg" font-family="{FONTS}" font-size="11">',
         f'<title id="chart-{number}-t">{escape(title)}</title>',
         f'<desc id="chart-{number}-d">{escape(_description(rows))}</desc>',
     ]
@@ -60,7 +60,7 @@ def bars_svg(rows: Sequence[Row], *, title: str, percent: bool = False) -> SafeS
         middle = y + row_height / 2 + 4.5
         parts.append(
             f'<text x="{label_width - 8}" y="{middle:.1f}" text-anchor="end" fill="{INK}">'
-            f"{escape(_short(label, 30))}</text>"
+            f"{escape(_short(label, 20))}</text>"
         )
         if value is None:
             parts.append(_rect(label_width, y + 5, 6, row_height - 10, HIDDEN))
@@ -80,7 +80,7 @@ def trend_svg(points: Sequence[Row], *, title: str) -> SafeString:
     if not points:
         return mark_safe("")  # noqa: S308 - constant
     number = next(_ids)
-    width, height, bottom, top, left = 640, 200, 36, 18, 8
+    width, height, bottom, top, left = 420, 160, 30, 16, 6
     plot_height = height - bottom - top
     slot = (width - 2 * left) / len(points)
     column = max(min(slot * 0.7, 48), 3)
