@@ -26,6 +26,7 @@ env: $(VENV)/.synced
 # The demo: SQLite under var/, the synthetic demo network, served on 127.0.0.1:$(PORT).
 demo: export KUJDES_HTTPS ?= false
 demo: export KUJDES_EMAIL_BACKEND ?= console
+demo: export KUJDES_TASKS ?= immediate
 demo: export DATABASE_URL := sqlite:///$(CURDIR)/var/kujdes.sqlite3
 demo: env
 	$(KUJDES) keys init --if-missing
