@@ -119,7 +119,11 @@ def _indicator(raw: dict[str, Any]) -> Indicator:
 @functools.cache
 def catalogue() -> dict[str, Indicator]:
     """Every indicator by code, in the catalogue's order."""
-    raw = tomllib.loads(CATALOGUE_FILE.read_text(encoding="utf-8"))
+    return catalogue_build(tomllib.loads(CATALOGUE_FILE.read_text(encoding="utf-8")))
+
+
+def catalogue_build(raw: dict[str, Any]) -> dict[str, Indicator]:
+    """Indicators from a parsed catalogue; CatalogueError names the first mistake."""
     indicators = {}
     for entry in raw.get("indicator", []):
         indicator = _indicator(entry)
