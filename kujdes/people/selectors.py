@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Callable
-from functools import lru_cache, reduce
-from operator import or_
+from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from django.core.paginator import Page, Paginator
-from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Case, Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models.functions import Coalesce
 
 from kujdes.core.crypto import (
     KeyHandle,
@@ -68,6 +68,12 @@ def person_search(*, actor: User, query: str) -> QuerySet[Person]:
 
     A query of digits also matches phone numbers; one with letters and digits, ID numbers.
     """
+    return _person_search(actor=actor, query=query)[0]
+
+
+def _person_search(*, actor: User, query: str) -> tuple[QuerySet[Person], list[str]]:
+    """The search's persons, and the digests of the query's name tokens as whole names (for ranking;
+    empty for phone and ID number searches, where every match is exact)."""
     units = units_for_actor(actor=actor, perm=Perm.PERSON_VIEW)
     # Unit ids and organisations come from the units in reach, listed once: filtering
     # persons on a literal list lets the planner use the unit index directly.
@@ -77,16 +83,15 @@ def person_search(*, actor: User, query: str) -> QuerySet[Person]:
         unit_id__in=[pk for pk, _org in reach], erased_at__isnull=True, merged_into__isnull=True
     )
     if not reach or not query.strip():
-        return candidates.none()
+        return candidates.none(), []
 
     def digests(kind: str, value: str) -> list[str]:
         return [blind_index(organisation_id=o, kind=kind, normalised=value) for o in organisation_ids]
 
     digits = normalise_phone(query)
     if digits and len(digits) >= 6 and not any(ch.isalpha() for ch in query):
-        return candidates.filter(
-            pk__in=_matching(BlindIndexKind.PHONE, [digests(BlindIndexKind.PHONE, digits)])
-        )
+        matching = _matching(BlindIndexKind.PHONE, [digests(BlindIndexKind.PHONE, digits)])
+        return candidates.filter(pk__in=matching), []
     identifier = normalise_identifier(query)
     stripped = query.strip()
     if (
@@ -95,11 +100,12 @@ def person_search(*, actor: User, query: str) -> QuerySet[Person]:
         and " " not in stripped
     ):
         matching = _matching(BlindIndexKind.ID_NUMBER, [digests(BlindIndexKind.ID_NUMBER, identifier)])
-        return candidates.filter(pk__in=matching)
+        return candidates.filter(pk__in=matching), []
     tokens = name_tokens(query)
     if not tokens:
-        return candidates.none()
-    return candidates.filter(pk__in=_name_matching(tokens, digests))
+        return candidates.none(), []
+    whole = [digest for token in tokens for digest in digests(BlindIndexKind.NAME, token)]
+    return candidates.filter(pk__in=_name_matching(tokens, digests)), whole
 
 
 def _name_matching(tokens: list[str], digests: Callable[[str, str], list[str]]) -> QuerySet[BlindIndexEntry]:
@@ -111,17 +117,21 @@ def _name_matching(tokens: list[str], digests: Callable[[str, str], list[str]]) 
     """
     from kujdes.people.services import NAME_PREFIX_KIND, NAME_PREFIX_MIN
 
-    per_token: list[Q] = []
-    whens = []
-    for position, token in enumerate(tokens):
-        condition = Q(kind=BlindIndexKind.NAME, digest__in=digests(BlindIndexKind.NAME, token))
+    per_token: list[list[str]] = []
+    for token in tokens:
+        token_digests = digests(BlindIndexKind.NAME, token)
         if len(token) >= NAME_PREFIX_MIN:
-            condition |= Q(kind=NAME_PREFIX_KIND, digest__in=digests(NAME_PREFIX_KIND, token))
-        per_token.append(condition)
-        whens.append(When(condition, then=Value(position)))
-    entries = BlindIndexEntry.objects.filter(reduce(or_, per_token)).values("person_id")
+            token_digests += digests(NAME_PREFIX_KIND, token)
+        per_token.append(token_digests)
+    # A digest is keyed by its kind and organisation, so "kind in (…) and digest in (…)" finds exactly
+    # the entries of each (kind, token): one range of the covering index, read without the table.
+    entries = BlindIndexEntry.objects.filter(
+        kind__in=[BlindIndexKind.NAME, NAME_PREFIX_KIND],
+        digest__in=[digest for token_digests in per_token for digest in token_digests],
+    ).values("person_id")
     if len(tokens) == 1:
         return entries
+    whens = [When(digest__in=token_digests, then=Value(n)) for n, token_digests in enumerate(per_token)]
     grouped = entries.annotate(
         answered=Count(Case(*whens, output_field=IntegerField()), distinct=True)
     ).filter(answered=len(tokens))
@@ -203,10 +213,14 @@ def persons_registry_list(
     """The person list: a search (name, code, phone, ID number) or, without one, the most recent.
 
     A query that looks like a person code (AL-SHK-2026-000123) is matched exactly, ignoring case.
-    Filters narrow either; `unit` means the unit and everything below it.
+    Filters narrow either; `unit` means the unit and everything below it. A name search ranks the
+    persons who hold the query's words as whole names ("Hoxha") before those whose names only start
+    with them ("Hoxhaj"), then the most recent first; the order is total (ties broken by id), so
+    that pages neither repeat nor skip anyone.
     """
     query = query.strip()
     persons = persons_for_actor(actor=actor)
+    whole: list[str] = []
     if query:
         by_code = (
             persons.filter(code__iexact=query) if "-" in query and any(c.isdigit() for c in query) else None
@@ -214,13 +228,27 @@ def persons_registry_list(
         if by_code is not None and by_code.exists():
             persons = by_code
         else:
-            persons = person_search(actor=actor, query=query)
+            persons, whole = _person_search(actor=actor, query=query)
     if category:
         # JSON list membership: a substring test on the quoted code works on SQLite and PostgreSQL.
         persons = persons.filter(categories__icontains=f'"{category}"')
     if unit is not None:
         persons = persons.filter(unit__path__startswith=unit.path, unit__organisation_id=unit.organisation_id)
-    return persons.select_related("unit").order_by("-created_at", "-pk")
+    persons = persons.select_related("unit")
+    if whole:
+        # How many of the query's words the person holds as a whole name: one index probe per match.
+        exact = (
+            BlindIndexEntry.objects.filter(
+                person_id=OuterRef("pk"), kind=BlindIndexKind.NAME, digest__in=whole
+            )
+            .order_by()
+            .values("person_id")
+            .annotate(words=Count("digest", distinct=True))
+            .values("words")
+        )
+        persons = persons.annotate(whole_words=Coalesce(Subquery(exact), 0))
+        return persons.order_by("-whole_words", "-created_at", "-pk")
+    return persons.order_by("-created_at", "-pk")
 
 
 def person_merged_target(*, actor: User, public_id: str) -> Person | None:
@@ -291,11 +319,76 @@ def person_merges_pending(*, actor: User, person: Person) -> QuerySet[PersonMerg
     )
 
 
-def persons_page(persons: QuerySet[Person], *, number: Any, size: int) -> Page:
-    """One page of an ordered person list: the ids are paged first (an index-only scan on PostgreSQL),
-    then only the rows shown are read, their keys attached for decryption."""
-    page = Paginator(persons.values_list("pk", flat=True), size).get_page(number)
-    ids = list(page.object_list)
+def _persons_shown(ids: list[int]) -> list[Person]:
+    """The rows of a page of ids, in that order, their keys attached for decryption."""
     rows = {person.pk: person for person in Person.objects.filter(pk__in=ids).select_related("unit")}
-    page.object_list = persons_with_keys([rows[pk] for pk in ids if pk in rows])
-    return page
+    return persons_with_keys([rows[pk] for pk in ids if pk in rows])
+
+
+# A search for a common family name matches thousands of persons in a network: nobody reads them all,
+# and counting them exactly means finding every one. The list counts up to this many, then says "more".
+PERSON_COUNT_LIMIT = 100
+
+
+@dataclass
+class PersonPage:
+    """A page of the person list whose total is known only up to `count_limit` (`count` None above).
+
+    Shaped like Django's Page where the templates use it (number, has_next, next_page_number…).
+    """
+
+    object_list: list[Person]
+    number: int
+    size: int
+    has_next: bool
+    count: int | None
+    count_limit: int
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    def has_other_pages(self) -> bool:
+        return self.has_previous or self.has_next
+
+    def next_page_number(self) -> int:
+        return self.number + 1
+
+    def previous_page_number(self) -> int:
+        return self.number - 1
+
+    @property
+    def num_pages(self) -> int | None:
+        """The number of pages, when the total is known."""
+        return None if self.count is None else max(1, -(-self.count // self.size))
+
+
+def persons_page_capped(
+    persons: QuerySet[Person], *, number: Any, size: int, count_limit: int | None = None
+) -> PersonPage:
+    """One page of an ordered person list without counting every match.
+
+    Two queries of ids: up to `count_limit` + 1 matches in no order (the database stops as soon as it
+    has them), then the page's ids plus one (to know whether a next page exists); then the rows shown.
+    A page number past the end gives the last page when the total is known, an empty page otherwise.
+    """
+    count_limit = count_limit or PERSON_COUNT_LIMIT
+    try:
+        wanted = max(int(number), 1)
+    except (TypeError, ValueError):
+        wanted = 1
+    ids = persons.values_list("pk", flat=True)
+    counted = len(ids.order_by()[: count_limit + 1])
+    count = counted if counted <= count_limit else None
+    if count is not None:
+        wanted = min(wanted, max(1, -(-count // size)))
+    start = (wanted - 1) * size
+    shown = list(ids[start : start + size + 1])
+    return PersonPage(
+        object_list=_persons_shown(shown[:size]),
+        number=wanted,
+        size=size,
+        has_next=len(shown) > size,
+        count=count,
+        count_limit=count_limit,
+    )

@@ -46,7 +46,7 @@ from kujdes.people.selectors import (
     person_merges_pending,
     person_relations,
     persons_for_actor,
-    persons_page,
+    persons_page_capped,
     persons_registry_list,
     persons_with_keys,
 )
@@ -93,7 +93,11 @@ def _unit_choices(units: Any) -> list[tuple[str, str]]:
 
 @require_GET
 def person_list(request: HttpRequest) -> HttpResponse:
-    """Search and filters; htmx swaps only the results while the user types; works without JS."""
+    """Search and filters; htmx swaps only the results while the user types; works without JS.
+
+    Matches are counted up to a hundred ("more than 100 persons found"): a common family name matches
+    thousands across a network, and counting them all would cost more than showing the first page.
+    """
     _require(request, Perm.PERSON_VIEW)
     units = list(units_for_actor(actor=request.user, perm=Perm.PERSON_VIEW).order_by("path"))
     form = PersonSearchForm(request.GET or None, units=_unit_choices(units))
@@ -103,7 +107,7 @@ def person_list(request: HttpRequest) -> HttpResponse:
         category = form.cleaned_data["category"]
         unit = next((u for u in units if str(u.public_id) == form.cleaned_data["unit"]), None)
     persons = persons_registry_list(actor=request.user, query=query, category=category, unit=unit)
-    page = persons_page(persons, number=request.GET.get("page"), size=PAGE_SIZE)
+    page = persons_page_capped(persons, number=request.GET.get("page"), size=PAGE_SIZE)
     filters = {
         k: v
         for k, v in {"q": query, "category": category, "unit": str(unit.public_id) if unit else ""}.items()
