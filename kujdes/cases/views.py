@@ -15,6 +15,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
+from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -225,21 +226,20 @@ def case_create_view(request: HttpRequest) -> HttpResponse:
 def _detail(
     request: HttpRequest, case: Case, *, bound: dict[str, Any] | None = None, status: int = 200
 ) -> HttpResponse:
-    """The case page; `bound` holds a section form the user just sent (its errors, their input)."""
-    bound = bound or {}
+    """The case page; `bound` holds a section form the user just sent (its errors, their input).
+
+    The sections' "add" forms are not built here: each is loaded when its section is opened (see
+    `_section_form`), so the page's time and queries do not pay for forms that are rarely used.
+    """
     manage = case_can_manage(actor=request.user, case=case)
     pending = approval_pending_of_case(case=case)
-    forms: dict[str, Any] = {}
-    if manage and case.is_open:
-        if case.nrm_stage != "official_victim":
-            forms["nrm"] = bound.get("nrm") or NrmAdvanceForm(current=case.nrm_stage)
-        forms["event"] = bound.get("event") or TraffickingEventForm()
-        if pending is None:
-            forms["closure"] = bound.get("closure") or ClosureRequestForm()
-            forms["transfer"] = bound.get("transfer") or TransferRequestForm(units=_transfer_units(case))
+    may = {key: manage and case.is_open for key in SECTION_FORMS}
+    may["nrm"] = may["nrm"] and case.nrm_stage != "official_victim"
+    may["closure"] = may["closure"] and pending is None
+    may["transfer"] = may["transfer"] and pending is None
     # A form the user just sent is shown with its errors even when the case changed meanwhile (closed,
     # a request pending): the message says why, and what they typed is there.
-    forms.update(bound)
+    forms: dict[str, Any] = dict(bound or {})
     context = {
         "case": case,
         "person": case.person,
@@ -256,6 +256,7 @@ def _detail(
         "can_reopen": not case.is_open
         and units_for_actor(actor=request.user, perm=Perm.CASE_APPROVE).filter(pk=case.unit_id).exists(),
         "forms": forms,
+        "may": may,
         "panels": panels_render(page="case", request=request, obj=case),
     }
     return render(request, "cases/case_detail.html", context, status=status)
@@ -407,11 +408,43 @@ def case_edit(request: HttpRequest, public_id: Any) -> HttpResponse:
     return render(request, "cases/case_edit.html", {"form": form, "case": case}, status=status)
 
 
-def _section_post(
+# The case page's own section forms: what they are called and where their <form> is drawn.
+SECTION_FORMS = {
+    "nrm": (gettext_lazy("Record a decision"), "cases/_nrm_form.html"),
+    "event": (gettext_lazy("Add an event"), "cases/_event_form.html"),
+    "closure": (gettext_lazy("Close the case"), "cases/_closure_form.html"),
+    "transfer": (gettext_lazy("Move to another unit"), "cases/_transfer_form.html"),
+}
+
+
+def _section_form(
     request: HttpRequest, public_id: Any, *, key: str, form: Any, action: Any, done: str
 ) -> HttpResponse:
+    """A section form of the case page, at the URL it posts to.
+
+    GET with htmx: the <form> alone, loaded when the user opens its section on the case page. GET
+    without: a page with that form alone (so that every form works without JavaScript). POST: saved
+    through `action`, then back to the case page; or the case page again with the errors and what
+    was typed (400). `form(case, data)` builds the form, unbound when data is None.
+    """
     case = _case_or_404(request, public_id, perm=Perm.CASE_MANAGE)
-    bound = form(case)
+    if request.method == "GET":
+        title, template = SECTION_FORMS[key]
+        context = {
+            "case": case,
+            "form": form(case, None),
+            "title": title,
+            "form_template": template,
+            "closure_needs_approval": key == "closure"
+            and closure_requires_approval(organisation_id=case.organisation_id),
+        }
+        if request.headers.get("HX-Request") == "true":
+            response = render(request, template, context)
+        else:
+            response = render(request, "cases/case_form_page.html", context)
+        patch_vary_headers(response, ["HX-Request"])
+        return response
+    bound = form(case, request.POST)
     if bound.is_valid():
         try:
             action(case, bound.cleaned_data)
@@ -423,7 +456,7 @@ def _section_post(
     return _detail(request, case, bound={key: bound}, status=400)
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 def case_nrm_advance_view(request: HttpRequest, public_id: Any) -> HttpResponse:
     def advance(case: Case, data: dict[str, Any]) -> None:
         case_nrm_advance(
@@ -435,23 +468,23 @@ def case_nrm_advance_view(request: HttpRequest, public_id: Any) -> HttpResponse:
             joint_interview_on=data["joint_interview_on"],
         )
 
-    return _section_post(
+    return _section_form(
         request,
         public_id,
         key="nrm",
-        form=lambda case: NrmAdvanceForm(request.POST, current=case.nrm_stage),
+        form=lambda case, data: NrmAdvanceForm(data, current=case.nrm_stage),
         action=advance,
         done=_("Referral mechanism stage recorded."),
     )
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 def trafficking_event_add_view(request: HttpRequest, public_id: Any) -> HttpResponse:
-    return _section_post(
+    return _section_form(
         request,
         public_id,
         key="event",
-        form=lambda case: TraffickingEventForm(request.POST),
+        form=lambda case, data: TraffickingEventForm(data),
         action=lambda case, data: trafficking_event_add(actor=request.user, case=case, **data),
         done=_("Trafficking event recorded."),
     )
@@ -469,7 +502,7 @@ def trafficking_event_remove_view(request: HttpRequest, public_id: Any, event_id
     return redirect("case_detail", public_id=case.public_id)
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 def case_close_request(request: HttpRequest, public_id: Any) -> HttpResponse:
     def close(case: Case, data: dict[str, Any]) -> None:
         result = case_closure_request(
@@ -482,17 +515,17 @@ def case_close_request(request: HttpRequest, public_id: Any) -> HttpResponse:
         if isinstance(result, Approval):
             messages.info(request, _("The closure waits for a programme manager's approval."))
 
-    return _section_post(
+    return _section_form(
         request,
         public_id,
         key="closure",
-        form=lambda case: ClosureRequestForm(request.POST),
+        form=lambda case, data: ClosureRequestForm(data),
         action=close,
         done=_("Closure recorded."),
     )
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 def case_transfer_request_view(request: HttpRequest, public_id: Any) -> HttpResponse:
     def transfer(case: Case, data: dict[str, Any]) -> None:
         try:
@@ -514,10 +547,10 @@ def case_transfer_request_view(request: HttpRequest, public_id: Any) -> HttpResp
             )
             raise ValidationError({"override_reason": message}) from None
 
-    def form(case: Case) -> TransferRequestForm:
-        return TransferRequestForm(request.POST, units=_transfer_units(case))
+    def form(case: Case, data: Any) -> TransferRequestForm:
+        return TransferRequestForm(data, units=_transfer_units(case))
 
-    return _section_post(
+    return _section_form(
         request,
         public_id,
         key="transfer",

@@ -21,6 +21,8 @@ from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
+from django.utils.cache import patch_vary_headers
+from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -158,6 +160,14 @@ def _after_post(
 
 # --- panels of the case page -----------------------------------------------------------------------
 
+# Sections that take additions only while the case is open; notes and documents may still be added
+# to a closed case (a last report, a letter that arrives later).
+WHILE_OPEN = {"plans", "services", "follow_ups"}
+
+
+def _may_add(request: HttpRequest, case: Case, section: str) -> bool:
+    return _can_manage(request, case) and (case.is_open or section not in WHILE_OPEN)
+
 
 def _plan_choices(case: Case) -> list[SupportPlan]:
     return list(plans_of_case(case=case))
@@ -177,13 +187,11 @@ def plans_panel(
     task_form: CaseTaskForm | None = None,
     saved: str = "",
 ) -> str:
-    """Support plans and tasks of the case."""
+    """Support plans and tasks of the case (a form given is shown open; the others load when opened)."""
     plans = case_rows(plans_of_case(case=case), case=case)
     tasks = case_rows(tasks_of_case(case=case), case=case)
     context: dict[str, Any] = {"plans": plans, "tasks": tasks, "saved": saved}
-    if _can_manage(request, case) and case.is_open:
-        context["plan_form"] = plan_form or SupportPlanForm()
-        context["task_form"] = task_form or _task_form(request, case, plans=plans)
+    context.update(plan_form=plan_form, task_form=task_form, may_add=_may_add(request, case, "plans"))
     return _render_panel(request, "plans_panel.html", case, context)
 
 
@@ -193,9 +201,9 @@ def services_panel(
     context: dict[str, Any] = {
         "services": case_rows(services_of_case(case=case), case=case),
         "saved": saved,
+        "form": form,
+        "may_add": _may_add(request, case, "services"),
     }
-    if _can_manage(request, case) and case.is_open:
-        context["form"] = form or _service_form(request, case)
     return _render_panel(request, "services_panel.html", case, context)
 
 
@@ -205,9 +213,9 @@ def follow_ups_panel(
     context: dict[str, Any] = {
         "follow_ups": case_rows(follow_ups_of_case(case=case), case=case),
         "saved": saved,
+        "form": form,
+        "may_add": _may_add(request, case, "follow_ups"),
     }
-    if _can_manage(request, case) and case.is_open:
-        context["form"] = form or FollowUpForm(initial={"contacted_on": timezone.localdate()})
     return _render_panel(request, "follow_ups_panel.html", case, context)
 
 
@@ -229,9 +237,9 @@ def documents_panel(
     context: dict[str, Any] = {
         "documents": case_rows(documents_of_case(case=case), case=case),
         "saved": saved,
+        "form": form,
+        "may_add": _may_add(request, case, "documents"),
     }
-    if _can_manage(request, case):
-        context["form"] = form or CaseDocumentForm()
     return _render_panel(request, "documents_panel.html", case, context)
 
 
@@ -252,16 +260,34 @@ def _section_add(
     anchor: str,
     message: str,
     form_key: str,
-    build: Callable[[Case], Any],
+    section: str,
+    template: str,
+    build: Callable[[Case, Any], Any],
     save: Callable[[Case, Any], Any],
 ) -> HttpResponse:
-    """A section's add form: GET shows the section alone; POST saves through `save`, then re-renders the
-    panel (htmx) or redirects, or shows the form again with its errors and input."""
+    """A section's add form, at the URL it posts to.
+
+    GET with htmx: the <form> alone, loaded when the user opens "add" in the section on the case page.
+    GET without: the section alone with that form open (every form works without JavaScript). POST:
+    saved through `save`, then the panel again (htmx) or a redirect; or the form again with its errors
+    and input. `build(case, data)` makes the form, unbound when data is None.
+    """
     case = _case_or_404(request, public_id)
     _require_manage(request, case)
     if request.method == "GET":
-        return _section_page(request, case, title=title, panel=panel(request, case))
-    form = build(case)
+        fresh = build(case, None) if _may_add(request, case, section) else None
+        if _htmx(request) and template:
+            response = (
+                render(request, f"cases/work/{template}", {"case": case, "form": fresh})
+                if fresh is not None
+                else HttpResponse(format_html('<p class="muted">{}</p>', CLOSED_MESSAGE))
+            )
+        else:
+            panel_html = panel(request, case, **{form_key: fresh})
+            response = _section_page(request, case, title=title, panel=panel_html)
+        patch_vary_headers(response, ["HX-Request"])
+        return response
+    form = build(case, request.POST)
     saved = False
     if form.is_valid():
         try:
@@ -281,6 +307,7 @@ def _section_add(
     )
 
 
+CLOSED_MESSAGE = gettext_lazy("The case is closed: nothing more can be added here.")
 PLANS_TITLE = gettext_lazy("Support plans and tasks")
 
 
@@ -294,7 +321,9 @@ def support_plan_create_view(request: HttpRequest, public_id: Any) -> HttpRespon
         anchor="work-plans",
         message=_("Support plan added."),
         form_key="plan_form",
-        build=lambda case: SupportPlanForm(request.POST),
+        section="plans",
+        template="_plan_add_form.html",
+        build=lambda case, data: SupportPlanForm(data),
         save=lambda case, form: support_plan_create(actor=request.user, case=case, **form.cleaned_data),
     )
 
@@ -350,7 +379,9 @@ def case_task_create_view(request: HttpRequest, public_id: Any) -> HttpResponse:
         anchor="work-plans",
         message=_("Task added."),
         form_key="task_form",
-        build=lambda case: _task_form(request, case, request.POST),
+        section="plans",
+        template="_task_form.html",
+        build=lambda case, data: _task_form(request, case, data),
         save=lambda case, form: case_task_create(actor=request.user, case=case, **form.values()),
     )
 
@@ -388,7 +419,9 @@ def service_delivery_create(request: HttpRequest, public_id: Any) -> HttpRespons
         anchor="work-services",
         message=_("Service recorded."),
         form_key="form",
-        build=lambda case: _service_form(request, case, request.POST),
+        section="services",
+        template="_service_form.html",
+        build=lambda case, data: _service_form(request, case, data),
         save=lambda case, form: service_delivery_record(actor=request.user, case=case, **form.values()),
     )
 
@@ -406,7 +439,9 @@ def follow_up_create(request: HttpRequest, public_id: Any) -> HttpResponse:
         anchor="work-follow-ups",
         message=_("Follow-up recorded."),
         form_key="form",
-        build=lambda case: FollowUpForm(request.POST),
+        section="follow_ups",
+        template="_follow_up_form.html",
+        build=lambda case, data: FollowUpForm(data, initial={"contacted_on": timezone.localdate()}),
         save=lambda case, form: follow_up_record(actor=request.user, case=case, **form.cleaned_data),
     )
 
@@ -424,7 +459,9 @@ def case_note_create(request: HttpRequest, public_id: Any) -> HttpResponse:
         anchor="work-notes",
         message=_("Note added."),
         form_key="form",
-        build=lambda case: CaseNoteForm(request.POST),
+        section="notes",
+        template="",
+        build=lambda case, data: CaseNoteForm(data),
         save=lambda case, form: case_note_add(actor=request.user, case=case, body=form.cleaned_data["body"]),
     )
 
@@ -453,7 +490,9 @@ def case_document_upload(request: HttpRequest, public_id: Any) -> HttpResponse:
         anchor="work-documents",
         message=_("Document stored."),
         form_key="form",
-        build=lambda case: CaseDocumentForm(request.POST, request.FILES),
+        section="documents",
+        template="_document_form.html",
+        build=lambda case, data: CaseDocumentForm(data, request.FILES if data is not None else None),
         save=store,
     )
 
