@@ -27,6 +27,7 @@ import fcntl
 import json
 import os
 import platform
+import resource
 import shutil
 import subprocess
 import sys
@@ -83,6 +84,8 @@ class NetworkSite(Site):
             saved.chmod(0o600)
         self.database_url = database_url
         self.seed_file = root / "seed.json"
+        self.step_cpu: dict[str, float] = {}
+        self.step_load: dict[str, float] = {}
 
     def seed_facts(self) -> dict[str, Any]:
         return json.loads(self.seed_file.read_text(encoding="utf-8"))
@@ -93,6 +96,7 @@ class NetworkSite(Site):
             out.write(f"\n$ kujdes {' '.join(args)}   ({dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M:%S} UTC)\n")
             out.flush()
             started = time.perf_counter()
+            cpu_before = resource.getrusage(resource.RUSAGE_CHILDREN)
             result = subprocess.run(  # noqa: S603 - our interpreter, our module
                 [sys.executable, "-m", "kujdes", *args],
                 cwd=ROOT,
@@ -102,6 +106,12 @@ class NetworkSite(Site):
                 check=False,
             )
             seconds = time.perf_counter() - started
+            cpu_after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            # The command's own CPU time (not PostgreSQL's), and how busy the machine was meanwhile.
+            self.step_cpu[" ".join(args)] = round(
+                cpu_after.ru_utime - cpu_before.ru_utime + cpu_after.ru_stime - cpu_before.ru_stime, 1
+            )
+            self.step_load[" ".join(args)] = round(os.getloadavg()[2], 1)
             out.write(f"  -> exit {result.returncode} in {seconds:.1f} s\n")
         if result.returncode != 0:
             raise RuntimeError(f"kujdes {' '.join(args)} failed; see {log}")
@@ -165,17 +175,16 @@ def _build(site: NetworkSite, *, database: str, seed_args: Sequence[str]) -> dic
     _psql(f"CREATE DATABASE {database}")
     log = root / "build.log"
     started_at = dt.datetime.now(dt.UTC)
-    steps = {
-        "keys init": site.step(log, "keys", "init"),
-        "migrate": site.step(log, "migrate", "--no-input", "-v", "0"),
-        "demo": site.step(log, "demo"),
-    }
-    steps[" ".join(seed_args)] = site.step(log, *seed_args)
+    steps = {}
+    for args in (("keys", "init"), ("migrate", "--no-input", "-v", "0"), ("demo",), tuple(seed_args)):
+        steps[" ".join(args)] = site.step(log, *args)
     facts = {
         "built_at": f"{started_at:%Y-%m-%d %H:%M} UTC",
         "database": database,
         "seed_command": "kujdes " + " ".join(seed_args),
         "steps_seconds": {name: round(seconds, 1) for name, seconds in steps.items()},
+        "steps_cpu_seconds": site.step_cpu,
+        "steps_load_average_15min": site.step_load,
         "seed_seconds": round(steps[" ".join(seed_args)], 1),
         "total_seconds": round(sum(steps.values()), 1),
         "counts": row_counts(database),
