@@ -1,9 +1,10 @@
 from django.urls import include, path
 
-from kujdes.cases import views
+from kujdes.cases import views, views_export
 
 urlpatterns: list = [
     path("cases/", views.case_list, name="case_list"),
+    path("cases/export", views_export.case_list_export, name="case_list_export"),
     path("cases/new", views.case_create_view, name="case_create"),
     path("cases/<uuid:public_id>/", views.case_detail, name="case_detail"),
     path("cases/<uuid:public_id>/edit", views.case_edit, name="case_edit"),

@@ -3,6 +3,7 @@ from django.urls import path
 from kujdes.programme import (
     views,
     views_camp,
+    views_export,
     views_initiatives,
     views_register,
     views_settings,
@@ -30,6 +31,11 @@ urlpatterns = [
     ),
     path(A + "files/add", views.activity_file_add, name="activity_file_add"),
     path("programme/files/<uuid:public_id>", views.activity_file_download, name="activity_file_download"),
+    path(
+        A + "participants/export",
+        views_export.activity_participants_export,
+        name="activity_participants_export",
+    ),
     path(A + "participants/add", views.participant_enrol_view, name="participant_enrol"),
     path(A + "participants/register", views_register.participant_register, name="participant_register"),
     path(
@@ -71,6 +77,7 @@ urlpatterns = [
     path(A + "camp/incidents/add", views_camp.incident_create, name="incident_create"),
     # Volunteers (views_volunteers.py).
     path("programme/volunteers/", views_volunteers.volunteer_list, name="volunteer_list"),
+    path("programme/volunteers/export", views_export.volunteer_list_export, name="volunteer_list_export"),
     path("programme/volunteers/new", views_volunteers.volunteer_create_view, name="volunteer_create"),
     path(
         "programme/volunteers/<uuid:public_id>/", views_volunteers.volunteer_detail, name="volunteer_detail"
