@@ -175,6 +175,7 @@ def _build(site: NetworkSite, *, database: str, seed_args: Sequence[str]) -> dic
     _psql(f"CREATE DATABASE {database}")
     log = root / "build.log"
     started_at = dt.datetime.now(dt.UTC)
+    machine = machine_facts()  # the commit built, not the one when the build ends
     steps = {}
     for args in (("keys", "init"), ("migrate", "--no-input", "-v", "0"), ("demo",), tuple(seed_args)):
         steps[" ".join(args)] = site.step(log, *args)
@@ -189,7 +190,7 @@ def _build(site: NetworkSite, *, database: str, seed_args: Sequence[str]) -> dic
         "total_seconds": round(sum(steps.values()), 1),
         "counts": row_counts(database),
         "database_bytes": int(_psql(f"SELECT pg_database_size('{database}')")),
-        "machine": machine_facts(),
+        "machine": machine,
     }
     site.seed_file.write_text(json.dumps(facts, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     (root / "READY").touch()
