@@ -41,6 +41,7 @@ APP_ROUTE_MODULES = (
     "kujdes.programme.tests.routes_register",
     "kujdes.programme.tests.routes_volunteers",
     "kujdes.programme.tests.routes_camp_initiatives",
+    "kujdes.core.tests.routes_exports",
 )
 
 ROUTES: dict[str, Route] = {
