@@ -18,6 +18,7 @@ from kujdes.core.api import router as core_router
 from kujdes.people.api import router as people_router
 from kujdes.programme.api import router as programme_router
 from kujdes.referrals.api import router as referrals_router
+from kujdes.reports.api import router as reports_router
 from kujdes.screening.api import router as screening_router
 
 
@@ -57,3 +58,4 @@ api.add_router("/", cases_router)
 api.add_router("/", case_work_router)
 api.add_router("/", referrals_router)
 api.add_router("/", programme_router)
+api.add_router("/", reports_router)

@@ -42,6 +42,7 @@ APP_ROUTE_MODULES = (
     "kujdes.programme.tests.routes_volunteers",
     "kujdes.programme.tests.routes_camp_initiatives",
     "kujdes.core.tests.routes_exports",
+    "kujdes.reports.tests.routes_reports",
 )
 
 ROUTES: dict[str, Route] = {
