@@ -72,7 +72,7 @@ RSS_BUDGET_MB = 250
 SEED_BUDGET_SECONDS = 15 * 60
 DEVTOOLS_SLOW_3G = {**SLOW_3G, "latency": 2_000}  # DevTools' preset: 400 ms × 5, 500 kbit/s × 0.8
 FCP_RUNS = 3
-SERVER_RUNS = 5
+SERVER_RUNS = 6
 
 CASE_WORKER = "caseworker-shkoder"
 EDUCATOR = "educator-lezhe"
@@ -214,8 +214,15 @@ def _server_ms(page: Any) -> float:
     )
 
 
-def weigh(browser: Any, base_url: str, path: str, state: Any) -> tuple[Load, Load, list[float]]:
-    """Cold and warm loads in a new context, then warm loads for the server's time to first byte."""
+def weigh(
+    browser: Any, base_url: str, path: str, state: Any, worker: int
+) -> tuple[Load, Load, list[float], dict[str, float]]:
+    """Cold and warm loads in a new context, then warm loads for the server's time to first byte.
+
+    Over the warm loads after the first, the CPU time of the gunicorn worker and of its PostgreSQL
+    backend (the connection is kept between requests) per request: what the page costs the server
+    however busy the machine is.
+    """
     context = browser.new_context(storage_state=state)
     try:
         page = context.new_page()
@@ -224,10 +231,19 @@ def weigh(browser: Any, base_url: str, path: str, state: Any) -> tuple[Load, Loa
             cold = measured_goto(page, loads, base_url + path)
             warm = measured_goto(page, loads, base_url + path)
             server = [_server_ms(page)]
+            backends = _postgres_backends(worker)
+            app_before, db_before = _cpu_ticks(worker), sum(_cpu_ticks(b) for b in backends)
             for _ in range(SERVER_RUNS - 1):
                 measured_goto(page, loads, base_url + path)
                 server.append(_server_ms(page))
-        return cold, warm, server
+            app_after, db_after = _cpu_ticks(worker), sum(_cpu_ticks(b) for b in backends)
+        tick_ms = 1000 / os.sysconf("SC_CLK_TCK") / (SERVER_RUNS - 1)
+        cpu = {
+            "app_ms": (app_after - app_before) * tick_ms,
+            "db_ms": (db_after - db_before) * tick_ms if backends else float("nan"),
+            "load": os.getloadavg()[0],
+        }
+        return cold, warm, server, cpu
     finally:
         context.close()
 
@@ -247,6 +263,40 @@ def fcp(browser: Any, base_url: str, path: str, state: Any, conditions: dict[str
         return float(page.evaluate("performance.getEntriesByName('first-contentful-paint')[0].startTime"))
     finally:
         context.close()
+
+
+def _cpu_ticks(pid: int) -> int:
+    """utime + stime of a process, in clock ticks (0 once it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text(encoding="ascii").rsplit(")", 1)[1].split()
+    except OSError:
+        return 0
+    return int(fields[11]) + int(fields[12])
+
+
+def _postgres_backends(pid: int) -> list[int]:
+    """The PostgreSQL backends serving a process: its TCP sockets to port 5432, by client port."""
+    inodes = set()
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        try:
+            target = os.readlink(fd)
+        except OSError:
+            continue
+        if target.startswith("socket:["):
+            inodes.add(target[8:-1])
+    ports = []
+    for table in ("tcp", "tcp6"):
+        for line in Path(f"/proc/{pid}/net/{table}").read_text(encoding="ascii").splitlines()[1:]:
+            parts = line.split()
+            if parts[9] in inodes and parts[2].endswith(":1538"):  # remote port 5432
+                ports.append(int(parts[1].rsplit(":", 1)[1], 16))
+    if not ports:
+        return []
+    from _network import _psql
+
+    listed = ", ".join(str(port) for port in ports)
+    answer = _psql(f"SELECT pid FROM pg_stat_activity WHERE client_port IN ({listed})")  # noqa: S608
+    return [int(line) for line in answer.split()]
 
 
 def _children(pid: int) -> list[int]:
@@ -301,7 +351,9 @@ def measure(site: NetworkSite, targets: dict[str, Any]) -> dict[str, Any]:
                         states[user] = sign_in(browser, base_url, accounts[user])
                     row: dict[str, Any] = dict(target)
                     try:
-                        cold, warm, server_ms = weigh(browser, base_url, target["path"], states[user])
+                        cold, warm, server_ms, cpu = weigh(
+                            browser, base_url, target["path"], states[user], workers[0]
+                        )
                     except RuntimeError as error:  # the page answered something other than 200
                         row["error"] = str(error)
                         rows.append(row)
@@ -313,6 +365,7 @@ def measure(site: NetworkSite, targets: dict[str, Any]) -> dict[str, Any]:
                     (pages_dir / f"{len(rows):02d}.html").write_bytes(cold.html_body)
                     row["warm"] = _figures(warm)
                     row["server_ms"] = statistics.median(server_ms)
+                    row["cpu"] = cpu
                     row["fcp_ms"] = statistics.median(
                         fcp(browser, base_url, target["path"], states[user], SLOW_3G) for _ in range(FCP_RUNS)
                     )
