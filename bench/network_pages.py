@@ -31,6 +31,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import math
 import os
 import platform
 import statistics
@@ -419,6 +420,14 @@ def _ok(ok: bool) -> str:
     return "met" if ok else "**missed**"
 
 
+def _cpu(row: dict[str, Any]) -> str:
+    cpu = row.get("cpu")
+    if not cpu:
+        return "—"
+    db = "?" if math.isnan(cpu["db_ms"]) else f"{cpu['db_ms']:.0f}"
+    return f"{cpu['app_ms']:.0f} + {db}"
+
+
 def _minutes(seconds: float) -> str:
     return f"{int(seconds // 60)} min {seconds % 60:02.0f} s"
 
@@ -531,21 +540,25 @@ def pages_report(results: dict[str, Any], facts: dict[str, Any], seed: dict[str,
         " cookie); *warm*: the same page again in that context (static files from the cache; signed-in HTML"
         " is `no-store`). *Behind a proxy*: the HTML body replaced by its gzip size (level 6), as a"
         " compressing reverse proxy would serve it. *Server*: time to first byte (Navigation Timing,"
-        f" responseStart − requestStart), median of {SERVER_RUNS} warm loads, no throttling. *FCP*: first"
+        f" responseStart − requestStart), median of {SERVER_RUNS} warm loads, no throttling. *Server CPU*:"
+        f" CPU time per request of the gunicorn worker + of its PostgreSQL backend, over {SERVER_RUNS - 1}"
+        " warm loads (from /proc, 10 ms ticks): the server's own work, which does not grow when other"
+        " processes share the cores, unlike the wall times beside it. *FCP*: first"
         f" contentful paint, cold (cache disabled), median of {FCP_RUNS}, with bench/page_weight.py's slow 3G"
         " (400 ms latency, 50,000 bytes/s down and up) — the budget's measure; *FCP, DevTools Slow 3G*: once"
         " with Chrome DevTools' preset (2,000 ms latency, same throughput), for information: one request"
         " alone costs 2 s there, so no page can paint within 2 s under it.",
         "",
         "| Page | User | Requests | HTML | Cold (KB) | Cold, behind a proxy | Warm (KB)"
-        " | Warm, behind a proxy | Server (ms) | FCP (ms) | FCP, DevTools Slow 3G (ms) | Budgets |",
-        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|:---:|",
+        " | Warm, behind a proxy | Server (ms) | Server CPU (ms) | FCP (ms) | FCP, DevTools Slow 3G (ms)"
+        " | Budgets |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|:---:|",
     ]
     for row in rows:
         if "cold" not in row:
             lines.append(
                 f"| {row['name']} `{row['path']}` | `{row['user']}` |"
-                + " — |" * 9
+                + " — |" * 10
                 + f" not measured: {row['error']} |"
             )
             continue
@@ -554,9 +567,17 @@ def pages_report(results: dict[str, Any], facts: dict[str, Any], seed: dict[str,
         lines.append(
             f"| {row['name']} `{row['path']}` | `{row['user']}` | {cold['requests']} | {_kb(cold['html'])}"
             f" | {_kb(cold['total'])} | {_kb(cold['behind_proxy'])} | {_kb(warm['total'])}"
-            f" | {_kb(warm['behind_proxy'])} | {row['server_ms']:.0f} | {row['fcp_ms']:.0f}"
+            f" | {_kb(warm['behind_proxy'])} | {row['server_ms']:.0f} | {_cpu(row)} | {row['fcp_ms']:.0f}"
             f" | {row['fcp_devtools_ms']:.0f} | {_ok(ok)} |"
         )
+    loads = [r["cpu"]["load"] for r in measured if r.get("cpu")]
+    if loads:
+        lines += [
+            "",
+            f"The machine was shared with other work: its 1-minute load average was {min(loads):.1f} to"
+            f" {max(loads):.1f} on {os.cpu_count()} cores while the pages were measured, so the wall times"
+            " (server, FCP) are those of a busy machine.",
+        ]
     cold_max = max((r["cold"]["total"] for r in measured), default=0)
     warm_max = max((r["warm"]["total"] for r in measured), default=0)
     fcp_max = max((r["fcp_ms"] for r in measured), default=0)
@@ -602,12 +623,25 @@ def targets_of(site: NetworkSite) -> dict[str, Any]:
     return json.loads(result_file.read_text(encoding="utf-8"))
 
 
+def _write(seed: dict[str, Any], results: dict[str, Any], targets: dict[str, Any], *, doc: bool) -> None:
+    dataset = dataset_report(seed)
+    pages = pages_report(results, targets["facts"], seed)
+    print(dataset + "\n" + pages)
+    if doc:
+        document_section_write(heading=DATASET_SECTION, section=dataset)
+        document_section_write(heading=SECTION, section=pages)
+        print(f"Written to {DOC.relative_to(ROOT)}.")
+
+
 def main(argv: list[str]) -> int:
     if argv[:1] == ["--worker"]:
         return worker_main(argv[1])
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--trial", action="store_true", help="the tiny trial installation")
     parser.add_argument("--no-doc", action="store_true", help="do not write docs/benchmarks.md")
+    parser.add_argument(
+        "--report-only", action="store_true", help="write the sections again from the last run's figures"
+    )
     options = parser.parse_args(argv)
     from data_protection import postgres_available
 
@@ -622,6 +656,10 @@ def main(argv: list[str]) -> int:
     else:
         site = network_site()
     seed = site.seed_facts()
+    if options.report_only:
+        last = json.loads((site.root / "network_pages.json").read_text(encoding="utf-8"))
+        _write(seed, last["results"], last["targets"], doc=not options.no_doc and not options.trial)
+        return 0
     try:
         site.run("migrate", "--no-input", "-v", "0")  # the code may have moved on since the build
     except RuntimeError as error:
@@ -630,16 +668,10 @@ def main(argv: list[str]) -> int:
     targets = targets_of(site)
     print(json.dumps(targets["facts"], ensure_ascii=False, indent=2), flush=True)
     results = measure(site, targets)
-    dataset = dataset_report(seed)
-    pages = pages_report(results, targets["facts"], seed)
-    print(dataset + "\n" + pages)
     (site.root / "network_pages.json").write_text(
         json.dumps({"targets": targets, "results": results}, indent=2, ensure_ascii=False), encoding="utf-8"
     )
-    if not options.no_doc and not options.trial:
-        document_section_write(heading=DATASET_SECTION, section=dataset)
-        document_section_write(heading=SECTION, section=pages)
-        print(f"Written to {DOC.relative_to(ROOT)}.")
+    _write(seed, results, targets, doc=not options.no_doc and not options.trial)
     print(f"network_pages: {time.monotonic() - started:.0f} s")
     return 0
 
