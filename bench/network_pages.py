@@ -367,6 +367,7 @@ def measure(site: NetworkSite, targets: dict[str, Any]) -> dict[str, Any]:
                     row["warm"] = _figures(warm)
                     row["server_ms"] = statistics.median(server_ms)
                     row["cpu"] = cpu
+                    row["worker_vmhwm_kb"] = _status_kb(workers[0], "VmHWM")  # the peak so far
                     row["fcp_ms"] = statistics.median(
                         fcp(browser, base_url, target["path"], states[user], SLOW_3G) for _ in range(FCP_RUNS)
                     )
@@ -570,6 +571,14 @@ def pages_report(results: dict[str, Any], facts: dict[str, Any], seed: dict[str,
             f" | {_kb(warm['behind_proxy'])} | {row['server_ms']:.0f} | {_cpu(row)} | {row['fcp_ms']:.0f}"
             f" | {row['fcp_devtools_ms']:.0f} | {_ok(ok)} |"
         )
+    peaks = [(r["name"], r["worker_vmhwm_kb"] / 1024) for r in measured if r.get("worker_vmhwm_kb")]
+    if peaks:
+        lines += [
+            "",
+            "The worker's peak RSS after each page (in the order measured): "
+            + "; ".join(f"{name} {mb:.0f} MB" for name, mb in peaks)
+            + ".",
+        ]
     loads = [r["cpu"]["load"] for r in measured if r.get("cpu")]
     if loads:
         lines += [
