@@ -45,7 +45,7 @@ class ExportFormat(models.TextChoices):
 
 # Above these a list is narrowed before it is exported: a PDF of thousands of pages helps nobody, and
 # the whole file is held in memory while it is made (a gunicorn worker has 250 MB).
-ROW_LIMITS = {ExportFormat.XLSX: 5000, ExportFormat.CSV: 5000, ExportFormat.PDF: 1000}
+ROW_LIMITS = {ExportFormat.XLSX: 5000, ExportFormat.CSV: 5000, ExportFormat.PDF: 500}
 
 # A spreadsheet runs text that starts with these as a formula (CSV injection): such cells are written
 # as text in XLSX and prefixed with an apostrophe in CSV.
@@ -283,12 +283,21 @@ def export_pdf_html(*, table: ExportTable, watermark: str, organisation: Organis
         "core/export_pdf.html",
         {
             "table": table,
-            "rows": [[_text(value) for value in row] for row in table.rows],
+            "blocks": _blocks([[_text(value) for value in row] for row in table.rows]),
             "watermark": watermark,
             "organisation": organisation,
             "language": get_language() or "sq",
         },
     )
+
+
+PDF_BLOCK = 20
+
+
+def _blocks(rows: list[list[str]]) -> list[list[tuple[int, list[str]]]]:
+    """Numbered rows in blocks of PDF_BLOCK, each printed as its own table."""
+    numbered = list(enumerate(rows, start=1))
+    return [numbered[start : start + PDF_BLOCK] for start in range(0, len(numbered), PDF_BLOCK)]
 
 
 def _pdf(*, table: ExportTable, watermark: str, actor: User, organisation: Organisation) -> bytes:
