@@ -33,22 +33,35 @@ def _unit_ids(actor: User, perm: Perm) -> list[int]:
     return cache[perm]
 
 
+def _assigned_elsewhere(actor: User, perm: Perm) -> list[int]:
+    """Cases assigned to the actor outside their units for `perm`, cached on the user object like the
+    units (the case page, its panels and the referrals panel each ask)."""
+    cache: dict[Perm, list[int]] = actor.__dict__.setdefault("_kujdes_case_elsewhere", {})
+    if perm not in cache:
+        elsewhere: list[int] = []
+        if perm in (Perm.CASE_VIEW, Perm.CASE_MANAGE) and actor_has_perm(actor=actor, perm=Perm.CASE_MANAGE):
+            # Assigned cases follow their case workers, but only for users who still work on cases. They
+            # are few: listed first (two indexed lookups), so that the common query stays "unit in (…)".
+            units = _unit_ids(actor, perm)
+            primary = Case.objects.filter(primary_worker=actor).exclude(unit_id__in=units)
+            other = Case.other_workers.through.objects.filter(user_id=actor.pk).values("case_id")
+            elsewhere = sorted(
+                set(primary.order_by().values_list("pk", flat=True))
+                | set(
+                    Case.objects.filter(pk__in=other).exclude(unit_id__in=units).values_list("pk", flat=True)
+                )
+            )
+        cache[perm] = elsewhere
+    return cache[perm]
+
+
 def cases_for_actor(*, actor: User, perm: Perm = Perm.CASE_VIEW) -> QuerySet[Case]:
     """Cases the actor may see (perm=CASE_VIEW) or work on (perm=CASE_MANAGE)."""
     units = _unit_ids(actor, perm)
     in_units = Q(unit_id__in=units)
-    elsewhere: list[int] = []
-    if perm in (Perm.CASE_VIEW, Perm.CASE_MANAGE) and actor_has_perm(actor=actor, perm=Perm.CASE_MANAGE):
-        # Assigned cases follow their case workers, but only for users who still work on cases. They
-        # are few: listed first (two indexed lookups), so that the common query stays "unit in (…)".
-        primary = Case.objects.filter(primary_worker=actor).exclude(unit_id__in=units)
-        other = Case.other_workers.through.objects.filter(user_id=actor.pk).values("case_id")
-        elsewhere = sorted(
-            set(primary.order_by().values_list("pk", flat=True))
-            | set(Case.objects.filter(pk__in=other).exclude(unit_id__in=units).values_list("pk", flat=True))
-        )
-        if elsewhere:
-            in_units |= Q(pk__in=elsewhere)
+    elsewhere = _assigned_elsewhere(actor, perm)
+    if elsewhere:
+        in_units |= Q(pk__in=elsewhere)
     if not units and not elsewhere:
         return Case.objects.none()
     # An erased person's cases stay as statistical records (codes only: the narratives were shredded with
@@ -69,7 +82,11 @@ def case_can_manage(*, actor: User, case: Case) -> bool:
     """Whether the actor works on the case (the page and each panel ask: remembered on the case)."""
     cache: dict[int, bool] = case.__dict__.setdefault("_kujdes_can_manage", {})
     if actor.pk not in cache:
-        cache[actor.pk] = cases_for_actor(actor=actor, perm=Perm.CASE_MANAGE).filter(pk=case.pk).exists()
+        # The case was read in the actor's scope: whether they work on it follows from its unit and
+        # their assignments, without asking the database again.
+        cache[actor.pk] = case.unit_id in _unit_ids(
+            actor, Perm.CASE_MANAGE
+        ) or case.pk in _assigned_elsewhere(actor, Perm.CASE_MANAGE)
     return cache[actor.pk]
 
 

@@ -252,7 +252,9 @@ def _detail(
         "pending": pending,
         "pending_decidable": pending is not None
         and approval_can_decide(actor=request.user, approval=pending),
-        "closure_needs_approval": closure_requires_approval(organisation_id=case.organisation_id),
+        # Only a closure form sent back with its errors says so here; otherwise its own URL does.
+        "closure_needs_approval": "closure" in forms
+        and closure_requires_approval(organisation_id=case.organisation_id),
         "can_reopen": not case.is_open
         and units_for_actor(actor=request.user, perm=Perm.CASE_APPROVE).filter(pk=case.unit_id).exists(),
         "forms": forms,

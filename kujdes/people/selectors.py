@@ -9,8 +9,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Case, Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
-from django.db.models.functions import Coalesce
+from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
 
 from kujdes.core.crypto import (
     KeyHandle,
@@ -40,11 +39,23 @@ if TYPE_CHECKING:
     from kujdes.accounts.models import User
 
 
-def persons_for_actor(*, actor: User) -> QuerySet[Person]:
-    """Persons registered in units where the actor may see persons (not erased, not merged away)."""
+def persons_for_actor(*, actor: User, units: list[Unit] | None = None) -> QuerySet[Person]:
+    """Persons registered in units where the actor may see persons (not erased, not merged away).
+
+    `units`: those units, when the caller has read them already (units_for_actor with person.view).
+    """
     # A literal list of unit ids lets the planner use the person indexes directly.
-    units = list(units_for_actor(actor=actor, perm=Perm.PERSON_VIEW).order_by().values_list("pk", flat=True))
-    return Person.objects.filter(unit_id__in=units, erased_at__isnull=True, merged_into__isnull=True)
+    ids = [pk for pk, _organisation in _reach(actor, units)]
+    return Person.objects.filter(unit_id__in=ids, erased_at__isnull=True, merged_into__isnull=True)
+
+
+def _reach(actor: User, units: list[Unit] | None) -> list[tuple[int, int]]:
+    """(unit id, organisation id) of the units where the actor may see persons."""
+    if units is not None:
+        return [(unit.pk, unit.organisation_id) for unit in units]
+    return list(
+        units_for_actor(actor=actor, perm=Perm.PERSON_VIEW).order_by().values_list("pk", "organisation_id")
+    )
 
 
 def person_get(*, actor: User, public_id: str) -> Person:
@@ -71,19 +82,23 @@ def person_search(*, actor: User, query: str) -> QuerySet[Person]:
     return _person_search(actor=actor, query=query)[0]
 
 
-def _person_search(*, actor: User, query: str) -> tuple[QuerySet[Person], list[str]]:
-    """The search's persons, and the digests of the query's name tokens as whole names (for ranking;
-    empty for phone and ID number searches, where every match is exact)."""
-    units = units_for_actor(actor=actor, perm=Perm.PERSON_VIEW)
+def _person_search(
+    *, actor: User, query: str, units: list[Unit] | None = None, ranked: bool = False
+) -> tuple[QuerySet[Person], bool]:
+    """The search's persons, and whether they carry `whole_words` (ranked: a name search asked so).
+
+    `whole_words`: how many of the query's words the person holds as a whole name (phone and ID
+    number searches are not ranked: every match is exact).
+    """
     # Unit ids and organisations come from the units in reach, listed once: filtering
     # persons on a literal list lets the planner use the unit index directly.
-    reach = list(units.order_by().values_list("pk", "organisation_id"))
+    reach = _reach(actor, units)
     organisation_ids = sorted({organisation_id for _pk, organisation_id in reach})
     candidates = Person.objects.filter(
         unit_id__in=[pk for pk, _org in reach], erased_at__isnull=True, merged_into__isnull=True
     )
     if not reach or not query.strip():
-        return candidates.none(), []
+        return candidates.none(), False
 
     def digests(kind: str, value: str) -> list[str]:
         return [blind_index(organisation_id=o, kind=kind, normalised=value) for o in organisation_ids]
@@ -91,7 +106,7 @@ def _person_search(*, actor: User, query: str) -> tuple[QuerySet[Person], list[s
     digits = normalise_phone(query)
     if digits and len(digits) >= 6 and not any(ch.isalpha() for ch in query):
         matching = _matching(BlindIndexKind.PHONE, [digests(BlindIndexKind.PHONE, digits)])
-        return candidates.filter(pk__in=matching), []
+        return candidates.filter(pk__in=matching), False
     identifier = normalise_identifier(query)
     stripped = query.strip()
     if (
@@ -100,12 +115,13 @@ def _person_search(*, actor: User, query: str) -> tuple[QuerySet[Person], list[s
         and " " not in stripped
     ):
         matching = _matching(BlindIndexKind.ID_NUMBER, [digests(BlindIndexKind.ID_NUMBER, identifier)])
-        return candidates.filter(pk__in=matching), []
+        return candidates.filter(pk__in=matching), False
     tokens = name_tokens(query)
     if not tokens:
-        return candidates.none(), []
-    whole = [digest for token in tokens for digest in digests(BlindIndexKind.NAME, token)]
-    return candidates.filter(pk__in=_name_matching(tokens, digests)), whole
+        return candidates.none(), False
+    if not ranked:
+        return candidates.filter(pk__in=_name_matching(tokens, digests)), False
+    return _name_matching_ranked(candidates, tokens, digests, organisation_ids), True
 
 
 def _name_matching(tokens: list[str], digests: Callable[[str, str], list[str]]) -> QuerySet[BlindIndexEntry]:
@@ -136,6 +152,42 @@ def _name_matching(tokens: list[str], digests: Callable[[str, str], list[str]]) 
         answered=Count(Case(*whens, output_field=IntegerField()), distinct=True)
     ).filter(answered=len(tokens))
     return grouped.values("person_id")
+
+
+def _name_matching_ranked(
+    candidates: QuerySet[Person],
+    tokens: list[str],
+    digests: Callable[[str, str], list[str]],
+    organisation_ids: list[int],
+) -> QuerySet[Person]:
+    """The candidates matching every token (as `_name_matching`), each with `whole_words`.
+
+    The persons are joined to their matching entries and grouped (one pass over the entries, read
+    from the covering index), rather than probing each person's entries again to rank it: a common
+    family name has thousands of matches in a network.
+    """
+    from kujdes.people.services import NAME_PREFIX_KIND, NAME_PREFIX_MIN
+
+    per_token: list[list[str]] = []
+    for token in tokens:
+        token_digests = digests(BlindIndexKind.NAME, token)
+        if len(token) >= NAME_PREFIX_MIN:
+            token_digests += digests(NAME_PREFIX_KIND, token)
+        per_token.append(token_digests)
+    matched = candidates.filter(
+        blind_index__organisation_id__in=organisation_ids,
+        blind_index__kind__in=[BlindIndexKind.NAME, NAME_PREFIX_KIND],
+        blind_index__digest__in=[digest for token_digests in per_token for digest in token_digests],
+    )
+    whole = Count("blind_index__digest", filter=Q(blind_index__kind=BlindIndexKind.NAME), distinct=True)
+    if len(tokens) == 1:
+        return matched.annotate(whole_words=whole)
+    whens = [
+        When(blind_index__digest__in=token_digests, then=Value(n))
+        for n, token_digests in enumerate(per_token)
+    ]
+    answered = Count(Case(*whens, output_field=IntegerField()), distinct=True)
+    return matched.annotate(whole_words=whole, answered=answered).filter(answered=len(tokens))
 
 
 def persons_with_keys(persons: list[Person]) -> list[Person]:
@@ -208,7 +260,12 @@ def person_can_manage(*, actor: User, person: Person) -> bool:
 
 
 def persons_registry_list(
-    *, actor: User, query: str = "", category: str = "", unit: Unit | None = None
+    *,
+    actor: User,
+    query: str = "",
+    category: str = "",
+    unit: Unit | None = None,
+    units: list[Unit] | None = None,
 ) -> QuerySet[Person]:
     """The person list: a search (name, code, phone, ID number) or, without one, the most recent.
 
@@ -216,39 +273,46 @@ def persons_registry_list(
     Filters narrow either; `unit` means the unit and everything below it. A name search ranks the
     persons who hold the query's words as whole names ("Hoxha") before those whose names only start
     with them ("Hoxhaj"), then the most recent first; the order is total (ties broken by id), so
-    that pages neither repeat nor skip anyone.
+    that pages neither repeat nor skip anyone. `units`: the actor's units for person.view, when the
+    caller has read them already.
     """
+    return persons_registry_search(actor=actor, query=query, category=category, unit=unit, units=units)[0]
+
+
+def persons_registry_search(
+    *,
+    actor: User,
+    query: str = "",
+    category: str = "",
+    unit: Unit | None = None,
+    units: list[Unit] | None = None,
+) -> tuple[QuerySet[Person], QuerySet[Person]]:
+    """`persons_registry_list`, and the same persons unordered and unranked, cheaper to count (a ranked
+    name search groups every match before it can stop; the plain one stops at the count it needs)."""
     query = query.strip()
-    persons = persons_for_actor(actor=actor)
-    whole: list[str] = []
-    if query:
-        by_code = (
-            persons.filter(code__iexact=query) if "-" in query and any(c.isdigit() for c in query) else None
-        )
-        if by_code is not None and by_code.exists():
-            persons = by_code
-        else:
-            persons, whole = _person_search(actor=actor, query=query)
-    if category:
-        # JSON list membership: a substring test on the quoted code works on SQLite and PostgreSQL.
-        persons = persons.filter(categories__icontains=f'"{category}"')
-    if unit is not None:
-        persons = persons.filter(unit__path__startswith=unit.path, unit__organisation_id=unit.organisation_id)
-    persons = persons.select_related("unit")
-    if whole:
-        # How many of the query's words the person holds as a whole name: one index probe per match.
-        exact = (
-            BlindIndexEntry.objects.filter(
-                person_id=OuterRef("pk"), kind=BlindIndexKind.NAME, digest__in=whole
-            )
-            .order_by()
-            .values("person_id")
-            .annotate(words=Count("digest", distinct=True))
-            .values("words")
-        )
-        persons = persons.annotate(whole_words=Coalesce(Subquery(exact), 0))
-        return persons.order_by("-whole_words", "-created_at", "-pk")
-    return persons.order_by("-created_at", "-pk")
+    ranked = False
+    by_code = None
+    if query and "-" in query and any(c.isdigit() for c in query):
+        by_code = persons_for_actor(actor=actor, units=units).filter(code__iexact=query)
+    if by_code is not None and by_code.exists():
+        persons = plain = by_code
+    elif query:
+        persons, ranked = _person_search(actor=actor, query=query, units=units, ranked=True)
+        plain = _person_search(actor=actor, query=query, units=units)[0] if ranked else persons
+    else:
+        persons = plain = persons_for_actor(actor=actor, units=units)
+
+    def narrowed(found: QuerySet[Person]) -> QuerySet[Person]:
+        if category:
+            # JSON list membership: a substring test on the quoted code works on SQLite and PostgreSQL.
+            found = found.filter(categories__icontains=f'"{category}"')
+        if unit is not None:
+            found = found.filter(unit__path__startswith=unit.path, unit__organisation_id=unit.organisation_id)
+        return found
+
+    persons = narrowed(persons).select_related("unit")
+    order = ("-whole_words", "-created_at", "-pk") if ranked else ("-created_at", "-pk")
+    return persons.order_by(*order), narrowed(plain).order_by()
 
 
 def person_merged_target(*, actor: User, public_id: str) -> Person | None:
@@ -364,13 +428,19 @@ class PersonPage:
 
 
 def persons_page_capped(
-    persons: QuerySet[Person], *, number: Any, size: int, count_limit: int | None = None
+    persons: QuerySet[Person],
+    *,
+    number: Any,
+    size: int,
+    count_limit: int | None = None,
+    counted: QuerySet[Person] | None = None,
 ) -> PersonPage:
     """One page of an ordered person list without counting every match.
 
     Two queries of ids: up to `count_limit` + 1 matches in no order (the database stops as soon as it
     has them), then the page's ids plus one (to know whether a next page exists); then the rows shown.
     A page number past the end gives the last page when the total is known, an empty page otherwise.
+    `counted`: the same persons in a form cheaper to count, if there is one (persons_registry_search).
     """
     count_limit = count_limit or PERSON_COUNT_LIMIT
     try:
@@ -378,8 +448,12 @@ def persons_page_capped(
     except (TypeError, ValueError):
         wanted = 1
     ids = persons.values_list("pk", flat=True)
-    counted = len(ids.order_by()[: count_limit + 1])
-    count = counted if counted <= count_limit else None
+    found = len(
+        (counted if counted is not None else persons)
+        .values_list("pk", flat=True)
+        .order_by()[: count_limit + 1]
+    )
+    count = found if found <= count_limit else None
     if count is not None:
         wanted = min(wanted, max(1, -(-count // size)))
     start = (wanted - 1) * size

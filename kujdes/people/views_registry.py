@@ -47,7 +47,7 @@ from kujdes.people.selectors import (
     person_relations,
     persons_for_actor,
     persons_page_capped,
-    persons_registry_list,
+    persons_registry_search,
     persons_with_keys,
 )
 from kujdes.people.services import (
@@ -106,8 +106,10 @@ def person_list(request: HttpRequest) -> HttpResponse:
         query = form.cleaned_data["q"]
         category = form.cleaned_data["category"]
         unit = next((u for u in units if str(u.public_id) == form.cleaned_data["unit"]), None)
-    persons = persons_registry_list(actor=request.user, query=query, category=category, unit=unit)
-    page = persons_page_capped(persons, number=request.GET.get("page"), size=PAGE_SIZE)
+    persons, counted = persons_registry_search(
+        actor=request.user, query=query, category=category, unit=unit, units=units
+    )
+    page = persons_page_capped(persons, number=request.GET.get("page"), size=PAGE_SIZE, counted=counted)
     filters = {
         k: v
         for k, v in {"q": query, "category": category, "unit": str(unit.public_id) if unit else ""}.items()
