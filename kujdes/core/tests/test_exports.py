@@ -286,6 +286,19 @@ class PersonListExportTests(BaseTestCase):
         with system_scope():
             self.assertFalse(AuditEvent.objects.filter(action="people.list.exported").exists())
 
+    def test_after_reauthenticating_the_suspended_export_is_made_with_its_filters(self) -> None:
+        from kujdes.core.tests.base import PASSWORD
+
+        self.login(self.alice, recently_authenticated=False)
+        asked = self.client.post(reverse("person_list_export"), {"format": "csv", "q": "Çuni"})
+        self.assertEqual(asked.status_code, 302)
+        response = self.client.post(asked["Location"], {"password": PASSWORD}, follow=True)
+        self.assertEqual(response.status_code, 200)
+        self.assertIn("attachment", response.get("Content-Disposition", ""), response.redirect_chain)
+        self.assertEqual([row[0] for row in csv_rows(response.content)[2:]], ["Ëngjëllushe"])
+        with system_scope():
+            self.assertEqual(AuditEvent.objects.filter(action="people.list.exported").count(), 1)
+
     def test_the_export_is_audited_with_format_count_and_filters_but_no_name(self) -> None:
         self.post(format="xlsx", q="Çuni", category="woman_at_risk", unit=str(self.diocese_a.public_id))
         with system_scope():
