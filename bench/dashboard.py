@@ -32,6 +32,7 @@ import datetime as dt
 import json
 import os
 import re
+import statistics
 import sys
 import tempfile
 import time
@@ -622,6 +623,8 @@ class DuckFigures:
         self.flag_codes = flag_codes  # flags field → every possible value (the catalogue's codes)
         self.memo: dict[tuple[str, str], Raw] = {}
         self.queries = 0
+        self.timings: list[tuple[float, str]] = []  # (ms, "indicator dim") of each query
+        self.current = ""
 
     # --- SQL of one source --------------------------------------------------------------------
 
@@ -668,12 +671,17 @@ class DuckFigures:
 
     def fetch(self, sql: str) -> list[tuple[Any, ...]]:
         self.queries += 1
-        return self.con.execute(sql).fetchall()
+        started = time.perf_counter()
+        rows = self.con.execute(sql).fetchall()
+        self.timings.append(((time.perf_counter() - started) * 1000, self.current))
+        return rows
 
     def raw(self, indicator: Any, dim: str) -> Raw:
         key = (indicator.code, dim)
         if key not in self.memo:
+            outer, self.current = self.current, f"{indicator.code} {dim or 'total'}"
             self.memo[key] = self._compute(indicator, dim)
+            self.current = outer
         return self.memo[key]
 
     def _compute(self, indicator: Any, dim: str) -> Raw:
@@ -839,6 +847,8 @@ def _number(value: Any) -> float | None:
 
 
 def _key(code: Any) -> str:
+    if isinstance(code, dt.datetime):
+        code = code.date()
     if isinstance(code, dt.date):
         return code.isoformat()
     return NOT_RECORDED if code in (None, "", NOT_RECORDED) else str(code)
@@ -986,9 +996,9 @@ def _profile(client: Any, url: str, organisation_ids: list[int], user_id: int) -
     timings.sort(key=lambda item: -item[0])
     slowest = []
     with tenant_scope(organisation_ids=organisation_ids, user_id=user_id), connection.cursor() as cursor:
-        for ms, sql, params in timings[:4]:
+        for rank, (ms, sql, params) in enumerate(timings[:8]):
             plan = []
-            if sql.lstrip().upper().startswith("SELECT"):
+            if rank < 3 and sql.lstrip().upper().startswith("SELECT"):
                 cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql, params)
                 plan = [row[0] for row in cursor.fetchall()]
             slowest.append(
@@ -1000,6 +1010,105 @@ def _profile(client: Any, url: str, organisation_ids: list[int], user_id: int) -
         "sql_ms": round(sum(t for t, _s, _p in timings), 1),
         "slowest": slowest,
     }
+
+
+def _median_ms(sql: str, params: list[Any], times: int = 3) -> float:
+    from django.db import connection
+
+    measured = []
+    with connection.cursor() as cursor:
+        for _ in range(times):
+            started = time.perf_counter()
+            cursor.execute(sql, params)
+            cursor.fetchall()
+            measured.append((time.perf_counter() - started) * 1000)
+    return round(statistics.median(measured), 1)
+
+
+def _fixes(scope: Any, period: Any) -> dict[str, Any]:
+    """What two changes to the engine's SQL would save, measured here on the same data (read only).
+
+    1. Registered family members: the engine repeats the direct beneficiaries' union four times (IN and
+       NOT IN, for each of the two relation sources); computed once in a MATERIALIZED CTE instead.
+    2. Direct beneficiaries: total, age-group chart and monthly trend are three scans of the same rows;
+       one query with GROUPING SETS ((), (g), (m)) gives the three.
+    """
+    from django.db.models import DateField, F
+    from django.db.models.functions import TruncMonth
+
+    from kujdes.reports.catalogue import catalogue
+    from kujdes.reports.engine import Engine
+    from kujdes.reports.sources import SOURCES
+
+    engine = Engine(selectors_context(scope, period))
+    direct, family = catalogue()["direct_beneficiaries"], catalogue()["family_members"]
+    captured: list[tuple[str, list[Any]]] = []
+
+    def grab(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        captured.append((sql, list(params or [])))
+        return execute(sql, params, many, context)
+
+    from django.db import connection
+
+    with connection.execute_wrapper(grab):
+        engine.raw(direct, "")
+        engine.raw(direct, "age_group")
+        engine.raw(direct, "month")
+        engine.raw(family, "")
+    total_q, age_q, month_q, family_q = captured[-4:]
+    of_sql, of_params = engine._entities_sql(direct)
+    organisation_id = engine.ctx.organisation_id
+    family_once = (
+        f"WITH db AS MATERIALIZED ({of_sql}) SELECT COUNT(DISTINCT t.e) FROM ("  # noqa: S608 - engine SQL
+        " SELECT relative_id AS e FROM people_personrelation WHERE organisation_id = %s"
+        " AND person_id IN (SELECT * FROM db) AND relative_id NOT IN (SELECT * FROM db)"
+        " UNION ALL SELECT person_id AS e FROM people_personrelation WHERE organisation_id = %s"
+        " AND relative_id IN (SELECT * FROM db) AND person_id NOT IN (SELECT * FROM db)) t"
+    )
+    parts = []
+    for name in direct.sources:
+        source = SOURCES[name]
+        queryset = engine._queryset(direct, source).values(
+            e=F(source.entity),
+            g=source.fields["age_group"].expression(engine.ctx),
+            m=TruncMonth(source.date_expression(engine.ctx), output_field=DateField()),
+        )
+        parts.append(queryset.query.sql_with_params())
+    union = " UNION ALL ".join(sql for sql, _p in parts)
+    one_pass = (
+        f"SELECT GROUPING(t.g, t.m), t.g, t.m, COUNT(DISTINCT t.e) FROM ({union}) t"  # noqa: S608
+        " GROUP BY GROUPING SETS ((), (t.g), (t.m))"
+    )
+    one_pass_params = [p for _s, ps in parts for p in ps]
+    with connection.cursor() as cursor:
+        cursor.execute(one_pass, one_pass_params)
+        rows = cursor.fetchall()
+        cursor.execute(family_once, [*of_params, organisation_id, organisation_id])
+        family_value = cursor.fetchone()[0]
+    by_set: dict[int, dict[Any, Any]] = {3: {}, 1: {}, 2: {}}
+    for grouping, group, month, value in rows:
+        by_set[grouping][None if grouping == 3 else group if grouping == 1 else month] = value
+    age = engine.raw(direct, "age_group")
+    same = (
+        by_set[3].get(None) == engine.raw(direct, "").get(None)
+        and {NOT_RECORDED if k is None else k: v for k, v in by_set[1].items()} == age
+        and {_key(k): v for k, v in by_set[2].items()}
+        == {_key(k): v for k, v in engine.raw(direct, "month").items()}
+        and family_value == engine.raw(family, "").get(None)
+    )
+    return {
+        "same_figures": same,
+        "family_engine_ms": _median_ms(*family_q),
+        "family_once_ms": _median_ms(family_once, [*of_params, organisation_id, organisation_id]),
+        "direct_three_queries_ms": round(_median_ms(*total_q) + _median_ms(*age_q) + _median_ms(*month_q), 1),
+        "direct_one_pass_ms": _median_ms(one_pass, one_pass_params),
+    }
+
+
+def selectors_context(scope: Any, period: Any) -> Any:
+    from kujdes.reports import selectors
+
+    return selectors.report_context(scope=scope, period=period)
 
 
 def worker_measure(params: dict[str, Any]) -> dict[str, Any]:
@@ -1017,6 +1126,7 @@ def worker_measure(params: dict[str, Any]) -> dict[str, Any]:
     from kujdes.reports.forms import PeriodUnitForm
 
     n = int(params["n"])
+    load_start = os.getloadavg()
     with system_scope():
         organisation = Organisation.objects.get(code=ORGANISATION)
         root = Unit.objects.get(organisation=organisation, parent__isnull=True)
@@ -1101,6 +1211,9 @@ def worker_measure(params: dict[str, Any]) -> dict[str, Any]:
         interleaved["duckdb"].append((time.perf_counter() - started) * 1000)
 
     profile = _profile(client, url, organisation_ids, actor.pk)
+    with tenant_scope(organisation_ids=organisation_ids, user_id=actor.pk):
+        fixes = _fixes(scope, period)
+    load_after = os.getloadavg()
     with system_scope(), connection.cursor() as cursor:
         cursor.execute("SELECT pg_database_size(current_database())")
         database_bytes = cursor.fetchone()[0]
@@ -1120,11 +1233,16 @@ def worker_measure(params: dict[str, Any]) -> dict[str, Any]:
         "engine_queries_captured": sorted({q for _t, q, _o in engine_runs}),
         "duckdb": summary(duck_times),
         "duckdb_queries": computation.queries,
+        "duckdb_slowest": [
+            {"ms": round(ms, 1), "what": what} for ms, what in sorted(computation.timings, reverse=True)[:5]
+        ],
         "duckdb_load": load,
         "interleaved": {name: summary(values) for name, values in interleaved.items()},
         "comparison": comparison,
         "indicators": len(indicators),
         "profile": profile,
+        "fixes": fixes,
+        "load_average": {"start": load_start, "end": load_after},
         "database_bytes": database_bytes,
     }
 
@@ -1282,18 +1400,68 @@ def report(results: dict[str, Any]) -> str:
         "Slowest queries:",
         "",
     ]
-    for item in profile["slowest"][:4]:
+    for item in profile["slowest"][:6]:
         sql = re.sub(r"\s+", " ", item["sql"])
         lines.append(f"- {_ms(item['ms'])}: `{sql[:220]}{'…' if len(sql) > 220 else ''}`")
+    lines += [
+        "",
+        "DuckDB's slowest queries in one computation: "
+        + ", ".join(f"{item['what']} {_ms(item['ms'])}" for item in results["duckdb_slowest"])
+        + ".",
+    ]
     if not (within and not_slower) and profile["slowest"]:
-        plan = profile["slowest"][0]["plan"]
+        plan = [
+            line
+            for line in profile["slowest"][0]["plan"]
+            if "InitPlan" not in line and "Result  (cost" not in line and "Params Evaluated" not in line
+        ]
+        fixes = results["fixes"]
+        load = results["load_average"]
         lines += [
             "",
-            "EXPLAIN (ANALYZE, BUFFERS) of the slowest, as run by the application:",
+            "EXPLAIN (ANALYZE, BUFFERS) of the slowest, as run by the application (row-level security's "
+            "InitPlans left out):",
             "",
             "```",
-            *[line for line in plan[:40]],
+            *plan[:34],
             "```",
+            "",
+            "**Why the budgets are missed.**",
+            "",
+            f"1. The machine was oversubscribed: load average {load['start'][0]:.1f} when the worker started "
+            f"and {load['end'][0]:.1f} when it ended, on 2 cores (other helpers' test suites and "
+            "benchmarks). Every query waited for a core; the same query took 2–3 times longer from one run "
+            "to the next. The ratios against DuckDB were measured under the same load, and DuckDB also runs "
+            "on both cores.",
+            "2. The direct beneficiaries dominate: the engine scans their five sources four times — total, "
+            "age-group chart, monthly trend (three queries) and once more, four times over, inside "
+            "*registered family members* (`IN (…)` and `NOT IN (…)` for each of the two relation sources). "
+            "They are the slowest queries of the profile above.",
+            "3. The age group needs the person's year of birth: about 51,000 index probes into "
+            "`people_person`, whose rows are wide (encrypted columns: 159 MB of heap for 200,000 persons, "
+            "more than `shared_buffers` = 128 MB), so most probes read a page that is not in the buffer "
+            "cache (`read=` in the plan).",
+            "",
+            "**What would fix it** (measured in this run on the same data, read only, figures checked equal "
+            f"{'— yes' if fixes['same_figures'] else '— NO, see the JSON'}):",
+            "",
+            "- registered family members with the direct beneficiaries computed once "  # noqa: S608 - prose
+            "(`WITH db AS MATERIALIZED (…)`, then `IN`/`NOT IN (SELECT * FROM db)`): "
+            f"{_ms(fixes['family_engine_ms'])} → {_ms(fixes['family_once_ms'])};",
+            "- total, chart and trend of a distinct-persons indicator in one query "
+            f"(`GROUP BY GROUPING SETS ((), (g), (m))`): {_ms(fixes['direct_three_queries_ms'])} for "
+            f"the three queries → {_ms(fixes['direct_one_pass_ms'])} (likewise for every indicator with a "
+            "trend);"
+            "- a covering index on the person's statistical columns, so the age, sex, category and "
+            "municipality breakdowns read a 14 MB index instead of the 159 MB heap "
+            "(`CREATE INDEX people_person_stats_idx ON people_person (id) INCLUDE (organisation_id, unit_id, "
+            "sex, birth_year, municipality, categories)`; measured once by hand in a transaction rolled "
+            "back, load average 15: the age-group query 1,329 ms → 766 ms, index-only scan with 6 heap "
+            "fetches);",
+            "- a past year's dashboard does not change: caching the figures per (scope, period, threshold) "
+            "for closed periods, refreshed by the nightly task, would serve it in milliseconds whatever the "
+            "load; PostgreSQL's `shared_buffers` of 128 MB (the Debian default) is also small for a 1 GB "
+            "database on a 23 GB machine.",
         ]
     lines += [
         "",
