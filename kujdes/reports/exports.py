@@ -70,6 +70,8 @@ class ItemOut:
     total: LineOut
     percent: bool
     breakdowns: list[BreakdownOut] = field(default_factory=list)
+    trend: list[LineOut] = field(default_factory=list)  # month by month, when the indicator has a trend
+    trend_chart: SafeString | str = ""
 
 
 @dataclass
@@ -117,6 +119,7 @@ def report_content(
     title: str,
     generated_by: User | None,
     charts_wanted: bool = True,
+    trend: bool = False,
 ) -> ReportContent:
     """Compute the figures in the report's language and lay them out for every format."""
     from kujdes.reports.views import SECTIONS
@@ -124,7 +127,12 @@ def report_content(
     threshold = scope.threshold or 0
     with translation.override(language):
         figures, _engine = figures_compute(
-            scope=scope, period=period, indicators=indicators, dims=list(dims), language=language
+            scope=scope,
+            period=period,
+            indicators=indicators,
+            dims=list(dims),
+            trend=trend,
+            language=language,
         )
         items = []
         for figure in figures:
@@ -162,6 +170,20 @@ def report_content(
                         percent=percent,
                     )
                 item.breakdowns.append(out)
+            item.trend = [
+                LineOut(
+                    month,
+                    date_format(month, "M Y"),
+                    None if cell.suppressed else _number(cell.value),
+                    cell.shown(threshold, percent=percent),
+                )
+                for month, cell in figure.trend
+            ]
+            if item.trend:
+                item.trend_chart = charts.trend_svg(
+                    [(date_format(line.code, "M"), line.value, line.shown) for line in item.trend],
+                    title=_("%(name)s by month") % {"name": name},
+                )
             items.append(item)
         period_text = _("%(label)s (%(start)s – %(end)s, both days included)") % {
             "label": period.label,

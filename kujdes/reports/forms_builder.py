@@ -36,7 +36,9 @@ class ReportChoicesMixin(forms.Form):
     dims = forms.MultipleChoiceField(
         label=_("Disaggregations"), widget=forms.CheckboxSelectMultiple, required=False
     )
-    language = forms.ChoiceField(label=_("Language of the report"), choices=settings.LANGUAGES)
+    language = forms.ChoiceField(
+        label=_("Language of the report"), choices=settings.LANGUAGES, required=False
+    )
 
     def _choices_init(self) -> None:
         self.fields["indicators"].choices = [(code, i.name()) for code, i in catalogue().items()]
@@ -45,6 +47,7 @@ class ReportChoicesMixin(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
+        data["language"] = data.get("language") or (get_language() or "sq")[:2]
         codes = data.get("indicators") or []
         if len(codes) > MAX_INDICATORS:
             self.add_error("indicators", _("Choose at most %(n)s indicators.") % {"n": MAX_INDICATORS})

@@ -61,6 +61,7 @@ def report_monthly_generate(report_id: int, year: int, month: int) -> str:
             language=report.language,
             title=report.name,
             generated_by=None,
+            trend=True,
         )
         files = {str(f): report_file(content, str(f)) for f in wanted}
         services.report_file_store(

@@ -87,7 +87,15 @@ def _builder_period(form: BuilderForm) -> Period | None:
 
 
 def _content(
-    *, scope: Scope, period: Period, codes: list[str], dims: list[str], language: str, title: str, actor: Any
+    *,
+    scope: Scope,
+    period: Period,
+    codes: list[str],
+    dims: list[str],
+    language: str,
+    title: str,
+    actor: Any,
+    export_format: str = "",
 ) -> ReportContent:
     return report_content(
         scope=scope,
@@ -97,6 +105,9 @@ def _content(
         language=language,
         title=title,
         generated_by=actor,
+        # Pages and spreadsheets show breakdowns; the PDF adds the month-by-month charts.
+        charts_wanted=export_format in ("", "pdf"),
+        trend=export_format == "pdf",
     )
 
 
@@ -192,6 +203,7 @@ def report_builder_export(request: HttpRequest) -> HttpResponse:
         language=language,
         title=_("Report"),
         actor=request.user,
+        export_format=export_format,
     )
     file = report_file(content, export_format)
     services.report_exported(
@@ -342,7 +354,7 @@ def report_export(request: HttpRequest, public_id: Any) -> HttpResponse:
         return redirect("report_detail", public_id=report.public_id)
     scope = _scope(request.user, str(report.unit.public_id))
     period = _report_period(report)
-    codes, dims = list(report.indicators), [d for d in report.dims]
+    codes, dims = list(report.indicators), list(report.dims)
     content = _content(
         scope=scope,
         period=period,
@@ -351,6 +363,7 @@ def report_export(request: HttpRequest, public_id: Any) -> HttpResponse:
         language=report.language,
         title=report.name,
         actor=request.user,
+        export_format=export_format,
     )
     file = report_file(content, export_format)
     services.report_exported(

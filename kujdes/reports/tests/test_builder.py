@@ -230,12 +230,12 @@ class SavedReportTests(EnglishTestCase):
         self.assertEqual(
             (
                 self.report.name,
-                self.report.unit,
+                self.report.unit_id,
                 self.report.period,
                 self.report.language,
                 self.report.monthly,
             ),
-            ("Rastet sipas gjinisë", self.centre_a, "last_year", "fr", True),
+            ("Rastet sipas gjinisë", self.centre_a.pk, "last_year", "fr", True),
         )
         self.assertEqual((self.report.starts_on, self.report.ends_on), (None, None))
         with system_scope():

@@ -132,6 +132,14 @@ class BuilderExportTests(EnglishTestCase):
         self.assertIn("Org AL", text)
         self.assertRegex(text, r"\b1\s*/\s*1\b")  # page numbers
 
+    @unittest.skipUnless(PDFTOTEXT, "pdftotext is not installed (apt-get install poppler-utils)")
+    def test_the_pdf_adds_the_month_by_month_chart_and_table(self) -> None:
+        response = self._export(self.manager, "pdf", quarter="1")
+        text = pdf_text(response.content)
+        self.assertIn("Month by month", text)
+        self.assertRegex(text, r"Mar 2025\s+3")
+        self.assertRegex(text, r"Jan 2025\s+0")
+
     def test_the_export_is_audited_without_personal_data(self) -> None:
         self._export(self.manager, "csv")
         with system_scope():
