@@ -293,7 +293,9 @@ def persons_registry_search(
     ranked = False
     by_code = None
     if query and "-" in query and any(c.isdigit() for c in query):
-        by_code = persons_for_actor(actor=actor, units=units).filter(code__iexact=query)
+        # Codes are made upper-case (codes.person_codes): equality finds them on the code index, where
+        # a case-insensitive match would read every person of the units.
+        by_code = persons_for_actor(actor=actor, units=units).filter(code=query.upper())
     if by_code is not None and by_code.exists():
         persons = plain = by_code
     elif query:
