@@ -475,8 +475,7 @@ def dataset_report(seed: dict[str, Any]) -> str:
         f"| Total | {_minutes(seed['total_seconds'])} | | |",
         "",
     ]
-    if seed.get("cpu_note"):
-        lines += [seed["cpu_note"], ""]
+    lines += [f"{seed[key]}\n" for key in sorted(seed) if key.endswith("_note")]
     verdict = (
         f"Seeding budget: ≤ 15 min on this machine — `kujdes {seed_step}` took {_minutes(seed_seconds)} of"
         f" wall time, {_ok(seed_seconds <= SEED_BUDGET_SECONDS)}."
@@ -490,7 +489,7 @@ def dataset_report(seed: dict[str, Any]) -> str:
                 if seed.get("postgres_backend_cpu_seconds")
                 else ""
             )
-            + f": about {_minutes(busy)} of work, which is what the step would take on this machine when"
+            + f": about {_minutes(busy)} of work, roughly what the step would take on this machine when"
             " nothing else runs (it is one process after another: the command waits for its database)."
         )
     lines += [
@@ -504,6 +503,12 @@ def dataset_report(seed: dict[str, Any]) -> str:
     for label, target in DATASET_TARGETS.items():
         approx = "~" if label == "units" else ""
         lines.append(f"| {label} | {approx}{target:,} | {actual[label]:,} |")
+    rows = actual["participation rows"]
+    lines += [
+        "",
+        f"Participation rows: ≥ {DATASET_TARGETS['participation rows']:,} — {rows:,},"
+        f" {_ok(rows >= DATASET_TARGETS['participation rows'])}.",
+    ]
     lines += ["", "Every table counted:", "", "| Table | Rows |", "|---|---:|"]
     for label, count in counts.items():
         lines.append(f"| {label} | {count:,} |")
