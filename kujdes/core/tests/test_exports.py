@@ -91,6 +91,13 @@ class ExportWriterTests(BaseTestCase):
             ],
         )
 
+    def setUp(self) -> None:
+        super().setUp()
+        # Called as a view would, inside a tenant scope (PostgreSQL's row-level security needs one).
+        scope = system_scope()
+        scope.__enter__()
+        self.addCleanup(scope.__exit__, None, None, None)
+
     def export(self, export_format: str, rows: int = 3):  # type: ignore[no-untyped-def]
         return table_export(
             actor=self.alice,
