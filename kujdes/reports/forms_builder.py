@@ -46,7 +46,8 @@ class ReportChoicesMixin(forms.Form):
         self.initial.setdefault("language", (get_language() or "sq")[:2])
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         data["language"] = data.get("language") or (get_language() or "sq")[:2]
         codes = data.get("indicators") or []
         if len(codes) > MAX_INDICATORS:
@@ -137,7 +138,8 @@ class ReportEditForm(ReportChoicesMixin):
         self.fields["unit"].choices = unit_choices(scope)
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if data.get("period") == PeriodKind.CUSTOM:
             start, end = data.get("starts_on"), data.get("ends_on")
             if not start or not end:
