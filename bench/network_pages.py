@@ -92,6 +92,35 @@ DATASET_TARGETS = {
 }
 
 
+# Why the budgets missed on 2026-11-29 were missed: read from the pages as served (kept in
+# var/bench-network/pages/), the server's CPU time and PostgreSQL's plans. Revise when the pages change.
+FINDINGS = """Why, as found on 2026-11-29 (pages as served, CPU times, query plans):
+
+- *Indicator dashboard* (new, being built): its HTML is about 60 KB. The 15 inline SVG charts make
+  27 KB of it: every bar repeats its `fill`, and every label its `text-anchor`, `fill` and `font-size`
+  (kujdes/reports/charts.py), which a `<g>` or a class could carry once; each chart's values are also
+  written three times (the `<desc>`, the bar labels, and the data table beside it). The 18 data tables
+  take 10.6 KB, inside 34 `<details>` (9.5 KB together). It is computed on every request: about 0.3 s of
+  Python and 0.6 s of PostgreSQL CPU for a diocese and a year. Behind a compressing proxy it weighs
+  30 KB cold and 10 KB warm (within budget), but its first paint cannot be within 2 s on slow 3G: 61 KB
+  take 1.2 s to arrive at 50,000 bytes/s, after about 0.9 s of the server's work.
+- *Case list*, warm: 16.1 KB of HTML for 25 rows — the rows 8.6 KB (about 330 bytes each, 60 of them
+  indentation in cases/_case_rows.html), the ten filters 4.1 KB (Django's built-in field templates
+  leave about 1 KB of blank lines), the page's frame 2.4 KB, pagination and the export control 1.1 KB;
+  2.6 KB of the page is whitespace between tags. 5.0 KB behind a compressing proxy.
+- *Attendance register*, warm: the largest register among the educator's 530 activities (a camp of 50,
+  46 on the register); its markup is already compact, about 200 bytes a participant, so a course of 24
+  weighs about 10 KB. 4.2 KB behind a compressing proxy.
+- *First paint* of the person page, the person search and the activity list (2.0–2.2 s in one run or
+  the other, 1.3–1.8 s in the other): the server answered in 0.4–1.1 s of wall time on a machine
+  whose load average was 7–14 on 2 cores, for 0.1–0.2 s of CPU (Python + PostgreSQL). The person page
+  runs 45 queries; its slowest lists the person's relations (kujdes/people/selectors.py,
+  `person_relations`): the reach of the other person is tested with `IN (SELECT … people_person …)`,
+  which PostgreSQL answers by hashing every person in the case worker's units (38,570 rows, 60–110 ms
+  when not cached) even though the table of relations holds four rows.
+"""
+
+
 # --- worker: runs inside the installation's environment ------------------------------------------
 
 
@@ -612,6 +641,7 @@ def pages_report(results: dict[str, Any], facts: dict[str, Any], seed: dict[str,
             else ""
         ),
     ]
+    lines += ["", FINDINGS.rstrip("\n")]
     if len(measured) < len(rows):
         lines.append(
             f"- Not measured: {', '.join(r['name'] for r in rows if 'cold' not in r)} (see the table)."
