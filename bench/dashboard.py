@@ -1451,7 +1451,7 @@ def report(results: dict[str, Any]) -> str:
             "- total, chart and trend of a distinct-persons indicator in one query "
             f"(`GROUP BY GROUPING SETS ((), (g), (m))`): {_ms(fixes['direct_three_queries_ms'])} for "
             f"the three queries → {_ms(fixes['direct_one_pass_ms'])} (likewise for every indicator with a "
-            "trend);"
+            "trend);",
             "- a covering index on the person's statistical columns, so the age, sex, category and "
             "municipality breakdowns read a 14 MB index instead of the 159 MB heap "
             "(`CREATE INDEX people_person_stats_idx ON people_person (id) INCLUDE (organisation_id, unit_id, "
