@@ -1379,6 +1379,11 @@ def report(results: dict[str, Any]) -> str:
         f"initiatives and partners, relations, units) copied with `COPY … TO STDOUT (FORMAT csv)` and "
         f"`read_csv` in {load['seconds']:.1f} s ({load['export_seconds']:.1f} s of it PostgreSQL's COPY).",
         "",
+        "Tables with no rows for the organisation in this dataset (the seed records none): "
+        + (", ".join(f"`{table}`" for table, count in load["rows"].items() if not count) or "none")
+        + "; the indicators reading them show 0 and their queries cost next to nothing here, so real "
+        "volumes of services, follow-ups and NRM decisions would make the engine slower, not faster.",
+        "",
         f"Same figures: {equal} of {len(comparison)} totals equal, {cells - differing} of {cells} breakdown "
         "and trend cells equal.",
         "",
