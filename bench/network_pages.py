@@ -111,13 +111,17 @@ FINDINGS = """Why, as found on 2026-11-29 (pages as served, CPU times, query pla
 - *Attendance register*, warm: the largest register among the educator's 530 activities (a camp of 50,
   46 on the register); its markup is already compact, about 200 bytes a participant, so a course of 24
   weighs about 10 KB. 4.2 KB behind a compressing proxy.
-- *First paint* of the person page, the person search and the activity list (2.0–2.2 s in one run or
-  the other, 1.3–1.8 s in the other): the server answered in 0.4–1.1 s of wall time on a machine
-  whose load average was 7–14 on 2 cores, for 0.1–0.2 s of CPU (Python + PostgreSQL). The person page
+- *First paint* of the other pages: within 2 s in this run, but the person page, the person search and
+  the activity list took 2.0–2.2 s in earlier runs the same morning: the server answered in 0.4–1.1 s of
+  wall time on a machine whose load average was 7–15 on 2 cores, for 0.1–0.2 s of CPU (Python +
+  PostgreSQL; "?" where the worker reconnected to PostgreSQL during the measure). The person page
   runs 45 queries; its slowest lists the person's relations (kujdes/people/selectors.py,
   `person_relations`): the reach of the other person is tested with `IN (SELECT … people_person …)`,
   which PostgreSQL answers by hashing every person in the case worker's units (38,570 rows, 60–110 ms
   when not cached) even though the table of relations holds four rows.
+- *Memory*: the worker's peak is reached at the first sign-in, not by the pages: Django's Argon2
+  hasher checks a password with 100 MiB of memory (`memory_cost` 102,400 KiB), taking the worker from
+  about 93 MB to 195 MB; the ten pages add less than 10 MB to that.
 """
 
 
@@ -267,6 +271,8 @@ def weigh(
                 measured_goto(page, loads, base_url + path)
                 server.append(_server_ms(page))
             app_after, db_after = _cpu_ticks(worker), sum(_cpu_ticks(b) for b in backends)
+            if set(_postgres_backends(worker)) != set(backends):  # reconnected meanwhile: not comparable
+                backends = []
         tick_ms = 1000 / os.sysconf("SC_CLK_TCK") / (SERVER_RUNS - 1)
         cpu = {
             "app_ms": (app_after - app_before) * tick_ms,
@@ -454,7 +460,7 @@ def _cpu(row: dict[str, Any]) -> str:
     cpu = row.get("cpu")
     if not cpu:
         return "—"
-    db = "?" if math.isnan(cpu["db_ms"]) else f"{cpu['db_ms']:.0f}"
+    db = "?" if math.isnan(cpu["db_ms"]) or cpu["db_ms"] < 0 else f"{cpu['db_ms']:.0f}"
     return f"{cpu['app_ms']:.0f} + {db}"
 
 
