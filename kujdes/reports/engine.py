@@ -8,6 +8,7 @@ exploitation type…) may add up to more than the total, which is said next to t
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import statistics
 from collections.abc import Iterable, Sequence
@@ -353,8 +354,16 @@ class Engine:
             self.raw(indicator, dim)
             count = self._counts.get((indicator.code, dim), {}).get(key, 0)
         else:
-            count = self.raw(indicator, dim).get(key, 0)
+            # The persons a cell rests on, not its events: five services to one person are one person.
+            count = self.raw(_persons(indicator), dim).get(key, 0)
         return count is not None and 0 < float(count) < threshold
+
+
+def _persons(indicator: Indicator) -> Indicator:
+    """The indicator counting the distinct persons (entities) behind an indicator's rows."""
+    if indicator.formula in ("distinct", "relatives"):
+        return indicator
+    return dataclasses.replace(indicator, code=f"{indicator.code}:persons", formula="distinct")
 
 
 def dims_allowed(indicator: Indicator) -> tuple[str, ...]:

@@ -15,7 +15,6 @@ import datetime
 from decimal import Decimal
 from typing import Any
 
-import pytest
 from django.utils import translation
 
 from kujdes.core.scoping import tenant_scope
@@ -673,7 +672,6 @@ class ScopeAndSuppressionTests(BaseTestCase):
         )
         self.assertEqual(self.shown(figures["volunteers_active"], 5), "3")
 
-    @pytest.mark.xfail(strict=True, reason="Engine._small counts events, not the persons they rest on")
     def test_viewer_small_cells_count_persons_not_events(self) -> None:
         # besa had five psychosocial sessions: the cell "5" rests on one person and is hidden; the eight
         # services rest on three persons (besa, erion, hana) and are hidden too. The manager sees them.
