@@ -1327,8 +1327,13 @@ def report(results: dict[str, Any]) -> str:
     lines = [
         HEADING,
         "",
-        f"Measured {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC on the shared network installation "
-        f"(`kujdes seed --scale network`, built {seed.get('built_at', '?')}: "
+        f"Measured {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC "
+        + (
+            "on a SMALL trial installation of its own (demo + `kujdes seed --persons 3000 --cases 600`: "
+            if results.get("dataset") == "small"
+            else "on the shared network installation "
+            f"(`kujdes seed --scale network`, built {seed.get('built_at', '?')}: "
+        )
         + ", ".join(f"{v:,} {k}" for k, v in counts.items() if k in ("persons", "cases", "activities"))
         + (
             f", {counts['participations (enrolments)']:,} enrolments"
