@@ -124,6 +124,19 @@ def _person_search(
     return _name_matching_ranked(candidates, tokens, digests, organisation_ids), True
 
 
+def _token_digests(tokens: list[str], digests: Callable[[str, str], list[str]]) -> list[list[str]]:
+    """For each query token, the digests of its whole-name and (3 letters or more) prefix entries."""
+    from kujdes.people.services import NAME_PREFIX_KIND, NAME_PREFIX_MIN
+
+    per_token = []
+    for token in tokens:
+        token_digests = digests(BlindIndexKind.NAME, token)
+        if len(token) >= NAME_PREFIX_MIN:
+            token_digests += digests(NAME_PREFIX_KIND, token)
+        per_token.append(token_digests)
+    return per_token
+
+
 def _name_matching(tokens: list[str], digests: Callable[[str, str], list[str]]) -> QuerySet[BlindIndexEntry]:
     """Ids of persons with, for every query token, a whole name token equal to it or starting with it.
 
@@ -131,14 +144,9 @@ def _name_matching(tokens: list[str], digests: Callable[[str, str], list[str]]) 
     grouped query: each entry is mapped back to the query token it answers, and a person matches
     when all tokens are answered.
     """
-    from kujdes.people.services import NAME_PREFIX_KIND, NAME_PREFIX_MIN
+    from kujdes.people.services import NAME_PREFIX_KIND
 
-    per_token: list[list[str]] = []
-    for token in tokens:
-        token_digests = digests(BlindIndexKind.NAME, token)
-        if len(token) >= NAME_PREFIX_MIN:
-            token_digests += digests(NAME_PREFIX_KIND, token)
-        per_token.append(token_digests)
+    per_token = _token_digests(tokens, digests)
     # A digest is keyed by its kind and organisation, so "kind in (…) and digest in (…)" finds exactly
     # the entries of each (kind, token): one range of the covering index, read without the table.
     entries = BlindIndexEntry.objects.filter(
@@ -166,14 +174,9 @@ def _name_matching_ranked(
     from the covering index), rather than probing each person's entries again to rank it: a common
     family name has thousands of matches in a network.
     """
-    from kujdes.people.services import NAME_PREFIX_KIND, NAME_PREFIX_MIN
+    from kujdes.people.services import NAME_PREFIX_KIND
 
-    per_token: list[list[str]] = []
-    for token in tokens:
-        token_digests = digests(BlindIndexKind.NAME, token)
-        if len(token) >= NAME_PREFIX_MIN:
-            token_digests += digests(NAME_PREFIX_KIND, token)
-        per_token.append(token_digests)
+    per_token = _token_digests(tokens, digests)
     matched = candidates.filter(
         blind_index__organisation_id__in=organisation_ids,
         blind_index__kind__in=[BlindIndexKind.NAME, NAME_PREFIX_KIND],
