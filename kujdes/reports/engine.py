@@ -91,6 +91,7 @@ class Engine:
     # --- the public entry -------------------------------------------------------------------
 
     def figure(self, indicator: Indicator, *, dims: Sequence[str] = (), trend: bool = False) -> Figure:
+        self.prefetch(indicator, dims=dims, trend=trend)
         figure = Figure(indicator=indicator, total=Cell(self.raw(indicator, "").get(None)))
         for dim in dims:
             if dim not in self.dims_of(indicator):
@@ -115,6 +116,80 @@ class Engine:
         return dims_allowed(indicator)
 
     # --- raw figures ------------------------------------------------------------------------
+
+    def prefetch(self, indicator: Indicator, *, dims: Sequence[str] = (), trend: bool = False) -> None:
+        """On PostgreSQL: an indicator's total, breakdowns and trend from one pass over its rows.
+
+        `GROUP BY GROUPING SETS` aggregates the pooled rows once for every grouping; for an indicator
+        counting events it also counts the persons behind them (what small cells are judged on). Other
+        databases, flag-valued disaggregations and derived indicators are computed one by one.
+        """
+        if connection.vendor != "postgresql" or indicator.formula not in (
+            "distinct",
+            "events",
+            "sum",
+            "relatives",
+        ):
+            return
+        wanted = [
+            d
+            for d in dims
+            if d in dims_allowed(indicator) and self._field(indicator, d).kind == "group"  # type: ignore[union-attr]
+        ]
+        columns = {f"g{index}": dim for index, dim in enumerate(wanted)}
+        if trend:
+            columns["m"] = "month"
+        keys = ["", *columns.values()]
+        if all((indicator.code, key) in self._memo for key in keys):
+            return
+        persons = indicator.formula == "events" and indicator.personal
+        parts = [self._part_columns(indicator, source, columns) for source in indicator.sources]
+        union = " UNION ALL ".join(sql for sql, _ in parts)
+        prefix, params = self._with(indicator)
+        params = params + [p for _, part_params in parts for p in part_params]
+        aggregate = {
+            "distinct": "COUNT(DISTINCT t.e)",
+            "relatives": "COUNT(DISTINCT t.e)",
+            "events": "COUNT(*)",
+        }.get(indicator.formula, "SUM(t.v)")
+        aliases = list(columns)
+        flags = ", ".join(f"GROUPING(t.{alias})" for alias in aliases)
+        sets = ", ".join(["()", *[f"(t.{alias})" for alias in aliases]])
+        select = ", ".join(
+            [
+                *([flags] if flags else []),
+                *[f"t.{alias}" for alias in aliases],
+                aggregate,
+                "COUNT(DISTINCT t.e)",
+            ]
+        )
+        sql = f"{prefix}SELECT {select} FROM ({union}) t GROUP BY GROUPING SETS ({sets})"  # noqa: S608 - as _aggregate
+        results: dict[str, Raw] = {key: {} for key in keys}
+        counted: dict[str, Raw] = {key: {} for key in keys}
+        for row in self._fetch(sql, params):
+            grouping, values, value, people = (
+                row[: len(aliases)],
+                row[len(aliases) : 2 * len(aliases)],
+                row[-2],
+                row[-1],
+            )
+            open_ = [index for index, flag in enumerate(grouping) if flag == 0]
+            if not open_:
+                key, code = "", None
+            else:
+                index = open_[0]
+                key = columns[aliases[index]]
+                code = values[index]
+                code = _as_date(code) if key == "month" else (NOT_RECORDED if code in (None, "") else code)
+            results[key][code] = value or 0
+            counted[key][code] = people or 0
+        for key in keys:
+            found = results[key] or ({None: 0} if key == "" else {})
+            self._memo[(indicator.code, key)] = found
+            if persons:
+                self._memo[(f"{indicator.code}:persons", key)] = counted[key] or (
+                    {None: 0} if key == "" else {}
+                )
 
     def raw(self, indicator: Indicator, dim: str) -> Raw:
         key = (indicator.code, dim)
@@ -146,14 +221,19 @@ class Engine:
         flags = field_ is not None and field_.kind == "flags"
         parts = [self._part(indicator, source, dim) for source in indicator.sources]
         union = " UNION ALL ".join(sql for sql, _ in parts)
-        params: list[Any] = [p for _, part_params in parts for p in part_params]
+        prefix, params = self._with(indicator)
+        params = params + [p for _, part_params in parts for p in part_params]
         formula = indicator.formula
         if flags:
             codes = list(field_.codes)
             columns = [self._flag_aggregate(formula, "t.f LIKE %s") for _ in codes]
             columns.append(self._flag_aggregate(formula, "(t.f IS NULL OR t.f = %s)"))
-            sql = f"SELECT {', '.join(columns)} FROM ({union}) t"  # noqa: S608 - Django-built parts, values as parameters
-            values = self._fetch(sql, [*[f'%"{code}"%' for code in codes], "[]", *params])
+            sql = f"{prefix}SELECT {', '.join(columns)} FROM ({union}) t"  # noqa: S608 - Django-built parts, values as parameters
+            # The WITH clause's parameters come first in the text, then the patterns, then the parts'.
+            with_count = len(params) - sum(len(part_params) for _, part_params in parts)
+            values = self._fetch(
+                sql, [*params[:with_count], *[f'%"{code}"%' for code in codes], "[]", *params[with_count:]]
+            )
             row = values[0] if values else [0] * (len(codes) + 1)
             result: Raw = {code: row[index] or 0 for index, code in enumerate(codes)}
             result[NOT_RECORDED] = row[-1] or 0
@@ -162,9 +242,9 @@ class Engine:
             formula if formula != "relatives" else "distinct"
         ]
         if not dim:
-            rows = self._fetch(f"SELECT {aggregate} FROM ({union}) t", params)  # noqa: S608 - Django-built parts, values as parameters
+            rows = self._fetch(f"{prefix}SELECT {aggregate} FROM ({union}) t", params)  # noqa: S608 - Django-built parts, values as parameters
             return {None: (rows[0][0] if rows else 0) or 0}
-        rows = self._fetch(f"SELECT t.g, {aggregate} FROM ({union}) t GROUP BY t.g", params)  # noqa: S608 - Django-built parts, values as parameters
+        rows = self._fetch(f"{prefix}SELECT t.g, {aggregate} FROM ({union}) t GROUP BY t.g", params)  # noqa: S608 - Django-built parts, values as parameters
         if dim == "month":
             return {_as_date(code): value or 0 for code, value in rows}
         return {(NOT_RECORDED if code in (None, "") else code): value or 0 for code, value in rows}
@@ -231,36 +311,45 @@ class Engine:
                     **{f"{alias}__in": list(values)}
                 )
         if indicator.formula == "relatives":
-            of_sql, of_params = self._entities_sql(catalogue()[indicator.of])
-            queryset = queryset.filter(**{f"{source.anchor}__in": RawSQL(of_sql, of_params)}).exclude(  # noqa: S611
-                **{f"{source.entity}__in": RawSQL(of_sql, of_params)}  # noqa: S611
+            # The other indicator's persons, computed once per query in a WITH clause (see _with).
+            of_set = RawSQL("SELECT of_set.e FROM of_set", [])  # noqa: S611 - constant
+            queryset = queryset.filter(**{f"{source.anchor}__in": of_set}).exclude(
+                **{f"{source.entity}__in": of_set}
             )
         return queryset.order_by()
 
-    def _entities_sql(self, indicator: Indicator) -> tuple[str, list[Any]]:
-        parts = []
-        for source_name in indicator.sources:
-            source = SOURCES[source_name]
-            queryset = self._queryset(indicator, source).values_list(source.entity, flat=True)
-            parts.append(queryset.query.sql_with_params())
-        return " UNION ".join(sql for sql, _ in parts), [p for _, params in parts for p in params]
+    def _with(self, indicator: Indicator) -> tuple[str, list[Any]]:
+        """The WITH clause a relatives indicator needs: the other indicator's persons, materialised once."""
+        if indicator.formula != "relatives":
+            return "", []
+        of = catalogue()[indicator.of]
+        parts = [self._part_columns(of, source, {}) for source in of.sources]
+        union = " UNION ".join(f"SELECT p.e FROM ({sql}) p" for sql, _ in parts)  # noqa: S608 - as _aggregate
+        return f"WITH of_set AS MATERIALIZED ({union}) ", [p for _, params in parts for p in params]
 
     def _part(self, indicator: Indicator, source_name: str, dim: str) -> tuple[str, tuple[Any, ...]]:
+        flags = bool(dim) and dim != "month" and self._field(indicator, dim).kind == "flags"  # type: ignore[union-attr]
+        return self._part_columns(indicator, source_name, {("f" if flags else "g"): dim} if dim else {})
+
+    def _part_columns(
+        self, indicator: Indicator, source_name: str, columns: dict[str, str]
+    ) -> tuple[str, tuple[Any, ...]]:
+        """A source's rows as SQL: the entity `e`, a sum's value `v`, and a column per disaggregation."""
         source = SOURCES[source_name]
         ctx = self.ctx
         select: dict[str, Any] = {"e": F(source.entity)}
         if indicator.formula == "sum":
             select["v"] = source.fields[indicator.value].expression(ctx)
-        if dim == "month":
-            select["g"] = TruncMonth(source.date_expression(ctx), output_field=DateField())
-        elif dim:
+        for alias, dim in columns.items():
             field_ = source.fields.get(dim)
-            if field_ is None:  # not an attribute of this source's rows: "not applicable"
-                select["f" if self._field(indicator, dim).kind == "flags" else "g"] = RawSQL("NULL", [])
+            if dim == "month":
+                select[alias] = TruncMonth(source.date_expression(ctx), output_field=DateField())
+            elif field_ is None:  # not an attribute of this source's rows: "not applicable"
+                select[alias] = RawSQL("NULL", [])
             elif field_.kind == "flags":
-                select["f"] = Cast(field_.expression(ctx), TextField())
+                select[alias] = Cast(field_.expression(ctx), TextField())
             else:
-                select["g"] = field_.expression(ctx)
+                select[alias] = field_.expression(ctx)
         queryset = self._queryset(indicator, source).values(**select)
         sql, params = queryset.query.sql_with_params()
         # The union relies on the same column order in every part.
