@@ -160,7 +160,7 @@ class Engine:
                 *([flags] if flags else []),
                 *[f"t.{alias}" for alias in aliases],
                 aggregate,
-                "COUNT(DISTINCT t.e)",
+                "COUNT(DISTINCT t.e)" if persons else "NULL",
             ]
         )
         sql = f"{prefix}SELECT {select} FROM ({union}) t GROUP BY GROUPING SETS ({sets})"  # noqa: S608 - as _aggregate
