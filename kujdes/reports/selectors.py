@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import calendar
 import datetime
+import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from django.core.cache import cache
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import get_language
@@ -222,6 +224,53 @@ def figures_compute(
         figure = engine.figure(indicator, dims=wanted, trend=trend and indicator.trend)
         figures.append(engine.suppress(figure, scope.threshold) if scope.suppressed else figure)
     return figures, engine
+
+
+DASHBOARD_CACHE_SECONDS = 600
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    figures: list[Figure]
+    computed_at: datetime.datetime
+    cached: bool
+
+
+def dashboard_figures(*, scope: Scope, period: Period, refresh: bool = False) -> Dashboard:
+    """Every indicator's figure and trend; the headline indicators' charts. Kept ten minutes.
+
+    The figures are aggregates, already reduced by the scope's small-cell rule, and the cache key holds
+    everything they depend on (organisation, units, period, threshold, language, age groups), so two
+    users share them only when they would see the same figures. `refresh` computes them again.
+    """
+    language = (get_language() or "sq")[:2]
+    key = "reports:dashboard:" + hashlib.sha256(
+        repr(
+            (
+                scope.organisation.pk,
+                scope.unit_ids,
+                period.start,
+                period.end,
+                scope.threshold,
+                language,
+                age_groups_for(organisation_id=scope.organisation.pk),
+                tuple(catalogue()),
+            )
+        ).encode()
+    ).hexdigest()
+    if not refresh:
+        found = cache.get(key)
+        if found is not None:
+            return Dashboard(figures=found[0], computed_at=found[1], cached=True)
+    engine = Engine(report_context(scope=scope, period=period, language=language))
+    figures = []
+    for indicator in catalogue().values():
+        dims = [indicator.chart] if indicator.chart and indicator.headline else []
+        figure = engine.figure(indicator, dims=dims, trend=indicator.trend)
+        figures.append(engine.suppress(figure, scope.threshold) if scope.suppressed else figure)
+    computed_at = timezone.now()
+    cache.set(key, (figures, computed_at), DASHBOARD_CACHE_SECONDS)
+    return Dashboard(figures=figures, computed_at=computed_at, cached=False)
 
 
 def indicators_get(codes: Sequence[str]) -> list[Indicator]:

@@ -108,18 +108,23 @@ def shown(figure: Figure, scope: Scope, *, chart_dim: str | None = None) -> Show
     threshold = scope.threshold or 0
     percent = figure.percent
     name = figure.indicator.name()
-    breakdowns = [
-        {
-            "breakdown": breakdown,
-            "rows": _breakdown_rows(breakdown, threshold, percent),
-            "chart": charts.bars_svg(
-                _chart_rows(breakdown, threshold, percent),
-                title=f"{name} — {breakdown.label}",
-                percent=percent,
-            ),
-        }
-        for breakdown in figure.breakdowns
-    ]
+    code = figure.indicator.code
+    breakdowns = []
+    for breakdown in figure.breakdowns:
+        table_id = f"table-{code}-{breakdown.dim}"
+        breakdowns.append(
+            {
+                "breakdown": breakdown,
+                "table_id": table_id,
+                "rows": _breakdown_rows(breakdown, threshold, percent),
+                "chart": charts.bars_svg(
+                    _chart_rows(breakdown, threshold, percent),
+                    title=f"{name} — {breakdown.label}",
+                    percent=percent,
+                    described_by=table_id,
+                ),
+            }
+        )
     chart = next(
         (b["chart"] for b in breakdowns if b["breakdown"].dim == (chart_dim or figure.indicator.chart)), ""
     )
@@ -131,11 +136,16 @@ def shown(figure: Figure, scope: Scope, *, chart_dim: str | None = None) -> Show
         )
         for month, cell in figure.trend
     ]
+    trend = ""
+    if points:
+        trend = charts.trend_svg(
+            points, title=_("%(name)s by month") % {"name": name}, described_by=f"table-{code}-month"
+        )
     return Shown(
         figure=figure,
         total=figure.total.shown(threshold, percent=percent),
         chart=chart,
-        trend=charts.trend_svg(points, title=_("%(name)s by month") % {"name": name}) if points else "",
+        trend=trend,
         breakdowns=breakdowns,
         trend_rows=[
             (date_format(month, "F Y"), text)
@@ -152,7 +162,7 @@ def _sections(items: Sequence[Shown]) -> list[tuple[str, list[Shown]]]:
 
 
 def _query(request: HttpRequest) -> str:
-    keep = {key: value for key, value in request.GET.items() if key != "page" and value}
+    keep = {key: value for key, value in request.GET.items() if key not in ("page", "refresh") and value}
     from urllib.parse import urlencode
 
     return urlencode(keep)
@@ -162,10 +172,11 @@ def _query(request: HttpRequest) -> str:
 def dashboard(request: HttpRequest) -> HttpResponse:
     scope = _scope(request)
     form, period = _period(request, scope)
-    figures, _engine = selectors.figures_compute(
-        scope=scope, period=period, indicators=list(catalogue().values()), dims=None, trend=True
+    computed = selectors.dashboard_figures(
+        scope=scope, period=period, refresh=bool(request.GET.get("refresh"))
     )
-    items = [shown(figure, scope) for figure in figures]
+    items = [shown(figure, scope) for figure in computed.figures]
+    query = _query(request)
     return render(
         request,
         "reports/dashboard.html",
@@ -173,10 +184,13 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "scope": scope,
             "period": period,
             "form": form,
+            "computed": computed,
             "headlines": [item for item in items if item.indicator.headline],
+            "charted": [item for item in items if item.breakdowns],
             "trends": [item for item in items if item.trend],
             "sections": _sections(items),
-            "query": _query(request),
+            "query": query,
+            "refresh_query": f"{query}&refresh=1" if query else "refresh=1",
         },
     )
 

@@ -169,3 +169,33 @@ class DashboardTests(BaseTestCase):
         self.assertEqual(stale.status_code, 400)
         self.login(self.manager)
         self.assertEqual(self.client.get(url).status_code, 403)
+
+    def test_figures_are_kept_ten_minutes_and_counted_again_on_demand(self) -> None:
+        self.assertEqual(
+            _headline(self._dashboard(self.charlie).content.decode(), "Direct beneficiaries"), "7"
+        )
+        with tenant_scope(organisation_ids=[self.org.pk]):
+            person = person_create(
+                actor=self.charlie,
+                unit=self.diocese_b,
+                given_name="Dafina",
+                family_name="Hoxha",
+                birth_year=2009,
+            )
+            case_create(
+                actor=self.charlie,
+                person=person,
+                unit=self.diocese_b,
+                case_type="prevention",
+                opened_on=datetime.date(self.year, 1, 2),
+            )
+        kept = self._dashboard(self.charlie).content.decode()
+        self.assertEqual(_headline(kept, "Direct beneficiaries"), "7")
+        self.assertIn("Figures as of", kept)
+        again = self._dashboard(self.charlie, refresh="1").content.decode()
+        self.assertEqual(_headline(again, "Direct beneficiaries"), "8")
+        # Another scope never reads charlie's kept figures: the manager's first look equals a fresh count.
+        first = _headline(self._dashboard(self.manager).content.decode(), "Direct beneficiaries")
+        fresh = _headline(self._dashboard(self.manager, refresh="1").content.decode(), "Direct beneficiaries")
+        self.assertEqual(first, fresh)
+        self.assertNotEqual(fresh, "8")
