@@ -33,7 +33,6 @@ from kujdes.cases.forms import (
     ApprovalDecisionForm,
     CaseCreateForm,
     CaseEditForm,
-    CaseFilterForm,
     CaseSettingsForm,
     CaseWorkersForm,
     ClosureRequestForm,
@@ -52,7 +51,6 @@ from kujdes.cases.selectors import (
     case_event_get,
     case_get,
     case_home_countries,
-    case_workers_for_filter,
     cases_filtered,
     cases_page,
     events_of_case,
@@ -81,6 +79,7 @@ from kujdes.cases.services import (
     trafficking_event_add,
     trafficking_event_remove,
 )
+from kujdes.cases.views_export import case_list_filters
 from kujdes.core.forms import form_add_validation_error
 from kujdes.core.locking import StaleVersion
 from kujdes.core.models import Unit
@@ -126,32 +125,7 @@ def _transfer_units(case: Case) -> list[tuple[str, str]]:
 def case_list(request: HttpRequest) -> HttpResponse:
     if not actor_has_perm(actor=request.user, perm=Perm.CASE_VIEW):
         raise PermissionDenied
-    workers = {str(user.public_id): user for user in case_workers_for_filter(actor=request.user)}
-    form = CaseFilterForm(
-        request.GET or None,
-        units=_unit_choices(request, Perm.CASE_VIEW),
-        workers=[(key, user.display_name) for key, user in workers.items()],
-    )
-    filters: dict[str, Any] = {}
-    if form.is_valid():
-        data = form.cleaned_data
-        filters = {
-            "status": data["status"],
-            "case_type": data["case_type"],
-            "nrm_stage": data["nrm_stage"],
-            "trafficking_status": data["trafficking_status"],
-            "opened_from": data["opened_from"],
-            "opened_to": data["opened_to"],
-            "code": data["q"],
-        }
-        if data["unit"]:
-            filters["unit_id"] = (
-                units_for_actor(actor=request.user, perm=Perm.CASE_VIEW).get(public_id=data["unit"]).pk
-            )
-        if data["worker"]:
-            filters["worker_id"] = workers[data["worker"]].pk
-        if data["mine"]:
-            filters["worker_id"] = request.user.pk
+    form, filters = case_list_filters(request, request.GET or None)
     cases = (
         cases_filtered(actor=request.user, **filters)
         if form.is_valid() or not request.GET

@@ -38,7 +38,7 @@ CHUNK = 1000
 def case_list_filters(request: HttpRequest, data: Any) -> tuple[CaseFilterForm, dict[str, Any]]:
     """The case list's filter form bound to `data`, and the filters for `cases_filtered` when valid.
 
-    The same rules as the list page (cases/views.case_list): tests compare the two.
+    The list page (cases/views.case_list) and its export both read their filters here.
     """
     units = units_for_actor(actor=request.user, perm=Perm.CASE_VIEW).filter(is_active=True).order_by("path")
     unit_ids = {str(unit.public_id): unit.pk for unit in units}
