@@ -526,10 +526,10 @@ DISAGGREGATIONS: dict[str, Any] = {
     "cross_border": _("Internal or cross-border"),
     "service_type": _("Type of service"),
     "receiver": _("Receiving organisation"),
-    "outcome": _("Outcome"),
+    "outcome": _("Outcome of the referral"),
     "level": _("Risk level"),
     "stage": _("Stage"),
     "months": _("Months after completion"),
-    "result": _("Result"),
+    "result": _("Result of the screening or follow-up"),
     "provider_type": _("Type of organisation"),
 }
