@@ -6,14 +6,17 @@ row-level security applies as in production, measures for the largest organisati
 the year with the most enrolments, as the organisation-wide demo viewer (`viewer-al`, who sees only
 aggregates: small cells are suppressed for her):
 
-(a) the dashboard page `GET /reports/?unit=<national office>&year=YYYY` through Django's test client
-    (whole request: middleware, scope, every query, charts, template), with its query count;
-(b) the engine alone: `selectors.figures_compute` for every indicator of the catalogue with its chart
-    breakdown and its trend, as the dashboard asks for them;
+(a) the dashboard page `GET /reports/?unit=<national office>&year=YYYY&refresh=1` through Django's
+    test client (whole request: middleware, scope, every query, charts, template), with its query
+    count; `refresh=1` makes it compute its figures (the page keeps them ten minutes otherwise);
+    (a') the same page with its figures from the cache;
+(b) the engine alone: `selectors.dashboard_figures(refresh=True)`, what the page computes: every
+    indicator's total, its monthly trend when it has one, the chart breakdown of the headline ones;
 (c) DuckDB: the raw rows the sources read (that organisation's) are copied out of PostgreSQL into an
-    in-memory DuckDB database (load timed apart), then DuckDB computes the same figures — every
-    indicator's total, chart breakdown and monthly trend — with SQL written here from sources.py and
-    indicators.toml. Its figures are compared with the engine's, cell by cell.
+    in-memory DuckDB database (load timed apart), then DuckDB computes the same figures (and, as the
+    engine does for a viewer, the persons behind the event indicators' cells) with SQL written here
+    from sources.py and indicators.toml, one query per figure. Its figures are compared with the
+    engine's, cell by cell.
 
 The three are timed in the same process, one after the other, n times each (median, p95). When the
 dashboard misses 1 s or is slower than DuckDB, the slowest queries of one dashboard request are timed
