@@ -17,7 +17,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import connection
-from django.db.models import DateField, F, Q, TextField
+from django.db.models import DateField, Exists, F, OuterRef, Q, TextField
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast, TruncMonth
 
@@ -145,8 +145,7 @@ class Engine:
         persons = indicator.formula == "events" and indicator.personal
         parts = [self._part_columns(indicator, source, columns) for source in indicator.sources]
         union = " UNION ALL ".join(sql for sql, _ in parts)
-        prefix, params = self._with(indicator)
-        params = params + [p for _, part_params in parts for p in part_params]
+        params = [p for _, part_params in parts for p in part_params]
         aggregate = {
             "distinct": "COUNT(DISTINCT t.e)",
             "relatives": "COUNT(DISTINCT t.e)",
@@ -163,7 +162,7 @@ class Engine:
                 "COUNT(DISTINCT t.e)" if persons else "NULL",
             ]
         )
-        sql = f"{prefix}SELECT {select} FROM ({union}) t GROUP BY GROUPING SETS ({sets})"  # noqa: S608 - as _aggregate
+        sql = f"SELECT {select} FROM ({union}) t GROUP BY GROUPING SETS ({sets})"  # noqa: S608 - as _aggregate
         results: dict[str, Raw] = {key: {} for key in keys}
         counted: dict[str, Raw] = {key: {} for key in keys}
         for row in self._fetch(sql, params):
@@ -221,19 +220,14 @@ class Engine:
         flags = field_ is not None and field_.kind == "flags"
         parts = [self._part(indicator, source, dim) for source in indicator.sources]
         union = " UNION ALL ".join(sql for sql, _ in parts)
-        prefix, params = self._with(indicator)
-        params = params + [p for _, part_params in parts for p in part_params]
+        params: list[Any] = [p for _, part_params in parts for p in part_params]
         formula = indicator.formula
         if flags:
             codes = list(field_.codes)
             columns = [self._flag_aggregate(formula, "t.f LIKE %s") for _ in codes]
             columns.append(self._flag_aggregate(formula, "(t.f IS NULL OR t.f = %s)"))
-            sql = f"{prefix}SELECT {', '.join(columns)} FROM ({union}) t"  # noqa: S608 - Django-built parts, values as parameters
-            # The WITH clause's parameters come first in the text, then the patterns, then the parts'.
-            with_count = len(params) - sum(len(part_params) for _, part_params in parts)
-            values = self._fetch(
-                sql, [*params[:with_count], *[f'%"{code}"%' for code in codes], "[]", *params[with_count:]]
-            )
+            sql = f"SELECT {', '.join(columns)} FROM ({union}) t"  # noqa: S608 - Django-built parts, values as parameters
+            values = self._fetch(sql, [*[f'%"{code}"%' for code in codes], "[]", *params])
             row = values[0] if values else [0] * (len(codes) + 1)
             result: Raw = {code: row[index] or 0 for index, code in enumerate(codes)}
             result[NOT_RECORDED] = row[-1] or 0
@@ -242,9 +236,9 @@ class Engine:
             formula if formula != "relatives" else "distinct"
         ]
         if not dim:
-            rows = self._fetch(f"{prefix}SELECT {aggregate} FROM ({union}) t", params)  # noqa: S608 - Django-built parts, values as parameters
+            rows = self._fetch(f"SELECT {aggregate} FROM ({union}) t", params)  # noqa: S608 - Django-built parts, values as parameters
             return {None: (rows[0][0] if rows else 0) or 0}
-        rows = self._fetch(f"{prefix}SELECT t.g, {aggregate} FROM ({union}) t GROUP BY t.g", params)  # noqa: S608 - Django-built parts, values as parameters
+        rows = self._fetch(f"SELECT t.g, {aggregate} FROM ({union}) t GROUP BY t.g", params)  # noqa: S608 - Django-built parts, values as parameters
         if dim == "month":
             return {_as_date(code): value or 0 for code, value in rows}
         return {(NOT_RECORDED if code in (None, "") else code): value or 0 for code, value in rows}
@@ -311,21 +305,23 @@ class Engine:
                     **{f"{alias}__in": list(values)}
                 )
         if indicator.formula == "relatives":
-            # The other indicator's persons, computed once per query in a WITH clause (see _with).
-            of_set = RawSQL("SELECT of_set.e FROM of_set", [])  # noqa: S611 - constant
-            queryset = queryset.filter(**{f"{source.anchor}__in": of_set}).exclude(
-                **{f"{source.entity}__in": of_set}
+            # A relation counts when its anchor is one of the other indicator's persons and the relative is
+            # not: per relation, an EXISTS on each of that indicator's sources (index lookups).
+            of = catalogue()[indicator.of]
+            queryset = queryset.filter(self._member(of, source.anchor)).exclude(
+                self._member(of, source.entity)
             )
         return queryset.order_by()
 
-    def _with(self, indicator: Indicator) -> tuple[str, list[Any]]:
-        """The WITH clause a relatives indicator needs: the other indicator's persons, materialised once."""
-        if indicator.formula != "relatives":
-            return "", []
-        of = catalogue()[indicator.of]
-        parts = [self._part_columns(of, source, {}) for source in of.sources]
-        union = " UNION ".join(f"SELECT p.e FROM ({sql}) p" for sql, _ in parts)  # noqa: S608 - as _aggregate
-        return f"WITH of_set AS MATERIALIZED ({union}) ", [p for _, params in parts for p in params]
+    def _member(self, indicator: Indicator, path: str) -> Q:
+        """The row's person at `path` is one of the indicator's persons."""
+        condition = Q()
+        for name in indicator.sources:
+            source = SOURCES[name]
+            condition |= Q(
+                Exists(self._queryset(indicator, source).filter(**{source.entity: OuterRef(path)}))
+            )
+        return condition
 
     def _part(self, indicator: Indicator, source_name: str, dim: str) -> tuple[str, tuple[Any, ...]]:
         flags = bool(dim) and dim != "month" and self._field(indicator, dim).kind == "flags"  # type: ignore[union-attr]
