@@ -99,9 +99,12 @@ def test_viewer_and_manager_read_their_dashboards_on_a_phone(
     # Each chart is an image with a text equivalent, next to its table.
     first_chart = page.locator(".chart-with-table svg[role=img]").first
     expect(first_chart).to_be_visible()
-    assert page.locator(".chart-with-table svg[role=img] desc").count() == page.locator(
-        ".chart-with-table svg[role=img]"
-    ).count()
+    # Each chart is described by the data table next to it.
+    described = page.evaluate(
+        """() => [...document.querySelectorAll('.chart-with-table svg[role=img]')].map(
+            (svg) => document.getElementById(svg.getAttribute('aria-describedby'))?.tagName)"""
+    )
+    assert described and set(described) == {"TABLE"}, described
     page.emulate_media(media="print")
     expect(page.locator(".report-filters")).to_be_hidden()
     page.emulate_media(media="screen")
