@@ -6,6 +6,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
@@ -15,6 +16,7 @@ from kujdes.accounts.api import router as accounts_router
 from kujdes.cases.api import router as cases_router
 from kujdes.cases.api_work import router as case_work_router
 from kujdes.core.api import router as core_router
+from kujdes.network.api import router as network_router
 from kujdes.people.api import router as people_router
 from kujdes.programme.api import router as programme_router
 from kujdes.referrals.api import router as referrals_router
@@ -59,3 +61,10 @@ api.add_router("/", case_work_router)
 api.add_router("/", referrals_router)
 api.add_router("/", programme_router)
 api.add_router("/", reports_router)
+api.add_router("/network/", network_router)
+
+
+@api.exception_handler(PermissionDenied)
+def _permission_denied(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
+    """A selector or service that refuses the caller's role: 403 with a JSON body, not a server error."""
+    return api.create_response(request, {"detail": _("Your role cannot do this.")}, status=403)

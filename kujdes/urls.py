@@ -61,6 +61,7 @@ urlpatterns = [
     path("", include("kujdes.referrals.urls")),
     path("", include("kujdes.programme.urls")),
     path("", include("kujdes.reports.urls")),
+    path("", include("kujdes.network.urls")),
     path("api/v1/", api.urls),
 ]
 

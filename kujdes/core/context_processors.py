@@ -49,6 +49,8 @@ ROOMS = (
     ("activity_type_list", _("Activity types"), Perm.ORGANISATION_CONFIGURE),
     ("report_dashboard", _("Indicators"), Perm.REPORTS_VIEW),
     ("report_settings", _("Reports settings"), Perm.ORGANISATION_CONFIGURE),
+    ("network_home", _("Network"), Perm.NETWORK_READ),
+    ("network_practice_list", _("Good practices"), Perm.NETWORK_PRACTICES_READ),
 )
 
 

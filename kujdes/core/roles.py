@@ -26,6 +26,13 @@ class Role(models.TextChoices):
 class Perm(StrEnum):
     NETWORK_MANAGE = "network.manage"
     NETWORK_AGGREGATES_VIEW = "network.aggregates.view"
+    # The network room (kujdes/network): every staff member reads its directories, exchanges and
+    # milestones; everyone reads published good practices; an organisation's administrators and
+    # programme managers are its focal points (they contribute) and make its statistics releases.
+    NETWORK_READ = "network.read"
+    NETWORK_PRACTICES_READ = "network.practices.read"
+    NETWORK_CONTRIBUTE = "network.contribute"
+    NETWORK_RELEASE = "network.release"
     ORGANISATION_USERS_MANAGE = "organisation.users.manage"
     ORGANISATION_UNITS_MANAGE = "organisation.units.manage"
     ORGANISATION_CONFIGURE = "organisation.configure"
@@ -53,10 +60,22 @@ class Reach(StrEnum):
     ORGANISATION = "organisation"  # the whole organisation, whatever the unit
 
 
+# What every staff member has of the network room, and what focal points add to it.
+NETWORK_STAFF = (Perm.NETWORK_READ, Perm.NETWORK_PRACTICES_READ)
+NETWORK_FOCAL_POINT = (*NETWORK_STAFF, Perm.NETWORK_CONTRIBUTE, Perm.NETWORK_RELEASE)
+
 ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
-    Role.NETWORK_COORDINATOR: frozenset({Perm.NETWORK_MANAGE, Perm.NETWORK_AGGREGATES_VIEW}),
+    Role.NETWORK_COORDINATOR: frozenset(
+        {Perm.NETWORK_MANAGE, Perm.NETWORK_AGGREGATES_VIEW, Perm.NETWORK_READ, Perm.NETWORK_PRACTICES_READ}
+    ),
     Role.ORGANISATION_ADMIN: frozenset(
-        {Perm.ORGANISATION_USERS_MANAGE, Perm.ORGANISATION_UNITS_MANAGE, Perm.ORGANISATION_CONFIGURE, Perm.REPORTS_VIEW}
+        {
+            Perm.ORGANISATION_USERS_MANAGE,
+            Perm.ORGANISATION_UNITS_MANAGE,
+            Perm.ORGANISATION_CONFIGURE,
+            Perm.REPORTS_VIEW,
+            *NETWORK_FOCAL_POINT,
+        }
     ),
     Role.PROGRAMME_MANAGER: frozenset(
         {
@@ -69,6 +88,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
             Perm.CASE_APPROVE,
             Perm.REPORTS_VIEW,
             Perm.EXPORTS_APPROVE,
+            *NETWORK_FOCAL_POINT,
         }
     ),
     Role.CASE_WORKER: frozenset(
@@ -81,6 +101,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
             Perm.CONSENT_MANAGE,
             Perm.PROGRAMME_VIEW,
             Perm.REPORTS_VIEW,
+            *NETWORK_STAFF,
         }
     ),
     Role.FIELD_EDUCATOR: frozenset(
@@ -90,11 +111,14 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
             Perm.ATTENDANCE_RECORD,
             Perm.PERSON_REGISTER_MINIMAL,
             Perm.REPORTS_VIEW,
+            *NETWORK_STAFF,
         }
     ),
-    Role.VOLUNTEER: frozenset({Perm.PROGRAMME_VIEW, Perm.ATTENDANCE_RECORD}),
-    Role.DATA_PROTECTION_OFFICER: frozenset({Perm.AUDIT_VIEW, Perm.CONSENT_MANAGE, Perm.ERASURE_MANAGE}),
-    Role.VIEWER: frozenset({Perm.REPORTS_VIEW}),
+    Role.VOLUNTEER: frozenset({Perm.PROGRAMME_VIEW, Perm.ATTENDANCE_RECORD, Perm.NETWORK_PRACTICES_READ}),
+    Role.DATA_PROTECTION_OFFICER: frozenset(
+        {Perm.AUDIT_VIEW, Perm.CONSENT_MANAGE, Perm.ERASURE_MANAGE, *NETWORK_STAFF}
+    ),
+    Role.VIEWER: frozenset({Perm.REPORTS_VIEW, Perm.NETWORK_PRACTICES_READ}),
 }
 
 ROLE_REACH: dict[Role, Reach] = {

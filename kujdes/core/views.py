@@ -5,7 +5,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -30,6 +30,12 @@ def healthz(request: HttpRequest) -> HttpResponse:
 def home(request: HttpRequest) -> HttpResponse:
     memberships = memberships_of(user=request.user)
     roles = sorted({Role(m.role) for m in memberships}, key=lambda role: list(Role).index(role))
+    if roles == [Role.NETWORK_COORDINATOR]:
+        # The coordinator's work is the network: sign in to its dashboard, not to an empty page.
+        try:
+            return redirect(reverse("network_home"))
+        except NoReverseMatch:
+            pass
     return render(
         request,
         "core/home.html",

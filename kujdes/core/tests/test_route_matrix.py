@@ -43,10 +43,18 @@ APP_ROUTE_MODULES = (
     "kujdes.programme.tests.routes_camp_initiatives",
     "kujdes.core.tests.routes_exports",
     "kujdes.reports.tests.routes_reports",
+    "kujdes.network.tests.routes",
+    "kujdes.network.practices.tests.routes",
+    "kujdes.network.exchanges.tests.routes",
+    "kujdes.network.reflection.tests.routes",
+    "kujdes.network.milestones.tests.routes",
+    "kujdes.network.releases.tests.routes",
+    "kujdes.network.stakeholders.tests.routes",
 )
 
 ROUTES: dict[str, Route] = {
-    "home": everyone(OK),
+    # The coordinator signs in to the network's dashboard.
+    "home": everyone(OK, expect={"coordinator": REDIRECT}),
     "healthz": everyone(OK, anonymous=OK),
     "set_language": everyone(
         REDIRECT, anonymous=REDIRECT, method="POST", data={"language": "fr", "next": "/"}

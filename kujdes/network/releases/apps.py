@@ -1,0 +1,9 @@
+from __future__ import annotations
+
+from django.apps import AppConfig
+
+
+class ReleasesConfig(AppConfig):
+    name = "kujdes.network.releases"
+    label = "network_releases"
+    default_auto_field = "django.db.models.BigAutoField"
