@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "kujdes.network.reflection",
     "kujdes.network.milestones",
     "kujdes.network.releases",
+    "kujdes.network.figures",
     "kujdes.network.stakeholders",
     "django.contrib.auth",
     "django.contrib.contenttypes",

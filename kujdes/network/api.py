@@ -11,6 +11,7 @@ from ninja.errors import HttpError
 
 from kujdes.network import selectors
 from kujdes.network.exchanges.api import router as exchanges_router
+from kujdes.network.figures.api import router as figures_router
 from kujdes.network.milestones.api import router as milestones_router
 from kujdes.network.models import Partner
 from kujdes.network.practices.api import router as practices_router
@@ -103,6 +104,7 @@ for _sub in (
     reflection_router,
     milestones_router,
     releases_router,
+    figures_router,
     stakeholders_router,
 ):
     router.add_router("", _sub)

@@ -22,5 +22,6 @@ urlpatterns = [
     path("", include("kujdes.network.reflection.urls")),
     path("", include("kujdes.network.milestones.urls")),
     path("", include("kujdes.network.releases.urls")),
+    path("", include("kujdes.network.figures.urls")),
     path("", include("kujdes.network.stakeholders.urls")),
 ]

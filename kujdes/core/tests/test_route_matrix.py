@@ -49,6 +49,7 @@ APP_ROUTE_MODULES = (
     "kujdes.network.reflection.tests.routes",
     "kujdes.network.milestones.tests.routes",
     "kujdes.network.releases.tests.routes",
+    "kujdes.network.figures.tests.routes",
     "kujdes.network.stakeholders.tests.routes",
 )
 
