@@ -7,6 +7,10 @@ organisation's reminder days, and writes to each programme manager whose reach c
 volunteer's unit, in the manager's language (else the organisation's). The e-mail names the
 volunteer and what to renew, nothing else. Running it again on the same day sends nothing: each organisation's run is
 recorded in its audit chain ("programme.reminders.sent") and checked first.
+
+Later rooms add their own reminders through `kujdes.programme.reminders` (for instance the
+network's follow-up actions); they run after the organisations' reminders, in a run for all
+organisations only, and each remembers what it sent so as to write once a day at most.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from django.utils.translation import gettext as _
 from kujdes.core.audit import audit_record
 from kujdes.core.models import AuditEvent, Organisation, Unit
 from kujdes.core.scoping import system_scope
+from kujdes.programme.reminders import reminder_sources_send
 from kujdes.programme.selectors import (
     Expiry,
     expiries_for_units,
@@ -58,6 +63,12 @@ class Command(BaseCommand):
                     self.stdout.write(f"{org.code}: reminders already sent today")
                 else:
                     self.stdout.write(f"{org.code}: {sent} reminder e-mails sent")
+            if not organisation:
+                for code, sent in reminder_sources_send(today=timezone.localdate()):
+                    if sent is None:
+                        self.stdout.write(f"{code}: reminders already sent today")
+                    else:
+                        self.stdout.write(f"{code}: {sent} reminder e-mails sent")
 
     def _remind(self, org: Organisation) -> int | None:
         today = timezone.localdate()
