@@ -82,7 +82,9 @@ def _partner_out(partner: Partner) -> PartnerOut:
 
 
 @router.get("/partners", response=list[PartnerOut], url_name="network_partners_list")
-def partners_list(request: HttpRequest, country: str = "", theme: str = "", service: str = "") -> list[PartnerOut]:
+def partners_list(
+    request: HttpRequest, country: str = "", theme: str = "", service: str = ""
+) -> list[PartnerOut]:
     partners = selectors.partners_for_actor(
         actor=request.auth, country=country, theme=theme, service=service
     ).prefetch_related("focal_points")

@@ -46,4 +46,7 @@ def demo_populate() -> str:
             },
         )
     local = sum(1 for p in partners.values() if p.is_local)
-    return f"Network: {len(partners)} partners ({local} on this installation) with {len(FOCAL_POINTS)} focal points."
+    return (
+        f"Network: {len(partners)} partners ({local} on this installation)"
+        f" with {len(FOCAL_POINTS)} focal points."
+    )

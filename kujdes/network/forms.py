@@ -7,6 +7,11 @@ from kujdes.core.models import Country
 from kujdes.network.models import CrossBorderService, FocalPoint, Language, Partner, PartnerStatus, Theme
 
 
+NAMES_LINE_ERROR = _(
+    "Line %(number)s: write a language code, a colon and the name, e.g. “sq: Caritas Shqiptare”."
+)
+
+
 class NamesField(forms.CharField):
     """The partner's name in its own languages, one per line: "sq: Caritas Shqiptare"."""
 
@@ -28,7 +33,7 @@ class NamesField(forms.CharField):
             code = code.strip().lower()
             if not sep or code not in languages or not name.strip():
                 raise forms.ValidationError(
-                    _("Line %(number)s: write a language code, a colon and the name, e.g. “sq: Caritas Shqiptare”."),
+                    NAMES_LINE_ERROR,
                     params={"number": number},
                 )
             names[code] = name.strip()
@@ -38,10 +43,16 @@ class NamesField(forms.CharField):
 class PartnerForm(forms.ModelForm):
     names = NamesField(label=_("Name in its own languages"), required=False)
     languages = forms.MultipleChoiceField(
-        label=_("Working languages"), choices=Language.choices, required=False, widget=forms.CheckboxSelectMultiple
+        label=_("Working languages"),
+        choices=Language.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
     )
     themes = forms.MultipleChoiceField(
-        label=_("Thematic strengths"), choices=Theme.choices, required=False, widget=forms.CheckboxSelectMultiple
+        label=_("Thematic strengths"),
+        choices=Theme.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
     )
     cross_border_services = forms.MultipleChoiceField(
         label=_("Services for cross-border cases"),
@@ -87,17 +98,28 @@ class PartnerForm(forms.ModelForm):
 
 class PartnerFilterForm(forms.Form):
     q = forms.CharField(label=_("Name"), required=False, max_length=100)
-    country = forms.ChoiceField(label=_("Country"), choices=[("", _("All"))] + list(Country.choices), required=False)
-    theme = forms.ChoiceField(label=_("Theme"), choices=[("", _("All"))] + list(Theme.choices), required=False)
-    service = forms.ChoiceField(
-        label=_("Cross-border service"), choices=[("", _("All"))] + list(CrossBorderService.choices), required=False
+    country = forms.ChoiceField(
+        label=_("Country"), choices=[("", _("All"))] + list(Country.choices), required=False
     )
-    status = forms.ChoiceField(label=_("Status"), choices=[("", _("All"))] + list(PartnerStatus.choices), required=False)
+    theme = forms.ChoiceField(
+        label=_("Theme"), choices=[("", _("All"))] + list(Theme.choices), required=False
+    )
+    service = forms.ChoiceField(
+        label=_("Cross-border service"),
+        choices=[("", _("All"))] + list(CrossBorderService.choices),
+        required=False,
+    )
+    status = forms.ChoiceField(
+        label=_("Status"), choices=[("", _("All"))] + list(PartnerStatus.choices), required=False
+    )
 
 
 class FocalPointForm(forms.ModelForm):
     languages = forms.MultipleChoiceField(
-        label=_("Languages spoken"), choices=Language.choices, required=False, widget=forms.CheckboxSelectMultiple
+        label=_("Languages spoken"),
+        choices=Language.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
     )
 
     class Meta:

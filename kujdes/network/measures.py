@@ -31,7 +31,9 @@ class Measure:
 _MEASURES: dict[str, Measure] = {}
 
 
-def measure_register(*, code: str, name: Promise | str, unit: Promise | str, compute: Callable[..., int]) -> None:
+def measure_register(
+    *, code: str, name: Promise | str, unit: Promise | str, compute: Callable[..., int]
+) -> None:
     """Make a measure available to milestones (idempotent: ready() may run twice in tests)."""
     _MEASURES[code] = Measure(code=code, name=name, unit=unit, compute=compute)
 

@@ -54,7 +54,11 @@ def network_audit(
         audit_record(actor=None, organisation=organisation_id, action=action, obj=obj, details=details)
         return
     audit_record(
-        actor=actor, organisation=actor_home_organisation_id(actor=actor), action=action, obj=obj, details=details
+        actor=actor,
+        organisation=actor_home_organisation_id(actor=actor),
+        action=action,
+        obj=obj,
+        details=details,
     )
 
 
@@ -120,7 +124,9 @@ def focal_point_add(*, actor: User, partner: Partner, **fields: Any) -> FocalPoi
     if focal_point.is_primary:
         partner.focal_points.filter(is_primary=True).update(is_primary=False)
     focal_point.save()
-    network_audit(actor=actor, action="network.focal_point.added", obj=focal_point, details={"partner": partner.code})
+    network_audit(
+        actor=actor, action="network.focal_point.added", obj=focal_point, details={"partner": partner.code}
+    )
     return focal_point
 
 
@@ -176,4 +182,3 @@ def partners_install(*, path: Path = PARTNERS_CSV, link_organisations: bool = Tr
                 network_audit(actor=None, action="network.partner.installed", obj=partner)
             partners.append(partner)
     return partners
-

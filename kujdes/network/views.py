@@ -14,8 +14,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
-from django.utils.translation import gettext_lazy
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from kujdes.core.forms import form_add_validation_error
@@ -25,7 +25,6 @@ from kujdes.core.roles import Perm
 from kujdes.network import selectors, services
 from kujdes.network.forms import FocalPointForm, PartnerFilterForm, PartnerForm
 from kujdes.network.models import Partner
-
 
 # The sub-rooms' front pages, in the order of the network's tabs (left out while not installed).
 NETWORK_ROOMS = (
@@ -145,8 +144,10 @@ def partner_edit(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
             except StaleVersion:
                 form.add_error(
                     None,
-                    _("Someone else saved this partner in the meantime. Your changes are still below: "
-                      "check them against the current profile and save again."),
+                    _(
+                        "Someone else saved this partner in the meantime. Your changes are still below: "
+                        "check them against the current profile and save again."
+                    ),
                 )
                 form.data = form.data.copy()
                 form.data["version"] = str(Partner.objects.get(pk=partner.pk).version)
@@ -178,10 +179,14 @@ def focal_point_add_view(request: HttpRequest, public_id: uuid.UUID) -> HttpResp
 
 
 @require_POST
-def focal_point_remove_view(request: HttpRequest, public_id: uuid.UUID, focal_point_id: uuid.UUID) -> HttpResponse:
+def focal_point_remove_view(
+    request: HttpRequest, public_id: uuid.UUID, focal_point_id: uuid.UUID
+) -> HttpResponse:
     partner = _partner_or_404(request, public_id)
     try:
-        focal_point = selectors.focal_point_get(actor=request.user, partner=partner, public_id=str(focal_point_id))
+        focal_point = selectors.focal_point_get(
+            actor=request.user, partner=partner, public_id=str(focal_point_id)
+        )
     except partner.focal_points.model.DoesNotExist:
         raise Http404 from None
     services.focal_point_remove(actor=request.user, focal_point=focal_point)

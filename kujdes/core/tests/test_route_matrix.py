@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 from typing import Any
 
 from django.db import transaction
@@ -279,6 +280,22 @@ class RouteMatrixTests(BaseTestCase):
                         self.assertIsNotNone(title, f"{name} has no <title>")
                         self.assertNotIn(b"<", title.group(1), f"{name} has markup in its <title>")
 
+    def test_the_network_coordinator_reaches_no_personal_record(self) -> None:
+        """Every route of the rooms that hold persons, cases, participants and volunteers, page or API,
+        answers the coordinator 403 or 404, whatever ROUTES expects of it (DESIGN.md §2)."""
+        personal = [name for name in ROUTES if _view_module(name).startswith(PERSONAL_ROOMS)]
+        pages = [name for name in personal if not name.startswith("api:")]
+        self.assertGreater(len(pages), 50)
+        self.assertGreater(len(personal) - len(pages), 30)
+        for name in personal:
+            route = ROUTES[name]
+            for method in {route.method, "GET"}:
+                with self.subTest(route=name, method=method):
+                    status = self._response(replace(route, method=method), name, "coordinator").status_code
+                    self.assertIn(
+                        status, {403, 404, 405}, f"{name} ({method}) answered the coordinator {status}"
+                    )
+
     def test_foreign_objects_answer_exactly_like_missing_ones(self) -> None:
         import uuid
 
@@ -291,6 +308,38 @@ class RouteMatrixTests(BaseTestCase):
         missing = self.client.get(reverse("user_detail", kwargs={"public_id": uuid.uuid4()}))
         self.assertEqual(foreign.status_code, 404)
         self.assertEqual(_without_csrf(foreign.content), _without_csrf(missing.content))
+
+
+# The rooms whose routes read or change persons, cases, screenings, referrals, participants, volunteers.
+PERSONAL_ROOMS = ("kujdes.people", "kujdes.screening", "kujdes.cases", "kujdes.referrals", "kujdes.programme")
+
+
+def _callback_module(func: Any) -> str:
+    for cell in func.__closure__ or ():
+        operations = getattr(cell.cell_contents, "operations", None)
+        if operations:
+            return operations[0].view_func.__module__
+    return getattr(func, "__module__", "")
+
+
+def _view_module(name: str) -> str:
+    """The module of the view behind a URL name (for an API route: of its operation's function)."""
+    namespace, _sep, short = name.rpartition(":")
+    for pattern in _patterns(get_resolver().url_patterns, None):
+        pattern_namespace, url_pattern = pattern
+        if url_pattern.name == short and (pattern_namespace or "") == namespace:
+            return _callback_module(url_pattern.callback)
+    return ""
+
+
+def _patterns(patterns: list[Any], namespace: str | None) -> list[tuple[str | None, URLPattern]]:
+    found = []
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            found += _patterns(pattern.url_patterns, pattern.namespace or namespace)
+        elif isinstance(pattern, URLPattern):
+            found.append((namespace, pattern))
+    return found
 
 
 def _encode(data: dict[str, Any]) -> str:
