@@ -6,7 +6,6 @@ from django.utils.translation import gettext_lazy as _
 from kujdes.core.models import Country
 from kujdes.network.models import CrossBorderService, FocalPoint, Language, Partner, PartnerStatus, Theme
 
-
 NAMES_LINE_ERROR = _(
     "Line %(number)s: write a language code, a colon and the name, e.g. “sq: Caritas Shqiptare”."
 )
