@@ -1,0 +1,15 @@
+from __future__ import annotations
+
+from kujdes.core.scoping import system_scope
+from kujdes.core.tests.base import BaseTestCase
+from kujdes.network.stakeholders.tests.fixtures import stakeholder_fixtures
+
+
+class StakeholderTestCase(BaseTestCase):
+    """The shared cast, the partners al/fr/ua, a private stakeholder of "al", a shared one of "fr"."""
+
+    @classmethod
+    def setUpTestData(cls) -> None:
+        super().setUpTestData()
+        with system_scope():
+            stakeholder_fixtures(cls)
