@@ -426,10 +426,11 @@ def attachment_store(*, actor: User, practice: Practice, upload: Any) -> Practic
     """A document of the practice: type-checked by content, size-limited, images without metadata,
     stored encrypted with a key of its own. Raises UploadRefused with a message for the user."""
     from kujdes.core.crypto import KeyHandle, subject_key_create
-    from kujdes.core.files import encrypted_file_write, upload_check
+    from kujdes.core.files import encrypted_file_write
+    from kujdes.network.practices.files import practice_upload_check
 
     _require_owner(actor, practice)
-    content_type, replacement = upload_check(upload=upload, size=upload.size or 0)
+    content_type, replacement = practice_upload_check(upload=upload, size=upload.size or 0)
     record = subject_key_create(organisation_id=actor_home_organisation_id(actor=actor))
     stored = PracticeAttachment(
         practice=practice,
