@@ -300,7 +300,7 @@ def stakeholder_edit(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse
 @require_http_methods(["GET", "POST"])
 def agreement_add_view(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     profile = _editable_profile(request, public_id)
-    form = AgreementForm(request.POST or None, request.FILES or None)
+    form = AgreementForm(*((request.POST, request.FILES) if request.method == "POST" else ()))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -371,7 +371,7 @@ def stakeholder_share_view(request: HttpRequest, public_id: uuid.UUID) -> HttpRe
         if shared
         else {}
     )
-    form = ShareForm(request.POST or None, initial=initial)
+    form = ShareForm(request.POST if request.method == "POST" else None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             services.stakeholder_share(

@@ -33,7 +33,9 @@ class PrivateStakeholderTests(StakeholderTestCase):
             self.assertEqual(foreign.status_code, 404)
             self.assertEqual(missing.status_code, 404)
             api = self.client.get(
-                reverse("api:network_stakeholders_get", kwargs={"stakeholder_id": self.stakeholder_al.public_id})
+                reverse(
+                    "api:network_stakeholders_get", kwargs={"stakeholder_id": self.stakeholder_al.public_id}
+                )
             )
             self.assertEqual(api.status_code, 404)
 
