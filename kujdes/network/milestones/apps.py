@@ -7,3 +7,10 @@ class MilestonesConfig(AppConfig):
     name = "kujdes.network.milestones"
     label = "network_milestones"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from kujdes.core.panels import panel_register
+        from kujdes.network.milestones.panels import dashboard_panel, partner_panel
+
+        panel_register(page="network_dashboard", order=10, render=dashboard_panel)
+        panel_register(page="partner", order=30, render=partner_panel)

@@ -14,6 +14,7 @@ targets are network-public to staff (NETWORK_READ); a draft framework is the coo
 from __future__ import annotations
 
 import datetime
+import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -22,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 from django.db import models
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 
 from kujdes.core.roles import Perm
@@ -174,6 +176,24 @@ def network_partners() -> QuerySet[Partner]:
     return Partner.objects.order_by("name", "pk")
 
 
+def partner_by_reference(*, actor: User, reference: str) -> Partner | None:
+    """A partner by its id or its code ("al"); None if there is none (partners are network-public)."""
+    network_require(actor=actor, perm=Perm.NETWORK_READ)
+    reference = (reference or "").strip()
+    try:
+        return Partner.objects.filter(public_id=uuid.UUID(reference)).first()
+    except ValueError:
+        return Partner.objects.filter(code=reference).first()
+
+
+def milestone_in(*, framework: Framework, reference: str) -> Milestone | None:
+    """A milestone of the framework by its id (None if not one of them)."""
+    try:
+        return framework.milestones.filter(public_id=uuid.UUID(reference)).first()
+    except ValueError:
+        return None
+
+
 def indicator_label(*, milestone: Milestone) -> str:
     """The indicator in words: the catalogue's name, the measure's name, or the manual unit."""
     if milestone.indicator_kind == IndicatorKind.CATALOGUE:
@@ -192,6 +212,16 @@ def indicator_unit(*, milestone: Milestone) -> str:
         measure = measure_get(milestone.indicator_code)
         return str(measure.unit) if measure else ""
     return milestone.unit
+
+
+def number_shown(value: float | Decimal | None) -> str:
+    """A figure as the reader's locale writes it: whole numbers without decimals, else one; "—" for none."""
+    if value is None:
+        return "—"
+    number = float(value)
+    if number == int(number):
+        return number_format(int(number), use_l10n=True, force_grouping=True)
+    return number_format(round(number, 1), decimal_pos=1, use_l10n=True, force_grouping=True)
 
 
 # --- Progress ---------------------------------------------------------------------------------------
@@ -317,6 +347,18 @@ class Cell:
     @property
     def css(self) -> str:
         return f"status-{self.status}"
+
+    @property
+    def shown_value(self) -> str:
+        return number_shown(self.progress.value)
+
+    @property
+    def shown_target(self) -> str:
+        return number_shown(self.target)
+
+    @property
+    def shown_expected(self) -> str:
+        return number_shown(self.expected)
 
 
 def cell_compute(
