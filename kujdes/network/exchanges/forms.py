@@ -247,3 +247,17 @@ class DocumentForm(forms.Form):
         self.fields["partner"].queryset = partners
         if partners.count() == 1:
             self.fields["partner"].initial = partners.first()
+
+
+class PracticesForm(forms.Form):
+    practices = forms.ModelMultipleChoiceField(
+        label=_("Practices presented"),
+        queryset=Partner.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Published practices of the library."),
+    )
+
+    def __init__(self, *args: Any, choices: QuerySet[Any], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["practices"].queryset = choices

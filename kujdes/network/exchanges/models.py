@@ -55,6 +55,13 @@ class Exchange(models.Model):
     status = models.CharField(
         _("status"), max_length=16, choices=ExchangeStatus.choices, default=ExchangeStatus.PLANNED
     )
+    # Good practices presented at the exchange (links to the library; published practices only).
+    practices = models.ManyToManyField(
+        "network_practices.Practice",
+        related_name="exchanges",
+        blank=True,
+        verbose_name=_("practices presented"),
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )

@@ -10,7 +10,7 @@ points) updates it.
 from __future__ import annotations
 
 import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Prefetch, Q, QuerySet
 
@@ -30,15 +30,19 @@ if TYPE_CHECKING:
     from kujdes.accounts.models import User
 
 
-# The practices presented at an exchange link to the practices sub-room once it exists.
-PRACTICES_ENABLED = any(f.name == "practices" for f in Exchange._meta.get_fields())
+# network_practices.PracticeStatus.PUBLISHED, named without importing the sibling sub-room.
+PUBLISHED = "published"
 
 
-def exchange_practices(*, exchange: Exchange) -> list[object]:
-    """The practices presented at the exchange ([] while the practices sub-room is not linked)."""
-    if not PRACTICES_ENABLED:
-        return []
-    return list(exchange.practices.all())  # type: ignore[attr-defined]
+def exchange_practices(*, exchange: Exchange) -> list[Any]:
+    """The practices presented at the exchange that are published (a withdrawn one drops out)."""
+    return list(exchange.practices.filter(status=PUBLISHED).select_related("partner").order_by("pk"))  # type: ignore[attr-defined]
+
+
+def practices_to_present() -> QuerySet[Any]:
+    """The published practices of the library, which an exchange may link to."""
+    model = Exchange._meta.get_field("practices").related_model
+    return model.objects.filter(status=PUBLISHED).select_related("partner").order_by("partner__name", "pk")
 
 
 def _contributing_partner_ids(actor: User) -> set[int]:

@@ -111,6 +111,24 @@ def exchange_update(
 
 
 @transaction.atomic
+def exchange_practices_set(*, actor: User, exchange: Exchange, practices: list[Any]) -> Exchange:
+    """The practices presented at the exchange (its managers; published practices only)."""
+    if not selectors.exchange_can_manage(actor=actor, exchange=exchange):
+        raise PermissionDenied
+    published = set(selectors.practices_to_present().values_list("pk", flat=True))
+    if any(p.pk not in published for p in practices):
+        raise ValidationError({"practices": _("Only published practices can be linked.")})
+    exchange.practices.set(practices)  # type: ignore[attr-defined]
+    network_audit(
+        actor=actor,
+        action="network.exchanges.practices_set",
+        obj=exchange,
+        details={"practices": sorted(str(p.public_id) for p in practices)},
+    )
+    return exchange
+
+
+@transaction.atomic
 def agenda_item_add(
     *,
     actor: User,

@@ -11,6 +11,7 @@ urlpatterns = [
     path("network/exchanges/new", views.exchange_create, name="network_exchange_create"),
     path(E, views.exchange_detail, name="network_exchange_detail"),
     path(E + "edit", views.exchange_edit, name="network_exchange_edit"),
+    path(E + "practices", views.practices_edit, name="network_exchange_practices"),
     path(E + "agenda/add", views.agenda_add, name="network_exchange_agenda_add"),
     path(E + "agenda/<uuid:item_id>/remove", views.agenda_remove, name="network_exchange_agenda_remove"),
     path(E + "participants/add", views.participant_add, name="network_exchange_participant_add"),

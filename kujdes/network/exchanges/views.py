@@ -32,6 +32,7 @@ from kujdes.network.exchanges.forms import (
     ExchangeFilterForm,
     ExchangeForm,
     ParticipantForm,
+    PracticesForm,
 )
 from kujdes.network.exchanges.models import (
     Exchange,
@@ -197,7 +198,6 @@ def exchange_detail(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
             "documents": documents,
             "evaluation": selectors.exchange_evaluation_summary(exchange=exchange),
             "practices": selectors.exchange_practices(exchange=exchange),
-            "practices_enabled": selectors.PRACTICES_ENABLED,
             "today": today,
         },
     )
@@ -285,6 +285,30 @@ def agenda_add(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
             messages.success(request, _("The agenda item was added."))
             return redirect("network_exchange_detail", public_id=exchange.public_id)
     return _part_form(request, exchange, form, _("Add an agenda item"))
+
+
+@require_http_methods(["GET", "POST"])
+def practices_edit(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    """Choose the published practices presented at the exchange (its managers)."""
+    exchange = _exchange_or_404(request, public_id)
+    if not selectors.exchange_can_manage(actor=request.user, exchange=exchange):
+        raise PermissionDenied
+    form = PracticesForm(
+        request.POST or None,
+        choices=selectors.practices_to_present(),
+        initial={"practices": selectors.exchange_practices(exchange=exchange)},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.exchange_practices_set(
+                actor=request.user, exchange=exchange, practices=list(form.cleaned_data["practices"])
+            )
+        except ValidationError as exc:
+            form_add_validation_error(form, exc)
+        else:
+            messages.success(request, _("The practices presented were saved."))
+            return redirect("network_exchange_detail", public_id=exchange.public_id)
+    return _part_form(request, exchange, form, _("Practices presented"))
 
 
 @require_POST

@@ -103,6 +103,7 @@ ROUTES: dict[str, Route] = {
     "network_exchange_create": Route(expect={n: OK for n in (*MANAGERS, "other_admin")}, others={403}),
     "network_exchange_edit": managers(OK, kwargs=_exchange),
     "network_exchange_agenda_add": managers(OK, kwargs=_exchange),
+    "network_exchange_practices": managers(OK, kwargs=_exchange),
     "network_exchange_agenda_remove": managers(
         REDIRECT, method="POST", kwargs=_with("exchange_item", "item_id")
     ),
