@@ -161,10 +161,14 @@ def stakeholder_create(
 
 
 def _provider_changes(provider: ServiceProvider, provider_fields: dict[str, Any]) -> dict[str, Any]:
+    # An empty HTCDS type keeps the entry's own.
     return {
         name: value
         for name, value in provider_fields.items()
-        if name in PROVIDER_FIELDS and value not in (None,) and getattr(provider, name) != value
+        if name in PROVIDER_FIELDS
+        and value is not None
+        and not (name == "provider_type" and not value)
+        and getattr(provider, name) != value
     }
 
 
