@@ -9,3 +9,10 @@ class FiguresConfig(AppConfig):
     name = "kujdes.network.figures"
     label = "network_figures"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from kujdes.core.panels import panel_register
+        from kujdes.network.figures import views
+
+        panel_register(page="network_dashboard", order=20, render=views.dashboard_panel)
+        panel_register(page="partner", order=60, render=views.partner_panel)
