@@ -95,7 +95,7 @@ class TargetGridForm(forms.Form):
                     min_value=0,
                     max_digits=14,
                     decimal_places=2,
-                    initial=value.normalize() if isinstance(value, Decimal) else value,
+                    initial=format(value.normalize(), "f") if isinstance(value, Decimal) else value,
                     widget=forms.TextInput(attrs={"inputmode": "decimal", "size": 6}),
                 )
 
