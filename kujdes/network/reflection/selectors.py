@@ -48,8 +48,11 @@ REMINDER_DAYS = 7
 
 def search_normalise(text: str) -> str:
     """Lower-case, accents stripped (NFKD without combining marks): "Çështja" → "ceshtja"."""
-    decomposed = unicodedata.normalize("NFKD", text or "")
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+    # Case-folding can bring back letters that decompose (and the reverse): twice makes it stable.
+    for _round in range(2):
+        decomposed = unicodedata.normalize("NFKD", (text or "").casefold())
+        text = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return text
 
 
 def _reader(actor: User) -> None:

@@ -29,7 +29,18 @@ from kujdes.network.reflection.models import (
 )
 from kujdes.network.tests.fixtures import network_fixtures
 
-STAFF = ("alice", "bob", "charlie", "dave", "admin", "other_admin", "manager", "educator", "dpo", "coordinator")
+STAFF = (
+    "alice",
+    "bob",
+    "charlie",
+    "dave",
+    "admin",
+    "other_admin",
+    "manager",
+    "educator",
+    "dpo",
+    "coordinator",
+)
 NOT_STAFF = {"volunteer": {403}, "viewer": {403}}
 CONVENORS = ("coordinator", "admin", "manager")
 FOCAL_POINTS = ("admin", "manager", "other_admin")
@@ -110,7 +121,10 @@ ROUTES: dict[str, Route] = {
         CONVENORS,
         REDIRECT,
         method="POST",
-        kwargs=lambda t: {"public_id": t.reflection_meeting.public_id, "item_id": t.reflection_agenda_item.public_id},
+        kwargs=lambda t: {
+            "public_id": t.reflection_meeting.public_id,
+            "item_id": t.reflection_agenda_item.public_id,
+        },
     ),
     "network_meeting_attendance": _only(CONVENORS, OK, kwargs=_meeting),
     "network_decision_create": _only(("coordinator",), OK, kwargs=_meeting),
@@ -131,7 +145,10 @@ ROUTES: dict[str, Route] = {
         CONVENORS,
         REDIRECT,
         method="POST",
-        kwargs=lambda t: {"public_id": t.reflection_group.public_id, "member_id": t.reflection_staff.public_id},
+        kwargs=lambda t: {
+            "public_id": t.reflection_group.public_id,
+            "member_id": t.reflection_staff.public_id,
+        },
     ),
     "network_method_list": _staff(),
     "network_method_create": _only(("coordinator",), OK),
@@ -140,7 +157,9 @@ ROUTES: dict[str, Route] = {
     "network_method_new_version": _only(("coordinator",), OK, kwargs=_method),
     "network_method_apply": _only(("coordinator", *FOCAL_POINTS), OK, kwargs=_method),
     "api:network_reflection_meetings_list": _api(),
-    "api:network_reflection_meetings_get": _api(kwargs=lambda t: {"meeting_id": t.reflection_meeting.public_id}),
+    "api:network_reflection_meetings_get": _api(
+        kwargs=lambda t: {"meeting_id": t.reflection_meeting.public_id}
+    ),
     "api:network_reflection_decisions_list": _api(),
     "api:network_reflection_methods_list": _api(),
 }

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from kujdes.core.scoping import system_scope
+from kujdes.core.tests import test_route_matrix
 from kujdes.core.tests.base import BaseTestCase
 from kujdes.core.tests.routes import SIGNED_IN
-from kujdes.core.tests import test_route_matrix
 from kujdes.network.reflection.tests import routes
 
 
