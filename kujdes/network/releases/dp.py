@@ -265,3 +265,25 @@ def sds_aggregates(rows: Iterable[tuple[Mapping[str, object], int]], *, records:
     )
     lines.extend(f"{text}\t{count}" for text, _length, count in ordered)
     return "\n".join(lines) + "\n"
+
+
+def dp_tables(
+    tables: Mapping[str, Mapping[str, int]],
+    *,
+    epsilon: float,
+    delta: float,
+    mechanism: str = "discrete_gaussian",
+) -> tuple[dict[str, DPResult], str]:
+    """Several marginal tables of the same persons under one budget: (results by table, description).
+
+    A person counts in every table, so the tables' budgets add up (basic composition): each table
+    gets ε/n and δ/n, and the description states the whole release's ε and δ.
+    """
+    count = max(len(tables), 1)
+    results = {
+        name: dp_table(counts, epsilon=epsilon / count, delta=delta / count, mechanism=mechanism)
+        for name, counts in tables.items()
+    }
+    spent_epsilon = sum(result.epsilon for result in results.values())
+    spent_delta = sum(result.delta for result in results.values())
+    return results, dp_describe(epsilon=spent_epsilon, delta=spent_delta, mechanism=mechanism)

@@ -183,3 +183,17 @@ def test_sds_aggregates_of_a_dp_table_parse_back_to_its_cells(counts: dict[str, 
         assert name == "value"
         parsed[value] = int(count)
     assert parsed == result.noisy
+
+
+def test_several_tables_share_one_budget() -> None:
+    from kujdes.network.releases.dp import dp_tables
+
+    results, description = dp_tables(
+        {"sex": {"f": 40, "m": 25}, "age": {"0": 10, "18": 55}}, epsilon=1.0, delta=1e-6
+    )
+    assert sum(r.epsilon for r in results.values()) == pytest.approx(1.0, rel=1e-6)
+    assert sum(r.delta for r in results.values()) == pytest.approx(1e-6)
+    assert all(r.epsilon == pytest.approx(0.5, rel=1e-6) for r in results.values())
+    single = dp_table({"f": 40, "m": 25}, epsilon=1.0, delta=1e-6)
+    assert results["sex"].scale > single.scale
+    assert "1 in 1,000,000" in description
