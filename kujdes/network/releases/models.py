@@ -122,7 +122,8 @@ class Release(models.Model):
         validators=[MinValueValidator(K_MIN), MaxValueValidator(1000)],
         help_text=_("Counts from 1 to k−1 are withheld. At least 11; it can only be raised."),
     )
-    # {"tables": [{"indicator": "direct_beneficiaries", "dims": ["sex"]}, ...]}; dims [] is the total alone.
+    # {"indicators": [{"code": "direct_beneficiaries", "dims": ["sex", "age_group"]}, ...]}: one table per
+    # breakdown, each with the indicator's total; no dims: the total alone.
     spec = models.JSONField(_("indicators and disaggregations"), default=dict, blank=True)
     status = models.CharField(
         _("status"), max_length=12, choices=ReleaseStatus.choices, default=ReleaseStatus.DRAFT
@@ -221,8 +222,8 @@ class Release(models.Model):
         return self.status == ReleaseStatus.RELEASED
 
     @property
-    def tables_spec(self) -> list[dict]:
-        return list((self.spec or {}).get("tables", []))
+    def indicators_spec(self) -> list[dict]:
+        return list((self.spec or {}).get("indicators", []))
 
 
 class _WriteOnce(models.Model):
@@ -259,6 +260,12 @@ class ReleaseTable(_WriteOnce):
 
     def __str__(self) -> str:
         return f"{self.indicator_code} × {', '.join(self.dims) or '—'}"
+
+    @property
+    def dim_label(self) -> str:
+        from kujdes.reports.sources import DISAGGREGATIONS
+
+        return ", ".join(str(DISAGGREGATIONS.get(dim, dim)) for dim in self.dims)
 
 
 class ReleaseCell(_WriteOnce):

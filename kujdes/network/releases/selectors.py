@@ -84,7 +84,11 @@ def released_value(
 
 def actor_may_read_released(*, actor: User) -> bool:
     """Released figures are for the coordinator and the partners' focal points."""
-    return actor_is_coordinator(actor=actor) or actor_has_perm(actor=actor, perm=Perm.NETWORK_RELEASE)
+    return (
+        actor_is_coordinator(actor=actor)
+        or actor_has_perm(actor=actor, perm=Perm.NETWORK_AGGREGATES_VIEW)
+        or actor_has_perm(actor=actor, perm=Perm.NETWORK_RELEASE)
+    )
 
 
 def release_require_reader(*, actor: User) -> None:

@@ -31,7 +31,12 @@ def released(
         status=status,
         version_number=version_number,
         released_at=timezone.now(),
-        spec={"tables": [{"indicator": i, "dims": [d] if d else []} for i, d in tables]},
+        spec={
+            "indicators": [
+                {"code": i, "dims": [d for j, d in tables if j == i and d]}
+                for i in dict.fromkeys(i for i, _ in tables)
+            ]
+        },
         **fields,
     )
     for position, ((indicator, dim), cells) in enumerate(tables.items()):
