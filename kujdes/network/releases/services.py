@@ -151,7 +151,7 @@ def release_draft_create(
     partner = actor_partner(actor=actor, perm=Perm.NETWORK_RELEASE)
     if partner is None or partner.organisation_id is None:
         raise PermissionDenied
-    suppression.k_check(k) if isinstance(k, int) else None
+    _k_check(k)
     _require_whole_organisation(actor=actor, organisation_id=partner.organisation_id)
     release = Release(
         partner=partner,
@@ -174,6 +174,15 @@ def release_draft_create(
         details={"partner": partner.code, "k": release.k, "tables": len(spec_tables(release.spec))},
     )
     return release
+
+
+def _k_check(k: Any) -> None:
+    try:
+        suppression.k_check(k)
+    except suppression.KTooSmall:
+        raise ReleaseError(
+            _("k must be a whole number of at least 11: it can be raised, never lowered.")
+        ) from None
 
 
 def _dp_fields(enabled: bool, epsilon: float | None, delta: float | None, mechanism: str) -> dict[str, Any]:
@@ -214,6 +223,8 @@ def release_draft_update(*, actor: User, release: Release, version: int, changes
     if not release.is_draft:
         raise ReleaseError(_("A released release cannot be changed; supersede it instead."))
     changes = dict(changes)
+    if "k" in changes:
+        _k_check(changes["k"])
     if "indicators" in changes:
         changes["spec"] = spec_clean(changes.pop("indicators"))
     if {"dp_enabled", "dp_epsilon", "dp_delta", "dp_mechanism"} & set(changes):
@@ -331,6 +342,7 @@ def release_compute(*, actor: User, release: Release) -> Preview:
     if not release.is_draft:
         raise ReleaseError(_("This release is already made."))
     _require_whole_organisation(actor=actor, organisation_id=release.organisation_id)
+    _k_check(release.k)
     tables = spec_tables(release.spec)
     if not tables:
         raise ReleaseError(_("Choose at least one indicator."))
