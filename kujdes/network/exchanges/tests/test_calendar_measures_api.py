@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 
 from django.urls import reverse
+from django.utils import timezone
 
 from kujdes.core.scoping import system_scope
 from kujdes.network.exchanges import services
@@ -32,7 +33,8 @@ class CalendarTests(ExchangeTestCase):
         )
         response = self.client.get(reverse("network_exchange_calendar"), {"month": "March"})
         self.assertEqual(response.status_code, 400)
-        self.assertContains(response, "YYYY-MM", status_code=400)
+        self.assertContains(response, 'role="alert"', status_code=400)
+        self.assertContains(response, timezone.localdate().strftime("%Y-%m"), status_code=400)
 
 
 class MeasureTests(ExchangeTestCase):
