@@ -294,4 +294,6 @@ class PracticeSearchDocument(models.Model):
     themes = models.CharField(max_length=400, blank=True)
     target_groups = models.CharField(max_length=400, blank=True)
     languages = models.CharField(max_length=200, blank=True)
+    # What a result shows, per language: {"sq": ["title", "summary"], ...} and "" → the original's code.
+    cards = models.JSONField(default=dict)
     published_at = models.DateTimeField()

@@ -405,20 +405,22 @@ def practice_search(
     page = min(max(1, page), pages)
     rows = list(
         documents.order_by("-rank", "-published_at", "-pk").values(
-            "practice_id", "practice__public_id", "country", "themes", "languages", "partner__name", "rank"
+            "practice_id", "practice__public_id", "country", "themes", "languages", "partner__name", "rank", "cards"
         )[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
     )
-    texts = snapshot_titles(practice_ids=[r["practice_id"] for r in rows], language=language)
+    wanted = (language or get_language() or "").split("-")[0]
     hits = []
     for row in rows:
-        text = texts.get(row["practice_id"])
+        cards = row["cards"] or {}
+        shown = wanted if wanted in cards and wanted else cards.get("", "")
+        title, summary = (cards.get(shown) or ["", ""])[:2]
         hits.append(
             SearchHit(
                 practice_id=row["practice_id"],
                 public_id=str(row["practice__public_id"]),
-                title=text.text.get("title", "") if text else "",
-                summary=text.text.get("summary", "") if text else "",
-                language=text.language if text else "",
+                title=title,
+                summary=summary,
+                language=shown,
                 partner=row["partner__name"],
                 country=row["country"],
                 themes=_codes(row["themes"]),

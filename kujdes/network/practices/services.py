@@ -370,6 +370,10 @@ def search_document_fields(*, data: dict[str, Any]) -> dict[str, Any]:
         "themes": sel._bar(data["themes"]),
         "target_groups": sel._bar(data["target_groups"]),
         "languages": sel._bar(sorted(data["texts"])),
+        "cards": {
+            **{code: [t["title"], t["summary"][:400], bool(t.get("is_original"))] for code, t in data["texts"].items()},
+            "": data["original_language"],
+        },
     }
 
 
