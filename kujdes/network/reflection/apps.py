@@ -14,8 +14,10 @@ class ReflectionConfig(AppConfig):
     def ready(self) -> None:
         from kujdes.core.panels import panel_register
         from kujdes.network.measures import measure_register
-        from kujdes.network.reflection import panels, selectors
+        from kujdes.network.reflection import panels, selectors, services
+        from kujdes.programme.reminders import reminder_source_register
 
+        reminder_source_register(code="network.reflection", send=services.action_reminders_send)
         panel_register(page="network_dashboard", order=50, render=panels.dashboard_panel)
         panel_register(page="partner", order=50, render=panels.partner_panel)
         measure_register(

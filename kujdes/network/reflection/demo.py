@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime
 
+from django.db import transaction
 from django.utils import timezone
 
 from kujdes.accounts.models import User
@@ -50,6 +51,7 @@ def _at(day: datetime.date, hour: int = 10) -> datetime.datetime:
     return timezone.make_aware(datetime.datetime(day.year, day.month, day.day, hour, 0))
 
 
+@transaction.atomic
 def demo_populate() -> str:
     coordinator = _user("coordinator")
     if coordinator is None or WorkingGroup.objects.exists():

@@ -288,6 +288,8 @@ class ActionItem(models.Model):
         _("status"), max_length=16, choices=ActionStatus.choices, default=ActionStatus.OPEN
     )
     done_note = models.TextField(_("what was done"), blank=True)
+    # The day of the last reminder e-mail (the daily job writes once a day at most).
+    reminded_on = models.DateField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     version = models.PositiveIntegerField(default=1)

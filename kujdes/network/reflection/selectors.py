@@ -265,10 +265,12 @@ def action_get(*, actor: User, public_id: str) -> ActionItem:
 
 
 def actions_to_remind(*, today: datetime.date, days: int = REMINDER_DAYS) -> QuerySet[ActionItem]:
-    """Open action items overdue or due within `days` (for the daily reminder job: no actor)."""
+    """Open action items overdue or due within `days`, not reminded today (the daily job: no actor)."""
     return (
         ActionItem.objects.filter(status__in=OPEN_ACTION_STATUSES, due_on__isnull=False)
         .filter(due_on__lte=today + datetime.timedelta(days=days))
+        .exclude(reminded_on=today)
+        .exclude(meeting__status=MeetingStatus.CANCELLED)
         .select_related("meeting", "owner_partner", "owner_user")
         .order_by("due_on", "pk")
     )

@@ -7,16 +7,23 @@ and any later caller get the same rules (see selectors for who may do what).
 from __future__ import annotations
 
 import datetime
+from collections import defaultdict
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import send_mail
 from django.db import transaction
-from django.utils import timezone
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from kujdes.core.audit import audit_record
 from kujdes.core.locking import versioned_save
-from kujdes.network.models import Partner
+from kujdes.network.models import FocalPoint, Partner
 from kujdes.network.reflection import selectors
 from kujdes.network.reflection.models import (
     ActionItem,
@@ -180,7 +187,7 @@ def meeting_minutes_save(*, actor: User, meeting: Meeting, version: int | None, 
 def meeting_minutes_approve(*, actor: User, meeting: Meeting, on: datetime.date | None = None) -> Meeting:
     """Mark a held meeting's minutes as approved (on the day given, today by default)."""
     _require(selectors.meeting_can_manage(actor=actor, meeting=meeting))
-    if not meeting.minutes.strip():
+    if not Meeting.objects.get(pk=meeting.pk).minutes.strip():
         raise ValidationError(_("There are no minutes to approve yet."))
     updated = versioned_save(
         instance=meeting,
@@ -474,3 +481,75 @@ def method_application_record(
         details={"method": method.pk, "partner": partner.code, "extent": extent},
     )
     return application
+
+
+# --- Reminders (the programme room's daily job calls this through kujdes.programme.reminders) ------
+
+REMINDER_ACTION = "network.reflection.reminders.sent"
+
+
+def _reminder_recipients(action: ActionItem) -> list[tuple[str, str]]:
+    """(e-mail, language): the owner's account if it has one, else the owner partner's focal points."""
+    languages = {code for code, _label in settings.LANGUAGES}
+    owner = action.owner_user
+    if owner is not None and owner.is_active and owner.email:
+        return [(owner.email, owner.language or "")]
+    if action.owner_partner is None:
+        return []
+    partner_language = next((code for code in action.owner_partner.languages if code in languages), "")
+    emails = (
+        FocalPoint.objects.filter(partner=action.owner_partner)
+        .exclude(email="")
+        .values_list("email", flat=True)
+    )
+    return [(email, partner_language) for email in emails]
+
+
+def action_reminders_send(*, today: datetime.date) -> int | None:
+    """E-mail the owners of open action items due within 7 days or overdue; once a day at most.
+
+    Each action remembers the day of its last reminder, and an owner gets one e-mail listing
+    their actions. Returns the number of e-mails sent, or None when today's were sent already.
+    The e-mails name the meeting, the action and its due date: nothing of any person of a case.
+    """
+    pending = list(selectors.actions_to_remind(today=today))
+    if not pending:
+        return None if ActionItem.objects.filter(reminded_on=today).exists() else 0
+    by_recipient: dict[tuple[str, str], list[ActionItem]] = defaultdict(list)
+    for action in pending:
+        for recipient in _reminder_recipients(action):
+            by_recipient[recipient].append(action)
+    list_link = settings.SITE_URL + reverse("network_action_list") + "?overdue=on"
+    sent = 0
+    for (email, language), actions in sorted(by_recipient.items(), key=lambda item: item[0]):
+        with translation.override(language or settings.LANGUAGE_CODE):
+            subject = gettext("Network: action items of meetings due")
+            body = render_to_string(
+                "network_reflection/reminder_email.txt",
+                {
+                    "actions": [
+                        {
+                            "action": action,
+                            "overdue": action.due_on is not None and action.due_on < today,
+                            "link": settings.SITE_URL
+                            + reverse("network_action_update", kwargs={"public_id": action.public_id}),
+                        }
+                        for action in actions
+                    ],
+                    "list_link": list_link,
+                },
+            )
+        send_mail(f"[Kujdes] {subject}", body, None, [email])
+        sent += 1
+    with transaction.atomic():
+        ActionItem.objects.filter(pk__in=[a.pk for a in pending]).update(reminded_on=today)
+        # The trace, in the chain of each local owner partner's organisation (counts only).
+        per_organisation: dict[int, int] = defaultdict(int)
+        for action in pending:
+            if action.owner_partner is not None and action.owner_partner.organisation_id is not None:
+                per_organisation[action.owner_partner.organisation_id] += 1
+        for organisation_id, count in sorted(per_organisation.items()):
+            audit_record(
+                actor=None, organisation=organisation_id, action=REMINDER_ACTION, details={"actions": count}
+            )
+    return sent

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import unicodedata
+from unittest import TestCase
 
 from django.core.exceptions import ValidationError
 from django.urls import reverse
@@ -18,7 +19,7 @@ from kujdes.network.reflection.selectors import search_normalise
 from kujdes.network.reflection.tests.base import ReflectionTestCase
 
 
-class SearchNormaliseTests(ReflectionTestCase):
+class SearchNormaliseTests(TestCase):
     @given(st.text(max_size=40))
     def test_the_normal_form_has_no_accents_and_does_not_change_again(self, text: str) -> None:
         once = search_normalise(text)
@@ -67,7 +68,8 @@ class DecisionLogTests(ReflectionTestCase):
             )
 
     def search(self, **kwargs: object) -> list[str]:
-        return [d.number for d in selectors.decisions_search(actor=self.alice, **kwargs)]  # type: ignore[arg-type]
+        with system_scope():
+            return [d.number for d in selectors.decisions_search(actor=self.alice, **kwargs)]  # type: ignore[arg-type]
 
     def test_an_accent_free_query_finds_a_french_decision(self) -> None:
         self.assertEqual(self.search(query="PROCEDURE reference"), ["2025-05/1"])
@@ -117,7 +119,7 @@ class DecisionLogTests(ReflectionTestCase):
                 changes={"text": "Écoles pilotes en Arménie."},
             )
         self.assertEqual(self.search(query="ecoles armenie"), ["2026-WG1/1"])
-        self.assertEqual(self.search(query="schools pilot"), [])
+        self.assertEqual(self.search(query="three countries"), [])
 
     def test_the_log_page_searches_and_links_each_decision_to_its_meeting(self) -> None:
         self.login(self.dave)

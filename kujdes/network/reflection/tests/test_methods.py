@@ -47,7 +47,8 @@ class MethodVersionTests(ReflectionTestCase):
         self.assertEqual(self.v1.meeting, self.plenary)
 
     def test_the_register_shows_the_latest_version_only(self) -> None:
-        register = list(selectors.methods_for_actor(actor=self.dave))
+        with system_scope():
+            register = list(selectors.methods_for_actor(actor=self.dave))
         self.assertEqual(
             [(m.title, m.version_label) for m in register], [("Common screening approach", "1.1")]
         )
@@ -78,7 +79,8 @@ class MethodVersionTests(ReflectionTestCase):
         self.assertEqual(
             list(self.v2.applications.values_list("extent", "reported_by")), [("partial", self.admin.pk)]
         )
-        self.assertEqual(selectors.methods_for_actor(actor=self.dave).get().applied_by, 1)
+        with system_scope():
+            self.assertEqual(selectors.methods_for_actor(actor=self.dave).get().applied_by, 1)
 
     def test_the_method_page_shows_the_versions_and_the_partner_grid(self) -> None:
         with system_scope():
