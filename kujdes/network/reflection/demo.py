@@ -21,9 +21,9 @@ PLENARY_2026_MINUTES = "\n".join(
     (
         "1. Welcome. The coordinator opened the meeting; nine partners present, two excused (Bosnia-"
         "Herzegovina, Türkiye).",
-        "2. Screening. Org AL presented a year of the common screening approach v1.0 in four dioceses. "
-        "Partners asked for the ILO forced-labour indicators to be asked the same way everywhere; version"
-        " 1.1 adds them (decision 2026-03/1).",
+        "2. Screening. Caritas Albania presented a year of the common screening approach v1.0 in "
+        "four dioceses. Partners asked for the ILO forced-labour indicators to be asked the same "
+        "way everywhere; version 1.1 adds them (decision 2026-03/1).",
         "3. Summer camps. The working group on prevention presented the revised camp safeguarding "
         "standard: two adults per group at all times, a named safeguarding lead per camp, a short "
         "incident form. Adopted as v2.0 (decision 2026-03/2).",
@@ -37,8 +37,8 @@ PLENARY_2026_MINUTES = "\n".join(
 SCHOOLS_MINUTES = "\n".join(
     (
         "The group compared the school sessions of four partners. Sessions work best with a peer educator"
-        " and a teacher together. Org XK will share its role-play kit; Org RO will test it in two schools"
-        " before the summer.",
+        " and a teacher together. Caritas Kosovo will share its role-play kit; Caritas Romania will "
+        "test it in two schools before the summer.",
     )
 )
 
@@ -71,7 +71,7 @@ def demo_populate() -> str:
         name="Prevention in schools",
         purpose="Share and test prevention sessions for pupils aged 12-18: what to say about recruitment, "
         "online and offline, and how a school refers a pupil at risk.",
-        terms_of_reference="Members: partners running school sessions. Convened by Org AL.\n"
+        terms_of_reference="Members: partners running school sessions. Convened by Caritas Albania.\n"
         "Meets four times a year, online, and once at the plenary.\n"
         "Delivers: a shared session kit, the camp safeguarding standard, a yearly note to the plenary.",
         convenor=partners["al"],
@@ -166,7 +166,7 @@ def demo_populate() -> str:
     for position, (topic, presenter, minutes) in enumerate(
         (
             ("Welcome and agenda", "Network coordinator", 15),
-            ("A year of common screening", "Org AL", 45),
+            ("A year of common screening", "Caritas Albania", 45),
             ("Camp safeguarding standard v2.0", "Working group: Prevention in schools", 40),
             ("Return and reintegration protocol", "Caritas France, Caritas Ukraine", 60),
             ("Any other business", "", 15),
