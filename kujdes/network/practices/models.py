@@ -204,6 +204,9 @@ class PracticeVersion(models.Model):
             models.UniqueConstraint(fields=["practice", "number"], name="network_practice_version_number")
         ]
 
+    def __str__(self) -> str:
+        return f"{self.practice_id} v{self.number}"
+
     def save(self, *args: Any, **kwargs: Any) -> None:
         if self.pk is not None:
             raise ValueError("a published version is immutable")
@@ -231,6 +234,9 @@ class ReviewComment(models.Model):
     class Meta:
         ordering = ["created_at", "pk"]
 
+    def __str__(self) -> str:
+        return f"{self.kind} {self.pk}"
+
 
 class PracticeAttachment(models.Model):
     """A document of a practice, stored encrypted like every file (with a key of its own)."""
@@ -250,6 +256,9 @@ class PracticeAttachment(models.Model):
 
     class Meta:
         ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class AdoptionKind(models.TextChoices):
@@ -277,6 +286,9 @@ class Adoption(models.Model):
         ordering = ["-since", "-pk"]
         verbose_name = _("adoption")
 
+    def __str__(self) -> str:
+        return f"{self.partner_id} → {self.practice_id}"
+
 
 class PracticeSearchDocument(models.Model):
     """What readers search: the latest published snapshot, flattened (one row per published practice).
@@ -297,3 +309,6 @@ class PracticeSearchDocument(models.Model):
     # What a result shows, per language: {"sq": ["title", "summary"], ...} and "" → the original's code.
     cards = models.JSONField(default=dict)
     published_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return str(self.practice_id)

@@ -177,6 +177,11 @@ def practice_working_data(*, practice: Practice) -> dict[str, Any]:
     return snapshot_data(practice=practice, include_pending=True)
 
 
+def translations_pending(*, practice: Practice) -> QuerySet[PracticeText]:
+    """Translations contributed by other partners, awaiting the coordinator."""
+    return practice.texts.filter(state=TextState.SUBMITTED).select_related("contributed_by")
+
+
 def practice_texts(*, practice: Practice) -> list[PracticeText]:
     return list(practice.texts.select_related("contributed_by").all())
 
@@ -342,19 +347,20 @@ def _full_text(documents: QuerySet, tokens: list[str], engine: str) -> QuerySet:
     if connection.vendor == "postgresql":
         tsquery = " & ".join(f"{token}:*" for token in tokens)
         expression = "to_tsquery('simple', network_practices_unaccent(%s))"
-        return documents.extra(where=[f"document @@ {expression}"], params=[tsquery]).annotate(
-            rank=RawSQL(f"ts_rank(document, {expression})", [tsquery])
+        # Only constant SQL is interpolated; the words travel as parameters.
+        return documents.extra(where=[f"document @@ {expression}"], params=[tsquery]).annotate(  # noqa: S610
+            rank=RawSQL(f"ts_rank(document, {expression})", [tsquery])  # noqa: S611
         )
     match = " AND ".join(f'"{token}"*' for token in tokens)
     table = PracticeSearchDocument._meta.db_table
-    return documents.extra(
+    return documents.extra(  # noqa: S610
         where=[
-            f"{table}.id IN (SELECT rowid FROM network_practices_fts WHERE network_practices_fts MATCH %s)"
+            f"{table}.id IN (SELECT rowid FROM network_practices_fts WHERE network_practices_fts MATCH %s)"  # noqa: S608
         ],
         params=[match],
     ).annotate(
-        rank=RawSQL(
-            "(SELECT -bm25(network_practices_fts, 10.0, 1.0) FROM network_practices_fts"
+        rank=RawSQL(  # noqa: S611
+            "(SELECT -bm25(network_practices_fts, 10.0, 1.0) FROM network_practices_fts"  # noqa: S608
             f" WHERE network_practices_fts MATCH %s AND rowid = {table}.id)",
             [match],
         )
@@ -382,10 +388,7 @@ def practice_search(
     network_require(actor=actor, perm=Perm.NETWORK_PRACTICES_READ)
     documents = PracticeSearchDocument.objects.all()
     tokens = query_tokens(query)
-    if tokens:
-        documents = _full_text(documents, tokens, engine)
-    else:
-        documents = documents.annotate(rank=RawSQL("0", []))
+    documents = _full_text(documents, tokens, engine) if tokens else documents.annotate(rank=RawSQL("0", []))
     documents = _filter(documents, "themes", themes or [])
     documents = _filter(documents, "target_groups", target_groups or [])
     documents = _filter(documents, "languages", languages or [])
@@ -405,7 +408,14 @@ def practice_search(
     page = min(max(1, page), pages)
     rows = list(
         documents.order_by("-rank", "-published_at", "-pk").values(
-            "practice_id", "practice__public_id", "country", "themes", "languages", "partner__name", "rank", "cards"
+            "practice_id",
+            "practice__public_id",
+            "country",
+            "themes",
+            "languages",
+            "partner__name",
+            "rank",
+            "cards",
         )[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
     )
     wanted = (language or get_language() or "").split("-")[0]

@@ -310,7 +310,7 @@ def practice_publish(*, actor: User, practice: Practice, body: str = "") -> Prac
 
 @transaction.atomic
 def translation_decide(*, actor: User, text: PracticeText, publish: bool, body: str = "") -> PracticeText:
-    """The coordinator publishes (a new snapshot with this translation) or returns a contributed translation."""
+    """The coordinator publishes a contributed translation (a new snapshot with it) or returns it."""
     _require_coordinator(actor)
     if text.state != TextState.SUBMITTED:
         raise ValidationError(_("This translation is not awaiting review."))
@@ -371,7 +371,10 @@ def search_document_fields(*, data: dict[str, Any]) -> dict[str, Any]:
         "target_groups": sel._bar(data["target_groups"]),
         "languages": sel._bar(sorted(data["texts"])),
         "cards": {
-            **{code: [t["title"], t["summary"][:400], bool(t.get("is_original"))] for code, t in data["texts"].items()},
+            **{
+                code: [t["title"], t["summary"][:400], bool(t.get("is_original"))]
+                for code, t in data["texts"].items()
+            },
             "": data["original_language"],
         },
     }

@@ -31,7 +31,7 @@ from kujdes.network.practices.forms import (
     SearchForm,
 )
 from kujdes.network.practices.markdown import markdown_render
-from kujdes.network.practices.models import TEXT_FIELDS, Practice, PracticeAttachment, TextState
+from kujdes.network.practices.models import TEXT_FIELDS, Practice, PracticeAttachment
 from kujdes.network.selectors import actor_is_coordinator, network_require
 
 
@@ -315,17 +315,17 @@ def practice_review(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     practice = _practice_or_404(request, public_id)
     if not actor_is_coordinator(actor=request.user):
         raise PermissionDenied
-    if not sel.practice_can_review(actor=request.user, practice=practice):
-        # A published practice with only translations pending: the coordinator sees the snapshot.
-        if not practice.texts.filter(state=TextState.SUBMITTED).exists():
-            raise PermissionDenied
+    pending = sel.translations_pending(practice=practice)
+    # A published practice with only translations pending: the coordinator decides those.
+    if not sel.practice_can_review(actor=request.user, practice=practice) and not pending.exists():
+        raise PermissionDenied
     form = ReviewForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         action, body = form.cleaned_data["action"], form.cleaned_data["body"]
         language = request.POST.get("language", "")
         try:
             if language:
-                text = practice.texts.filter(language=language, state=TextState.SUBMITTED).first()
+                text = pending.filter(language=language).first()
                 if text is None or action == "comment":
                     if action == "comment" and text is not None:
                         services.practice_comment(
@@ -361,7 +361,7 @@ def practice_review(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
             "rendered": {
                 name: markdown_render(shown.text.get(name, "")) for name in TEXT_FIELDS if name != "title"
             },
-            "pending": practice.texts.filter(state=TextState.SUBMITTED).select_related("contributed_by"),
+            "pending": pending,
             "comments": sel.practice_comments(actor=request.user, practice=practice),
             "can_decide": sel.practice_can_review(actor=request.user, practice=practice),
         },

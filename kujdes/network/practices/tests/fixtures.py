@@ -26,7 +26,9 @@ AL_TEXT = {
 }
 
 
-def practice_fixture(t: Any, *, partner: Any, actor: Any, text: dict[str, str], language: str, **fields: Any) -> Any:
+def practice_fixture(
+    t: Any, *, partner: Any, actor: Any, text: dict[str, str], language: str, **fields: Any
+) -> Any:
     values = {
         "original_language": language,
         "themes": ["child_protection"],

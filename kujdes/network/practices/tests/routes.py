@@ -62,9 +62,7 @@ ROUTES: dict[str, Route] = {
         others={403},
     ),
     # A focal point of another partner records an adoption; the owner's own focal point cannot.
-    "network_practice_adoption_add": Route(
-        kwargs=_fr, expect={"admin": OK, "manager": OK}, others={403}
-    ),
+    "network_practice_adoption_add": Route(kwargs=_fr, expect={"admin": OK, "manager": OK}, others={403}),
     "api:network_practices_list": Route(expect={n: OK for n in SIGNED_IN}, others=OK, **API),
     "api:network_practices_get": Route(
         kwargs=lambda t: {"practice_id": t.practice_al.public_id},

@@ -32,6 +32,8 @@ class PracticeRouteTests(BaseTestCase):
                 expected = route.anonymous if actor is None else route.expect.get(actor, route.others)
                 with self.subTest(route=name, actor=actor or "anonymous"):
                     response = self._response(route, name, actor)
-                    self.assertIn(response.status_code, expected, f"{name} as {actor}: {response.status_code}")
+                    self.assertIn(
+                        response.status_code, expected, f"{name} as {actor}: {response.status_code}"
+                    )
                     if response.status_code == 200 and response["Content-Type"].startswith("text/html"):
                         self.assertRegex(response.content.decode(), re.compile(r"<title>[^<]+</title>"))

@@ -72,7 +72,9 @@ class SearchTests(LibraryTestCase):
 
     def test_a_title_hit_ranks_before_a_body_hit(self) -> None:
         result = sel.practice_search(actor=self.alice, query="femije")
-        self.assertEqual([h.public_id for h in result.hits], [str(self.camp.public_id), str(self.desk.public_id)])
+        self.assertEqual(
+            [h.public_id for h in result.hits], [str(self.camp.public_id), str(self.desk.public_id)]
+        )
 
     def test_facets_count_the_matching_practices(self) -> None:
         result = sel.practice_search(actor=self.alice)
@@ -90,13 +92,17 @@ class SearchTests(LibraryTestCase):
         self.assertEqual(sel.practice_search(actor=self.alice, languages=["fr"]).total, 1)
 
     def test_drafts_are_never_searched(self) -> None:
-        self.assertEqual(sel.practice_search(actor=self.admin, query="kamp").total, 1)  # the draft is not found
+        self.assertEqual(
+            sel.practice_search(actor=self.admin, query="kamp").total, 1
+        )  # the draft is not found
 
     def test_odd_queries_do_not_break_the_search(self) -> None:
         for query in ['"', "a:* & !", "''; DROP TABLE x", "*", "-", "NEAR(", "ü" * 300]:
             sel.practice_search(actor=self.alice, query=query)
         self.login(self.alice)
-        response = self.client.get(reverse("network_practice_list"), {"q": '"(', "theme": "nope", "page": "x"})
+        response = self.client.get(
+            reverse("network_practice_list"), {"q": '"(', "theme": "nope", "page": "x"}
+        )
         self.assertEqual(response.status_code, 200)
 
     def test_the_library_page_shows_results_and_facets(self) -> None:
@@ -173,7 +179,9 @@ class AttachmentTests(LibraryTestCase):
         self.login(self.volunteer)
         stored = PracticeAttachment.objects.get(practice=self.practice_al)
         response = self.client.get(
-            reverse("network_practice_attachment_download", args=[self.practice_al.public_id, stored.public_id])
+            reverse(
+                "network_practice_attachment_download", args=[self.practice_al.public_id, stored.public_id]
+            )
         )
         self.assertEqual(b"".join(response.streaming_content), b"%PDF-1.4 guide")
         self.assertIn("attachment", response["Content-Disposition"])
@@ -197,15 +205,21 @@ class ApiTests(LibraryTestCase):
 
     def test_a_practice_in_the_callers_language_else_the_original(self) -> None:
         self.login(self.alice)
-        body = self.client.get(f"/api/v1/network/practices/{self.practice_fr.public_id}", {"lang": "sq"}).json()
+        body = self.client.get(
+            f"/api/v1/network/practices/{self.practice_fr.public_id}", {"lang": "sq"}
+        ).json()
         self.assertEqual((body["language"], body["shown_in_original"], body["version"]), ("fr", True, 1))
         self.assertEqual(body["available_languages"], ["fr"])
-        self.assertEqual(self.client.get(f"/api/v1/network/practices/{self.practice_al.public_id}").status_code, 404)
+        self.assertEqual(
+            self.client.get(f"/api/v1/network/practices/{self.practice_al.public_id}").status_code, 404
+        )
 
     def test_a_focal_point_records_an_adoption_through_the_api(self) -> None:
         self.login(self.manager)
         url = f"/api/v1/network/practices/{self.practice_fr.public_id}/adoptions"
-        bad = self.client.post(url, json.dumps({"kind": "stolen", "since": "2026-01-01"}), content_type="application/json")
+        bad = self.client.post(
+            url, json.dumps({"kind": "stolen", "since": "2026-01-01"}), content_type="application/json"
+        )
         self.assertEqual(bad.status_code, 422)
         good = self.client.post(
             url, json.dumps({"kind": "adopted", "since": "2026-01-01"}), content_type="application/json"

@@ -85,7 +85,9 @@ class WorkflowTests(LibraryTestCase):
         services.practice_publish(actor=self.coordinator, practice=practice)
         self.assertEqual(list(practice.versions.values_list("number", flat=True)), [2, 1])
         self.assertIn("Sécurité des enfants au collège", self.detail(practice, lang="fr"))
-        history = self.client.get(reverse("network_practice_history", args=[practice.public_id]), {"a": 1, "b": 2})
+        history = self.client.get(
+            reverse("network_practice_history", args=[practice.public_id]), {"a": 1, "b": 2}
+        )
         page = history.content.decode()
         self.assertIn("<del>- Sécurité des enfants à l&#x27;école</del>", page)
         self.assertIn("<ins>+ Sécurité des enfants au collège</ins>", page)
@@ -106,7 +108,11 @@ class WorkflowTests(LibraryTestCase):
     def test_two_people_editing_the_same_text_the_second_is_told(self) -> None:
         text = self.practice_al.texts.get(is_original=True)
         services.practice_text_save(
-            actor=self.admin, practice=self.practice_al, language="sq", fields=AL_TEXT | {"title": "Një"}, version=1
+            actor=self.admin,
+            practice=self.practice_al,
+            language="sq",
+            fields=AL_TEXT | {"title": "Një"},
+            version=1,
         )
         with self.assertRaises(StaleVersion):
             services.practice_text_save(
@@ -121,7 +127,11 @@ class WorkflowTests(LibraryTestCase):
         self.login(self.admin)
         url = reverse("network_practice_text_edit", args=[self.practice_al.public_id, "sq"])
         services.practice_text_save(
-            actor=self.manager, practice=self.practice_al, language="sq", fields=AL_TEXT | {"title": "X"}, version=1
+            actor=self.manager,
+            practice=self.practice_al,
+            language="sq",
+            fields=AL_TEXT | {"title": "X"},
+            version=1,
         )
         response = self.client.post(url, {**AL_TEXT, "title": "Titulli im", "version": 1})
         self.assertEqual(response.status_code, 200)
@@ -133,7 +143,9 @@ class WorkflowTests(LibraryTestCase):
 
     def test_a_practice_needs_at_least_one_theme(self) -> None:
         with self.assertRaises(ValidationError):
-            practice_fixture(self, partner=self.partner_al, actor=self.admin, text=AL_TEXT, language="sq", themes=[])
+            practice_fixture(
+                self, partner=self.partner_al, actor=self.admin, text=AL_TEXT, language="sq", themes=[]
+            )
 
 
 class VisibilityTests(LibraryTestCase):
@@ -186,7 +198,11 @@ class TranslationTests(LibraryTestCase):
         original = practice.texts.get(is_original=True)
         self.assertFalse(english.is_outdated(original.revision))
         services.practice_text_save(
-            actor=self.admin, practice=practice, language="sq", fields=AL_TEXT | {"summary": "Ndryshuar."}, version=1
+            actor=self.admin,
+            practice=practice,
+            language="sq",
+            fields=AL_TEXT | {"summary": "Ndryshuar."},
+            version=1,
         )
         original.refresh_from_db()
         self.assertEqual(original.revision, 2)
@@ -202,7 +218,8 @@ class TranslationTests(LibraryTestCase):
         self.login(self.dave)
         with translation.override("sq"):
             response = self.client.get(
-                reverse("network_practice_detail", args=[self.practice_fr.public_id]), HTTP_ACCEPT_LANGUAGE="sq"
+                reverse("network_practice_detail", args=[self.practice_fr.public_id]),
+                HTTP_ACCEPT_LANGUAGE="sq",
             )
         data = sel.practice_snapshot(practice=self.practice_fr).data
         shown = sel.reader_text(data=data, language="sq")
@@ -220,7 +237,12 @@ class TranslationTests(LibraryTestCase):
             fields={"title": "Siguria e fëmijëve në shkollë", "summary": "Seanca parandalimi."},
         )
         self.assertEqual((text.state, text.contributed_by), (TextState.SUBMITTED, self.partner_al))
-        self.assertEqual(sel.reader_text(data=sel.practice_snapshot(practice=self.practice_fr).data, language="sq").language, "fr")
+        self.assertEqual(
+            sel.reader_text(
+                data=sel.practice_snapshot(practice=self.practice_fr).data, language="sq"
+            ).language,
+            "fr",
+        )
         self.assertEqual(len(sel.practices_awaiting_review(actor=self.coordinator)), 1)
         services.translation_decide(actor=self.coordinator, text=text, publish=True)
         latest = sel.practice_snapshot(practice=self.practice_fr)
@@ -233,7 +255,10 @@ class TranslationTests(LibraryTestCase):
     def test_another_partner_cannot_translate_a_draft(self) -> None:
         with self.assertRaises(PermissionDenied):
             services.practice_text_save(
-                actor=self.other_admin, practice=self.practice_al, language="fr", fields={"title": "x", "summary": "y"}
+                actor=self.other_admin,
+                practice=self.practice_al,
+                language="fr",
+                fields={"title": "x", "summary": "y"},
             )
 
 
@@ -250,7 +275,11 @@ class SanitiserTests(LibraryTestCase):
         self.assertNotIn("<a ", html)  # the raw link was escaped, the javascript: one dropped
         self.assertIn("<strong>bold</strong>", html)
         services.practice_text_save(
-            actor=self.admin, practice=self.practice_al, language="sq", fields=AL_TEXT | {"description": evil}, version=1
+            actor=self.admin,
+            practice=self.practice_al,
+            language="sq",
+            fields=AL_TEXT | {"description": evil},
+            version=1,
         )
         self.login(self.admin)
         page = self.detail(self.practice_al)
@@ -266,7 +295,12 @@ class AdoptionAndMeasureTests(LibraryTestCase):
         self.login(self.manager)
         response = self.client.post(
             reverse("network_practice_adoption_add", args=[self.practice_fr.public_id]),
-            {"kind": "adapted", "since": "2026-02-01", "changes": "Sessions in Albanian", "result": "300 pupils"},
+            {
+                "kind": "adapted",
+                "since": "2026-02-01",
+                "changes": "Sessions in Albanian",
+                "result": "300 pupils",
+            },
         )
         self.assertEqual(response.status_code, 302)
         self.login(self.volunteer)
@@ -291,13 +325,19 @@ class AdoptionAndMeasureTests(LibraryTestCase):
         start, end = datetime.date(year, 1, 1), datetime.date(year, 12, 31)
         self.assertEqual(published.compute(self.partner_fr, start, end), 1)
         self.assertEqual(published.compute(self.partner_al, start, end), 0)
-        self.assertEqual(published.compute(self.partner_fr, datetime.date(2000, 1, 1), datetime.date(2000, 12, 31)), 0)
+        self.assertEqual(
+            published.compute(self.partner_fr, datetime.date(2000, 1, 1), datetime.date(2000, 12, 31)), 0
+        )
         services.adoption_record(
             actor=self.admin, practice=self.practice_fr, partner=self.partner_al, kind="adopted",
             since=datetime.date(2026, 3, 1),
         )  # fmt: skip
-        self.assertEqual(adopted.compute(self.partner_al, datetime.date(2026, 1, 1), datetime.date(2026, 12, 31)), 1)
-        self.assertEqual(adopted.compute(self.partner_al, datetime.date(2025, 1, 1), datetime.date(2025, 12, 31)), 0)
+        self.assertEqual(
+            adopted.compute(self.partner_al, datetime.date(2026, 1, 1), datetime.date(2026, 12, 31)), 1
+        )
+        self.assertEqual(
+            adopted.compute(self.partner_al, datetime.date(2025, 1, 1), datetime.date(2025, 12, 31)), 0
+        )
 
     def test_the_partner_page_and_the_dashboard_show_the_library(self) -> None:
         services.practice_submit(actor=self.admin, practice=self.practice_al)
