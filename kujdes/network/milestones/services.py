@@ -196,6 +196,8 @@ def progress_report(
         raise PermissionDenied
     if year not in milestone.framework.years:
         raise ValidationError({"year": _("Choose a year of the framework's period.")})
+    if milestone.indicator_kind == IndicatorKind.MEASURE:
+        raise ValidationError(_("Kujdes counts this milestone's measure itself: there is nothing to report."))
     if update_request is not None and update_request.partner_id != partner.pk:
         update_request = None
     report = ProgressReport(

@@ -5,10 +5,12 @@ from __future__ import annotations
 import datetime
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
+
 from kujdes.core.scoping import system_scope
 from kujdes.core.tests.base import BaseTestCase
 from kujdes.network.measures import measure_register
-from kujdes.network.milestones import selectors
+from kujdes.network.milestones import selectors, services
 from kujdes.network.milestones.models import Milestone, ProgressReport, Target
 from kujdes.network.milestones.selectors import Source, Status
 from kujdes.network.milestones.tests.routes import milestone_fixtures
@@ -72,6 +74,27 @@ class ProgressTests(BaseTestCase):
     def test_a_measure_milestone_is_counted_by_the_measure(self) -> None:
         progress = self.progress(self.measured, self.partner_al)
         self.assertEqual((progress.value, progress.source), (5.0, Source.MEASURE))
+        with system_scope(), self.assertRaises(ValidationError):
+            services.progress_report(
+                actor=self.admin,
+                milestone=self.measured,
+                partner=self.partner_al,
+                year=2026,
+                value=3,
+                evidence="x",
+            )
+
+    def test_a_measure_unknown_to_the_registry_is_refused(self) -> None:
+        with system_scope(), self.assertRaises(ValidationError) as refused:
+            services.milestone_create(
+                actor=self.coordinator,
+                framework=self.ms_framework,
+                code="m9",
+                title="Unknown",
+                indicator_kind="measure",
+                indicator_code="no_such_measure",
+            )
+        self.assertIn("indicator_code", refused.exception.message_dict)
 
     def test_a_catalogue_milestone_takes_the_released_total_of_the_year(self) -> None:
         from kujdes.network.releases.tests.factories import released
