@@ -73,6 +73,7 @@ class CellOut(Schema):
     partner: str
     milestone: str
     value: float | None
+    withheld: bool
     source: str
     note: str
     target: float | None
@@ -215,6 +216,7 @@ def scorecard_get(
                 partner=row.partner.code,
                 milestone=cell.milestone.code,
                 value=cell.value,
+                withheld=cell.progress.withheld,
                 source=cell.progress.source,
                 note=cell.progress.note,
                 target=cell.target,

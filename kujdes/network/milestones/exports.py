@@ -132,7 +132,8 @@ def scorecard_xlsx(*, card: Scorecard, generated_by: User | None) -> bytes:
         for index, cell in enumerate(score_row.cells):
             first = 1 + index * 3
             if cell.value is None:
-                sheet.write_string(row, first, "—", numbers[cell.status])
+                shown = _("withheld") if cell.progress.withheld else "—"
+                sheet.write_string(row, first, shown, numbers[cell.status])
             else:
                 sheet.write_number(row, first, cell.value, numbers[cell.status])
             if cell.expected is None:

@@ -240,6 +240,7 @@ class Progress:
     source: str = Source.NONE
     note: str = ""
     report: ProgressReport | None = None
+    withheld: bool = False  # the release withholds the figure (a small cell): no number, ever
 
 
 @dataclass(frozen=True)
@@ -317,6 +318,7 @@ def progress_value(
                 None,
                 Source.NONE,
                 str(_("The released figure is withheld (too few persons to publish): no data.")),
+                withheld=True,
             )
         return from_report or Progress(
             None, Source.NONE, str(_("No release and no report for this year yet."))

@@ -136,6 +136,7 @@ class ProgressTests(BaseTestCase):
             )
         progress = self.progress(self.catalogue, self.partner_fr)
         self.assertIsNone(progress.value)
+        self.assertTrue(progress.withheld)
         self.assertIn("withheld", progress.note)
         with system_scope():
             card = selectors.scorecard(
