@@ -12,7 +12,9 @@ import csv
 import io
 from typing import TYPE_CHECKING
 
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.db.models import Max
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -22,7 +24,14 @@ from kujdes.core.models import Organisation
 from kujdes.network.figures.selectors import SideBySide
 from kujdes.network.releases.ctdc import COLUMNS as CTDC_COLUMNS
 from kujdes.network.releases.dp import sds_aggregates
-from kujdes.network.releases.models import Release, TableKind
+from kujdes.network.releases.models import (
+    Release,
+    ReleaseCell,
+    ReleaseStatus,
+    ReleaseTable,
+    TableKind,
+    WithheldReason,
+)
 from kujdes.network.services import actor_home_organisation_id, network_audit
 
 if TYPE_CHECKING:
@@ -237,3 +246,79 @@ def release_ctdc_export(*, actor: User, release: Release) -> ExportFile:
         filename=f"{release.partner.code}-{release.period_start:%Y%m%d}-ctdc-{_stamp()}.csv",
         rows=records,
     )
+
+
+# --- the CTDC table of a release -------------------------------------------------------------------------
+
+
+class CtdcError(Exception):
+    """The CTDC table cannot be made as asked; the message is for the user, translated."""
+
+
+@transaction.atomic
+def ctdc_table_release(*, actor: User, release: Release, recently_authenticated: bool) -> ReleaseTable:
+    """Add the CTDC-coded table to a current release of the actor's own organisation (once).
+
+    The records are the organisation's victim-assistance cases of the release's period, read
+    through the reports room's release path (the actor's whole-organisation reporting scope),
+    generalised until every combination has at least the release's k records; the others are
+    withheld and counted (the table's total is the number of records, itself withheld when it is
+    below k). Written once, like every released table; the release's content hash, computed when it
+    was released, does not cover this table.
+    """
+    from kujdes.network.releases.ctdc import ctdc_generalise
+    from kujdes.network.releases.selectors import release_can_prepare
+    from kujdes.reports.release_counts import ReleaseScopeError, release_scope
+    from kujdes.reports.releases import ctdc_records
+    from kujdes.reports.selectors import period_custom
+
+    if not release_can_prepare(actor=actor, release=release):
+        raise PermissionDenied
+    if not recently_authenticated:
+        raise CtdcError(_("Sign in again to add figures to a release."))
+    if release.status != ReleaseStatus.RELEASED:
+        raise CtdcError(_("Only a current release can get a CTDC table."))
+    if release.tables.filter(kind=TableKind.CTDC).exists():
+        raise CtdcError(_("This release already has its CTDC table."))
+    try:
+        scope = release_scope(actor=actor, organisation_id=release.organisation_id)
+    except ReleaseScopeError as error:
+        raise CtdcError(
+            _("A CTDC table covers the whole organisation: your reporting scope does not.")
+        ) from error
+    records = ctdc_records(scope=scope, period=period_custom(release.period_start, release.period_end))
+    generalised = ctdc_generalise(records, k=release.k)
+    position = (release.tables.aggregate(last=Max("position"))["last"] or 0) + 1
+    table = ReleaseTable.objects.create(
+        release=release,
+        position=position,
+        indicator_code="ctdc",
+        indicator_name="CTDC",
+        dims=list(generalised.columns),
+        kind=TableKind.CTDC,
+        additive=True,
+    )
+    small = generalised.records < release.k
+    ReleaseCell.objects.create(
+        table=table,
+        position=0,
+        key={},
+        value=None if small else generalised.records,
+        withheld=small,
+        reason=WithheldReason.PRIMARY if small else WithheldReason.NONE,
+        is_total=True,
+    )
+    for index, (row, count) in enumerate(generalised.rows, start=1):
+        ReleaseCell.objects.create(table=table, position=index, key=row, value=count)
+    network_audit(
+        actor=actor,
+        action="network.figures.ctdc_released",
+        obj=release,
+        details={
+            "release": str(release.public_id),
+            "k": release.k,
+            "rows": len(generalised.rows),
+            "levels": generalised.levels,
+        },
+    )
+    return table

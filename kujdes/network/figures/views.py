@@ -6,16 +6,20 @@ import uuid
 from typing import Any
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
-from django.views.decorators.http import require_GET
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
 
+from kujdes.accounts.reauth import reauthentication_required, recently_authenticated
 from kujdes.core.exports import ExportFormat, ExportTooLarge, export_response
 from kujdes.network.figures import selectors, services
 from kujdes.network.figures.forms import FiguresForm
 from kujdes.network.models import Partner
 from kujdes.network.releases.models import Release
+from kujdes.network.releases.selectors import actor_release_organisation_ids, release_can_prepare, release_get
 from kujdes.reports.charts import bars_svg
 
 # The dashboard panel shows this many indicators; the page shows every chosen one.
@@ -70,6 +74,7 @@ def figures_page(request: HttpRequest) -> HttpResponse:
             "figures": figures,
             "charted": _charted(figures, "figures"),
             "query": request.GET.urlencode(),
+            "own_organisations": actor_release_organisation_ids(actor=request.user),
         },
     )
 
@@ -147,4 +152,32 @@ def partner_panel(request: HttpRequest, obj: Partner) -> str | None:
     headlines = selectors.partner_current_figures(actor=request.user, partner=obj)
     return render_to_string(
         "network_figures/panel_partner.html", {"partner": obj, "headlines": headlines}, request=request
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@reauthentication_required
+def release_ctdc_make(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    """A focal point adds the CTDC-coded table to their organisation's current release (once)."""
+    selectors.figures_require(actor=request.user)
+    try:
+        release = release_get(actor=request.user, public_id=str(public_id))
+    except Release.DoesNotExist:
+        raise Http404 from None
+    if not release_can_prepare(actor=request.user, release=release):
+        raise PermissionDenied
+    if request.method == "POST":
+        try:
+            services.ctdc_table_release(
+                actor=request.user, release=release, recently_authenticated=recently_authenticated(request)
+            )
+        except services.CtdcError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, _("The CTDC table was added to the release."))
+            return redirect("network_figures_release_ctdc_make", public_id=release.public_id)
+    return render(
+        request,
+        "network_figures/ctdc_make.html",
+        {"release": release, "has_table": release.tables.filter(kind="ctdc").exists()},
     )

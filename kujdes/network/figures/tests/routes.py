@@ -32,4 +32,6 @@ ROUTES: dict[str, Route] = {
     "network_figures_release_sds": _readers(kwargs=lambda t: {**_dp(t), "position": 0}),
     "network_figures_release_ctdc": _readers(kwargs=_dp),
     "api:network_figures_side_by_side": _readers(anonymous={401}),
+    # Adding the CTDC table: the focal points of "al" only (the others may read the release: 403).
+    "network_figures_release_ctdc_make": Route(expect={"admin": OK, "manager": OK}, others={403}, kwargs=_dp),
 }
