@@ -351,20 +351,30 @@ def _full_text(documents: QuerySet, tokens: list[str], engine: str) -> QuerySet:
         return documents.extra(where=[f"document @@ {expression}"], params=[tsquery]).annotate(  # noqa: S610
             rank=RawSQL(f"ts_rank(document, {expression})", [tsquery])  # noqa: S611
         )
-    match = " AND ".join(f'"{token}"*' for token in tokens)
+    match = _fts_match(tokens)
     table = PracticeSearchDocument._meta.db_table
+    # The rank is read once for all matches (_fts_ranks), not per row: FTS5 is fast only that way.
     return documents.extra(  # noqa: S610
         where=[
             f"{table}.id IN (SELECT rowid FROM network_practices_fts WHERE network_practices_fts MATCH %s)"  # noqa: S608
         ],
         params=[match],
-    ).annotate(
-        rank=RawSQL(  # noqa: S611
-            "(SELECT -bm25(network_practices_fts, 10.0, 1.0) FROM network_practices_fts"  # noqa: S608
-            f" WHERE network_practices_fts MATCH %s AND rowid = {table}.id)",
-            [match],
+    ).annotate(rank=RawSQL("0", []))  # noqa: S611
+
+
+def _fts_match(tokens: list[str]) -> str:
+    return " AND ".join(f'"{token}"*' for token in tokens)
+
+
+def _fts_ranks(tokens: list[str]) -> dict[int, float]:
+    """SQLite: each matching document's BM25 score (titles weigh ten times the body), higher is better."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT rowid, -bm25(network_practices_fts, 10.0, 1.0) FROM network_practices_fts"
+            " WHERE network_practices_fts MATCH %s",
+            [_fts_match(tokens)],
         )
-    )
+        return {int(rowid): float(score) for rowid, score in cursor.fetchall()}
 
 
 def practice_search(
@@ -395,29 +405,39 @@ def practice_search(
     if countries:
         documents = documents.filter(country__in=countries)
 
+    # One pass over the matching set: facet counts, and the order (rank, then the newest).
     counts: dict[str, Counter] = {name: Counter() for name in FACETS}
-    for country, theme_codes, group_codes, language_codes in documents.values_list(
-        "country", "themes", "target_groups", "languages"
+    ranked: list[tuple[float, float, int]] = []
+    fts_ranks = _fts_ranks(tokens) if tokens and not engine and connection.vendor == "sqlite" else None
+    for pk, country, theme_codes, group_codes, language_codes, published_at, rank in documents.values_list(
+        "pk", "country", "themes", "target_groups", "languages", "published_at", "rank"
     ):
         counts["countries"][country] += 1
         counts["themes"].update(_codes(theme_codes))
         counts["target_groups"].update(_codes(group_codes))
         counts["languages"].update(_codes(language_codes))
-    total = counts["countries"].total()
+        score = fts_ranks.get(pk, 0.0) if fts_ranks is not None else float(rank or 0)
+        ranked.append((-score, -published_at.timestamp(), -pk))
+    total = len(ranked)
     pages = max(1, math.ceil(total / PAGE_SIZE))
     page = min(max(1, page), pages)
-    rows = list(
-        documents.order_by("-rank", "-published_at", "-pk").values(
+    ranked.sort()
+    window = ranked[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
+    scores = {-pk: -score for score, _when, pk in window}
+    by_id = {
+        row["pk"]: row
+        for row in PracticeSearchDocument.objects.filter(pk__in=list(scores)).values(
+            "pk",
             "practice_id",
             "practice__public_id",
             "country",
             "themes",
             "languages",
             "partner__name",
-            "rank",
             "cards",
-        )[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
-    )
+        )
+    }
+    rows = [by_id[pk] | {"rank": score} for pk, score in scores.items() if pk in by_id]
     wanted = (language or get_language() or "").split("-")[0]
     hits = []
     for row in rows:

@@ -16,7 +16,7 @@ from kujdes.core.files import UploadRefused, attachment_response
 from kujdes.core.forms import form_add_validation_error
 from kujdes.core.locking import StaleVersion
 from kujdes.core.roles import Perm
-from kujdes.network.models import Language, Partner
+from kujdes.network.models import Language, Partner, Theme
 from kujdes.network.practices import selectors as sel
 from kujdes.network.practices import services
 from kujdes.network.practices.diff import versions_diff
@@ -31,7 +31,7 @@ from kujdes.network.practices.forms import (
     SearchForm,
 )
 from kujdes.network.practices.markdown import markdown_render
-from kujdes.network.practices.models import TEXT_FIELDS, Practice, PracticeAttachment
+from kujdes.network.practices.models import TEXT_FIELDS, Practice, PracticeAttachment, TargetGroup
 from kujdes.network.selectors import actor_is_coordinator, network_require
 
 
@@ -241,6 +241,8 @@ def practice_detail(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
             "wanted_name": sel.language_name(shown.wanted),
             "available": [(code, sel.language_name(code)) for code in shown.available],
             "rendered": rendered,
+            "theme_labels": [dict(Theme.choices).get(c, c) for c in data["themes"]],
+            "group_labels": [dict(TargetGroup.choices).get(c, c) for c in data["target_groups"]],
             "working": working,
             "snapshot": snapshot,
             "can_working": can_working and snapshot is not None,
