@@ -315,7 +315,8 @@ PERSONAL_ROOMS = ("kujdes.people", "kujdes.screening", "kujdes.cases", "kujdes.r
 
 
 def _callback_module(func: Any) -> str:
-    for cell in func.__closure__ or ():
+    func = getattr(func, "func", func)  # a functools.partial: the function it calls
+    for cell in getattr(func, "__closure__", None) or ():
         operations = getattr(cell.cell_contents, "operations", None)
         if operations:
             return operations[0].view_func.__module__
