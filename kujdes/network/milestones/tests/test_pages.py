@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from decimal import Decimal
 
 from django.conf import settings
@@ -46,6 +47,12 @@ class MilestonePagesTests(BaseTestCase):
         cell = html.split('class="score status-', 1)[1].split("</td>", 1)[0]
         self.assertIn('<span class="score-value">7</span>', cell)
         self.assertRegex(cell, r'<span class="score-status">(On track|At risk|Off track)</span>')
+        cells = re.findall(r'<td class="score status-[a-z_]+">(.*?)</td>', html)
+        self.assertEqual(len(cells), 3)  # three partners, one milestone
+        for each in cells:
+            self.assertRegex(
+                each, r'<span class="score-value">[^<]+</span><span class="score-status">[^<]+</span>'
+            )
         self.assertIn("No data", html)  # fr reported nothing
         self.assertIn("How to read the status", html)  # the legend
         self.assertIn(reverse("network_milestone_detail", args=[self.ms_milestone.public_id]), html)
@@ -239,6 +246,14 @@ class MilestonePagesTests(BaseTestCase):
         ).content.decode()
         self.assertIn("Attendance sheets of the trainings", html)
         self.assertNotIn("Report a value", html)  # dave is no focal point
+
+    def test_the_coordinators_dashboard_has_the_compact_scorecard(self) -> None:
+        self.login(self.coordinator)
+        html = self.client.get(reverse("network_home")).content.decode()
+        self.assertIn("Partners by status, milestone by milestone", html)
+        self.assertRegex(html, r'class="badge status-no_data">No data: 2</span>')  # fr and ua
+        self.login(self.alice)  # staff, not a focal point: no panel
+        self.assertNotIn("Partners by status", self.client.get(reverse("network_home")).content.decode())
 
     def test_the_coordinator_asks_for_an_update(self) -> None:
         self.login(self.coordinator)
