@@ -6,6 +6,7 @@ import datetime
 
 from django.urls import reverse
 
+from kujdes.core.scoping import system_scope
 from kujdes.network.exchanges import services
 from kujdes.network.exchanges.tests.base import ExchangeTestCase
 
@@ -23,17 +24,18 @@ class ExchangePageTests(ExchangeTestCase):
         self.assertNotContains(response, reverse("network_exchange_edit", args=[self.exchange.public_id]))
 
     def test_the_list_filters_by_year_partner_kind_and_status(self) -> None:
-        services.exchange_create(
-            actor=self.coordinator,
-            visitors=[],
-            kind="online",
-            title="Online chat on recruitment",
-            host=self.partner_ua,
-            starts_on=datetime.date(2027, 2, 1),
-            ends_on=datetime.date(2027, 2, 1),
-            is_online=True,
-            online_link="https://meet.example.invalid/x",
-        )
+        with system_scope():
+            services.exchange_create(
+                actor=self.coordinator,
+                visitors=[],
+                kind="online",
+                title="Online chat on recruitment",
+                host=self.partner_ua,
+                starts_on=datetime.date(2027, 2, 1),
+                ends_on=datetime.date(2027, 2, 1),
+                is_online=True,
+                online_link="https://meet.example.invalid/x",
+            )
         self.login(self.alice)
         url = reverse("network_exchange_list")
         self.assertContains(self.client.get(url), "Online chat on recruitment")
