@@ -62,8 +62,8 @@ def test_the_total_is_the_sum_of_non_negative_cells() -> None:
 @pytest.mark.parametrize("mechanism", ["discrete_gaussian", "discrete_laplace"])
 def test_noisy_counts_are_unbiased_and_spread_as_the_scale_says(mechanism: str) -> None:
     # True counts far from zero, so that clamping at zero does not bias them.
-    measurement, scale = dp_measurement(size=200, epsilon=1.0, delta=1e-6, mechanism=mechanism)
-    true = [1000] * 200
+    measurement, scale = dp_measurement(size=1000, epsilon=1.0, delta=1e-6, mechanism=mechanism)
+    true = [1000] * 1000
     draws = [int(v) - 1000 for v in measurement(true)] + [int(v) - 1000 for v in measurement(true)]
     mean = statistics.fmean(draws)
     variance = statistics.pvariance(draws)
@@ -71,7 +71,9 @@ def test_noisy_counts_are_unbiased_and_spread_as_the_scale_says(mechanism: str) 
     expected = scale**2 if mechanism == "discrete_gaussian" else 1 / (2 * math.sinh(1 / (2 * scale)) ** 2)
     standard_error = math.sqrt(expected / len(draws))
     assert abs(mean) < 5 * standard_error
-    assert 0.7 * expected < variance < 1.3 * expected
+    # 2,000 draws: the variance's standard error is about 5 % (the Laplace's tails are heavy), so
+    # ±25 % is five standard errors.
+    assert 0.75 * expected < variance < 1.25 * expected
 
 
 def test_every_cell_is_noised_even_zero_ones() -> None:
