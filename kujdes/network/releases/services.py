@@ -383,7 +383,9 @@ def release_compute(*, actor: User, release: Release) -> Preview:
         earlier_equations=[e for _, eqs in earlier for e in eqs],
         small=few_persons,
     )
-    preview = Preview(tables=[], k=k, exposed=len(result.exposed))
+    # Withheld cells are shown as "<k" (primary) or "withheld" (complementary) to every reader, so a cell
+    # the reasons would pin counts as given away too.
+    preview = Preview(tables=[], k=k, exposed=len(result.exposed) + len(result.pinned_if_reasons_known))
     for table in exact:
         code = table.indicator.code
 
@@ -497,9 +499,10 @@ def release_publish(
     if preview.exposed:
         raise ReleaseError(
             _(
-                "An earlier release of this period already gives away %(count)s of the small counts "
-                "(the data changed since, or k was raised). Release a different period or fewer tables, "
-                "or ask the network coordinator."
+                "Together with the earlier releases of this period, this release would let someone work "
+                "out %(count)s of the small counts (the data changed since, or k was raised, or a new "
+                "breakdown splits a known total into a small and a barely large part). Leave out the "
+                "new breakdowns, or ask the network coordinator."
             )
             % {"count": preview.exposed}
         )

@@ -22,8 +22,9 @@ was withheld — a primary cell lies in 1..k−1, a complementary one is a relea
 and bounds from every release of the period are intersected. The algorithm protects against that
 attacker too wherever one more withheld cell can; where none can (e.g. a total known from an
 earlier release and a breakdown 11 + 1: both withheld, but "complementary ≥ 11" pins them), the
-cell is listed in ``pinned_if_reasons_known``. That is why the reasons are shown only inside the
-releasing organisation; everyone else sees every withheld cell alike, as "withheld".
+cell is listed in ``pinned_if_reasons_known``. The reasons are published (a primary cell shows as
+"<11", a complementary one as "withheld"), so the service refuses such a release as it refuses one
+with an ``exposed`` cell.
 
 The algorithm
 -------------
@@ -118,8 +119,7 @@ class Suppression:
     # protect them (only happens if the data changed between releases or k was raised).
     exposed: set[Quantity] = field(default_factory=set)
     # Withheld cells an attacker could pin only by knowing which withheld cells are small (primary)
-    # and which protect them (complementary, ≥ k). The reasons are shown inside the releasing
-    # organisation only; outside, every withheld cell is just "withheld".
+    # and which protect them (complementary, ≥ k). The reasons are published: the service refuses.
     pinned_if_reasons_known: set[Quantity] = field(default_factory=set)
 
     def reason(self, quantity: Quantity) -> str:

@@ -322,8 +322,10 @@ class ReleaseServiceTests(BaseTestCase):
         )
         response = self.client.get(reverse("network_release_detail", kwargs={"public_id": release.public_id}))
         self.assertEqual(response.status_code, 200)
-        self.assertNotContains(response, "&lt;11")  # outside, withheld cells are all alike
-        self.assertContains(response, "withheld")
+        self.assertContains(response, "&lt;11")  # female: 3
+        self.assertContains(response, "<td>withheld</td>")  # other: 12, its complement
+        self.assertNotContains(response, "<td>3</td>")
+        self.assertNotContains(response, "<td>12</td>")
         with system_scope():
             owner = AuditEvent.objects.filter(
                 organisation=self.org, action="network.release.viewed", actor=self.other_admin
