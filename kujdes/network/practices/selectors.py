@@ -405,25 +405,26 @@ def practice_search(
     if countries:
         documents = documents.filter(country__in=countries)
 
-    # One pass over the matching set: facet counts, and the order (rank, then the newest).
+    # One pass over the matching set, in order (rank, then the newest): facet counts and the page.
     counts: dict[str, Counter] = {name: Counter() for name in FACETS}
-    ranked: list[tuple[float, float, int]] = []
+    ranked: list[tuple[float, int]] = []
     fts_ranks = _fts_ranks(tokens) if tokens and not engine and connection.vendor == "sqlite" else None
-    for pk, country, theme_codes, group_codes, language_codes, published_at, rank in documents.values_list(
-        "pk", "country", "themes", "target_groups", "languages", "published_at", "rank"
+    order = ("-published_at", "-pk") if fts_ranks is not None else ("-rank", "-published_at", "-pk")
+    for pk, country, theme_codes, group_codes, language_codes, rank in documents.order_by(*order).values_list(
+        "pk", "country", "themes", "target_groups", "languages", "rank"
     ):
         counts["countries"][country] += 1
         counts["themes"].update(_codes(theme_codes))
         counts["target_groups"].update(_codes(group_codes))
         counts["languages"].update(_codes(language_codes))
-        score = fts_ranks.get(pk, 0.0) if fts_ranks is not None else float(rank or 0)
-        ranked.append((-score, -published_at.timestamp(), -pk))
+        ranked.append((-(fts_ranks.get(pk, 0.0) if fts_ranks is not None else float(rank or 0)), pk))
+    if fts_ranks is not None:
+        ranked.sort(key=lambda item: item[0])  # stable: the newest first among equal scores
     total = len(ranked)
     pages = max(1, math.ceil(total / PAGE_SIZE))
     page = min(max(1, page), pages)
-    ranked.sort()
     window = ranked[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
-    scores = {-pk: -score for score, _when, pk in window}
+    scores = {pk: -score for score, pk in window}
     by_id = {
         row["pk"]: row
         for row in PracticeSearchDocument.objects.filter(pk__in=list(scores)).values(
