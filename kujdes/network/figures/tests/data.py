@@ -1,9 +1,10 @@
 """Released releases for the figures' tests and route matrix (made with the releases room's factory).
 
-Year 2025: "al" released 240 direct beneficiaries, its breakdown by sex withheld (men: a small
-count — truly 7 —, women: withheld to protect it); "fr" released a small total (truly 3: withheld)
-with a released breakdown by age; "ua" has no release. Year 2024: "al" released a table with
-differential privacy and a CTDC-coded table.
+Years long past, so as not to meet the releases room's fixtures of 2025 on the route matrix's
+shared test class. Year 2019: "al" released 240 direct beneficiaries, its breakdown by sex
+withheld (men: a small count — truly 7 —, women: withheld to protect it); "fr" released a small
+total (truly 3: withheld) with a released breakdown by age; "ua" has no release. Year 2018: "al"
+released a table with differential privacy and a CTDC-coded table.
 """
 
 from __future__ import annotations
@@ -24,16 +25,18 @@ def figures_fixtures(t: Any) -> None:
     network_fixtures(t)
     if (
         getattr(t, "release_al", None) is not None
-        and type(t.release_al).objects.filter(pk=t.release_al.pk).exists()
+        and type(t.figures_release_al).objects.filter(pk=t.figures_release_al.pk).exists()
     ):
         return
-    t.release_al = released(
+    t.figures_release_al = released(
         partner=t.partner_al,
+        start=datetime.date(2019, 1, 1),
+        end=datetime.date(2019, 12, 31),
         tables={("direct_beneficiaries", ""): {"": 240}, ("screenings", ""): {"": 52}},
     )
     # By sex: men a small count (primary), women withheld to protect it (complementary).
     by_sex = ReleaseTable.objects.create(
-        release=t.release_al, position=5, indicator_code="direct_beneficiaries", dims=["sex"]
+        release=t.figures_release_al, position=5, indicator_code="direct_beneficiaries", dims=["sex"]
     )
     for position, (code, reason) in enumerate((("Feminine", "complementary"), ("Masculine", "primary"))):
         ReleaseCell.objects.create(
@@ -45,17 +48,19 @@ def figures_fixtures(t: Any) -> None:
             withheld=True,
             reason=reason,
         )
-    t.release_fr = released(
+    t.figures_release_fr = released(
         partner=t.partner_fr,
+        start=datetime.date(2019, 1, 1),
+        end=datetime.date(2019, 12, 31),
         tables={
             ("direct_beneficiaries", ""): {"": None},
             ("direct_beneficiaries", "age_group"): {"18": 0},
         },
     )
-    t.release_al_2024 = released(
+    t.figures_release_dp = released(
         partner=t.partner_al,
-        start=datetime.date(2024, 1, 1),
-        end=datetime.date(2024, 12, 31),
+        start=datetime.date(2018, 1, 1),
+        end=datetime.date(2018, 12, 31),
         tables={},
         dp_enabled=True,
         dp_epsilon=1.0,
@@ -63,7 +68,11 @@ def figures_fixtures(t: Any) -> None:
         dp_mechanism="discrete_gaussian",
     )
     noisy = ReleaseTable.objects.create(
-        release=t.release_al_2024, position=0, indicator_code="direct_beneficiaries", dims=["sex"], noisy=True
+        release=t.figures_release_dp,
+        position=0,
+        indicator_code="direct_beneficiaries",
+        dims=["sex"],
+        noisy=True,
     )
     for position, (code, value) in enumerate((("", 131), ("Feminine", 118), ("Masculine", 13))):
         ReleaseCell.objects.create(
@@ -75,11 +84,11 @@ def figures_fixtures(t: Any) -> None:
             noisy=True,
         )
     ctdc = ReleaseTable.objects.create(
-        release=t.release_al_2024, position=1, indicator_code="ctdc", kind="ctdc", additive=False
+        release=t.figures_release_dp, position=1, indicator_code="ctdc", kind="ctdc", additive=False
     )
     ReleaseCell.objects.create(
         table=ctdc,
         position=0,
-        key={"yearOfRegistration": "2024", "gender": "Female", "ageBroad": "18--29", "citizenship": "AL"},
+        key={"yearOfRegistration": "2018", "gender": "Female", "ageBroad": "18--29", "citizenship": "AL"},
         value=12,
     )

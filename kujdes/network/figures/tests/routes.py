@@ -23,7 +23,7 @@ def _readers(**kw: Any) -> Route:
 
 
 def _dp(t: Any) -> dict[str, Any]:
-    return {"public_id": t.release_al_2024.public_id}
+    return {"public_id": t.figures_release_dp.public_id}
 
 
 ROUTES: dict[str, Route] = {

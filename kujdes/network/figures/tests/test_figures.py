@@ -27,13 +27,13 @@ class FiguresTests(BaseTestCase):
         super().login(user, **kwargs)
         self.client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
 
-    def page(self, user: object, query: str = "year=2025") -> str:
+    def page(self, user: object, query: str = "year=2019") -> str:
         self.login(user)
         response = self.client.get(reverse("network_figures") + "?" + query)
         assert response.status_code == 200
         return response.content.decode()
 
-    def api(self, user: object, query: str = "year=2025") -> dict:
+    def api(self, user: object, query: str = "year=2019") -> dict:
         self.login(user)
         response = self.client.get(reverse("api:network_figures_side_by_side") + "?" + query)
         assert response.status_code == 200, response.content
@@ -109,20 +109,20 @@ class FiguresTests(BaseTestCase):
         assert NetworkTotal(value=240, lower_bound=False, partners=1, partners_with_withheld=0).text == "240"
 
     def test_indicators_can_be_chosen(self) -> None:
-        data = self.api(self.coordinator, "year=2025&indicators=screenings")
+        data = self.api(self.coordinator, "year=2019&indicators=screenings")
         assert [i["code"] for i in data["indicators"]] == ["screenings"]
         assert set(data["available"]) == {"direct_beneficiaries", "screenings"}
 
     def test_an_unknown_indicator_is_refused_in_the_api_and_reported_in_the_page(self) -> None:
         self.login(self.coordinator)
-        response = self.client.get(reverse("api:network_figures_side_by_side") + "?year=2025&indicators=nope")
+        response = self.client.get(reverse("api:network_figures_side_by_side") + "?year=2019&indicators=nope")
         assert response.status_code == 422
-        html = self.page(self.coordinator, "year=2025&indicators=nope")
+        html = self.page(self.coordinator, "year=2019&indicators=nope")
         assert 'class="error"' in html
 
     def test_a_malformed_year_falls_back_to_the_default(self) -> None:
         html = self.page(self.coordinator, "year=abc")
-        assert "Released figures, 2025" in html
+        assert "Released figures, 2019" in html
         self.login(self.coordinator)
         response = self.client.get(reverse("api:network_figures_side_by_side") + "?year=abc")
         assert response.status_code in (400, 422)
@@ -177,17 +177,17 @@ class FiguresTests(BaseTestCase):
             ).count()
 
         with system_scope():
-            own_before = viewed(self.org, self.release_al)
-            foreign_before = viewed(self.other_org, self.release_fr)
-            side_by_side(actor=self.admin, year=2025)
-            assert viewed(self.org, self.release_al) == own_before
-            assert viewed(self.other_org, self.release_fr) == foreign_before + 1
+            own_before = viewed(self.org, self.figures_release_al)
+            foreign_before = viewed(self.other_org, self.figures_release_fr)
+            side_by_side(actor=self.admin, year=2019)
+            assert viewed(self.org, self.figures_release_al) == own_before
+            assert viewed(self.other_org, self.figures_release_fr) == foreign_before + 1
 
     # --- files ------------------------------------------------------------------------------------------
 
     def test_the_csv_has_no_withheld_number(self) -> None:
         self.login(self.coordinator)
-        response = self.client.get(reverse("network_figures_export", args=["csv"]) + "?year=2025")
+        response = self.client.get(reverse("network_figures_export", args=["csv"]) + "?year=2019")
         assert response.status_code == 200
         text = response.content.decode("utf-8-sig")
         rows = list(csv.reader(io.StringIO(text)))
@@ -199,35 +199,35 @@ class FiguresTests(BaseTestCase):
 
     def test_the_xlsx_downloads(self) -> None:
         self.login(self.coordinator)
-        response = self.client.get(reverse("network_figures_export", args=["xlsx"]) + "?year=2025")
+        response = self.client.get(reverse("network_figures_export", args=["xlsx"]) + "?year=2019")
         assert response.status_code == 200
         assert response.content[:2] == b"PK"
         assert self.client.get(reverse("network_figures_export", args=["pdf"])).status_code == 404
 
     def test_the_sds_aggregates_of_a_dp_table(self) -> None:
         self.login(self.other_admin)
-        url = reverse("network_figures_release_sds", args=[self.release_al_2024.public_id, 0])
+        url = reverse("network_figures_release_sds", args=[self.figures_release_dp.public_id, 0])
         response = self.client.get(url)
         assert response.status_code == 200
         assert response.content.decode("utf-8") == (
             "selections\tprotected_count\nselections\t131\nsex:Feminine\t118\nsex:Masculine\t13\n"
         )
         # A table without noise is not a DP table: no SDS file.
-        url = reverse("network_figures_release_sds", args=[self.release_al.public_id, 0])
+        url = reverse("network_figures_release_sds", args=[self.figures_release_al.public_id, 0])
         assert self.client.get(url).status_code == 404
 
     def test_the_ctdc_export_repeats_each_combination_by_its_count(self) -> None:
         self.login(self.coordinator)
         response = self.client.get(
-            reverse("network_figures_release_ctdc", args=[self.release_al_2024.public_id])
+            reverse("network_figures_release_ctdc", args=[self.figures_release_dp.public_id])
         )
         assert response.status_code == 200
         rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8"))))
         assert len(rows) == 12
-        assert rows[0]["yearOfRegistration"] == "2024" and rows[0]["gender"] == "Female"
+        assert rows[0]["yearOfRegistration"] == "2018" and rows[0]["gender"] == "Female"
         assert (
             self.client.get(
-                reverse("network_figures_release_ctdc", args=[self.release_al.public_id])
+                reverse("network_figures_release_ctdc", args=[self.figures_release_al.public_id])
             ).status_code
             == 404
         )
