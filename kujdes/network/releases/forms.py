@@ -108,7 +108,10 @@ class ReleaseForm(forms.Form):
                 ),
             )
             self.fields["dp_mechanism"] = forms.ChoiceField(
-                label=_("Noise"), choices=DPMechanism.choices, initial=DPMechanism.DISCRETE_GAUSSIAN
+                label=_("Noise"),
+                choices=DPMechanism.choices,
+                initial=DPMechanism.DISCRETE_GAUSSIAN,
+                required=False,
             )
 
     @staticmethod

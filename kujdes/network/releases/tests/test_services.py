@@ -386,3 +386,46 @@ class ReleaseServiceTests(BaseTestCase):
             ).status_code,
             403,
         )
+
+
+class ReleaseFormPageTests(BaseTestCase):
+    @classmethod
+    def setUpTestData(cls) -> None:
+        super().setUpTestData()
+        with system_scope():
+            network_fixtures(cls)
+
+    def test_the_form_makes_a_draft_and_bad_input_keeps_what_was_typed(self) -> None:
+        self.login(self.admin)
+        url = reverse("network_release_create")
+        bad = {
+            "title": "Mine",
+            "period_kind": "quarter",
+            "year": "2025",
+            "indicators": ["cases_opened"],
+            "k": "9",
+        }
+        response = self.client.post(url, bad)
+        self.assertEqual(response.status_code, 200)
+        self.assertIn("k", response.context["form"].errors)
+        self.assertIn("quarter", response.context["form"].errors)
+        self.assertContains(response, 'value="Mine"')
+        for garbage in ({"period_kind": "dates", "start": "2025-02-30", "end": "x"}, {"year": "99999999999"}):
+            response = self.client.post(url, {**bad, "k": "11", **garbage})
+            self.assertEqual(response.status_code, 200)
+        good = {**bad, "k": "12", "quarter": "2", "dims": ["sex"]}
+        response = self.client.post(url, good)
+        with system_scope():
+            draft = Release.objects.get(title="Mine")
+        self.assertRedirects(
+            response,
+            reverse("network_release_preview", kwargs={"public_id": draft.public_id}),
+            fetch_redirect_response=False,
+        )
+        self.assertEqual(
+            (draft.period_start, draft.period_end, draft.k),
+            (datetime.date(2025, 4, 1), datetime.date(2025, 6, 30), 12),
+        )
+        self.assertEqual(draft.spec, {"indicators": [{"code": "cases_opened", "dims": ["sex"]}]})
+        edit = self.client.get(reverse("network_release_edit", kwargs={"public_id": draft.public_id}))
+        self.assertEqual(edit.context["form"].initial["period_kind"], "quarter")
