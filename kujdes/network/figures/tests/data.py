@@ -24,7 +24,7 @@ def figures_fixtures(t: Any) -> None:
     """Create the releases once on the test class `t` (inside a system scope)."""
     network_fixtures(t)
     if (
-        getattr(t, "release_al", None) is not None
+        getattr(t, "figures_release_al", None) is not None
         and type(t.figures_release_al).objects.filter(pk=t.figures_release_al.pk).exists()
     ):
         return
