@@ -23,6 +23,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from kujdes.core.audit import audit_record
 from kujdes.core.locking import versioned_save
@@ -115,17 +116,18 @@ def spec_tables(spec: dict[str, Any]) -> list[tuple[str, str]]:
 # --- drafts ---------------------------------------------------------------------------------------
 
 
+WHOLE_ORGANISATION = gettext_lazy(
+    "A release covers the whole organisation: only someone who reports on the whole "
+    "organisation (an organisation administrator, or a programme manager at the national "
+    "office) can prepare one."
+)
+
+
 def _require_whole_organisation(*, actor: User, organisation_id: int) -> None:
     try:
         release_scope(actor=actor, organisation_id=organisation_id)
     except ReleaseScopeError:
-        raise ReleaseError(
-            _(
-                "A release covers the whole organisation: only someone who reports on the whole "
-                "organisation (an organisation administrator, or a programme manager at the national "
-                "office) can prepare one."
-            )
-        ) from None
+        raise ReleaseError(str(WHOLE_ORGANISATION)) from None
 
 
 def _require_preparer(*, actor: User, release: Release) -> None:
