@@ -20,7 +20,7 @@ from kujdes.network.models import Partner
 from kujdes.network.releases import selectors, services
 from kujdes.network.releases.forms import PublishForm, ReasonForm, ReleaseForm
 from kujdes.network.releases.models import Release, ReleaseStatus
-from kujdes.network.selectors import actor_partner
+from kujdes.network.selectors import actor_partner, partners_for_actor
 
 
 def _release_or_404(request: HttpRequest, public_id: uuid.UUID) -> Release:
@@ -42,8 +42,8 @@ def _own_or_403(request: HttpRequest, release: Release) -> None:
         raise PermissionDenied
 
 
-def _partners() -> list[Partner]:
-    return list(Partner.objects.order_by("name"))
+def _partners(request: HttpRequest) -> list[Partner]:
+    return list(partners_for_actor(actor=request.user))
 
 
 @require_GET
@@ -63,7 +63,7 @@ def release_list(request: HttpRequest) -> HttpResponse:
             "current": [r for r in published if r.status == ReleaseStatus.RELEASED],
             "past": [r for r in published if r.status != ReleaseStatus.RELEASED],
             "own_partner": own,
-            "partners": _partners(),
+            "partners": _partners(request),
             "partner_code": partner_code,
         },
     )
