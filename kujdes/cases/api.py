@@ -40,7 +40,7 @@ from kujdes.cases.services import (
 from kujdes.core.locking import StaleVersion
 from kujdes.core.models import Unit
 from kujdes.core.roles import Perm
-from kujdes.core.selectors import units_for_actor
+from kujdes.core.selectors import actor_has_perm, units_for_actor
 from kujdes.people.models import Person
 from kujdes.people.selectors import person_get
 
@@ -223,9 +223,18 @@ def _case_or_404(request: HttpRequest, case_id: UUID, perm: Perm = Perm.CASE_VIE
         raise Http404 from None
 
 
+def _require_case_reader(request: HttpRequest) -> None:
+    if not actor_has_perm(actor=request.user, perm=Perm.CASE_VIEW):
+        raise HttpError(403, _("Your role cannot read case files."))
+
+
 @router.get("/cases", response=CasePage, summary="The actor's cases, filtered (25 a page)")
 def cases_list(request: HttpRequest, filters: Query[CaseFilters]) -> CasePage:
-    """Unknown or foreign units and workers match no case (never an error that would tell them apart)."""
+    """Unknown or foreign units and workers match no case (never an error that would tell them apart).
+
+    A role that reads no case file (the network coordinator, a viewer, a volunteer) gets 403.
+    """
+    _require_case_reader(request)
     extra: dict[str, Any] = {}
     if filters.unit is not None:
         unit = units_for_actor(actor=request.user, perm=Perm.CASE_VIEW).filter(public_id=filters.unit).first()
@@ -360,6 +369,7 @@ def cases_closure(request: HttpRequest, case_id: UUID, payload: ClosureIn) -> An
 
 @router.get("/approvals", response=list[ApprovalOut], summary="Pending requests the actor decides or made")
 def approvals_list(request: HttpRequest) -> list[ApprovalOut]:
+    _require_case_reader(request)
     approvals = list(
         approvals_for_actor(actor=request.user).filter(status="pending").order_by("-requested_at")[:200]
     )

@@ -22,7 +22,7 @@ from ninja.errors import HttpError
 
 from kujdes.core.locking import StaleVersion
 from kujdes.core.roles import Perm
-from kujdes.core.selectors import organisations_for_actor
+from kujdes.core.selectors import actor_has_perm, organisations_for_actor
 from kujdes.people.models import Person
 from kujdes.screening.models import Instrument, Screening
 from kujdes.screening.selectors import (
@@ -102,8 +102,15 @@ def _out(screening: Screening, notes: str) -> ScreeningOut:
     )
 
 
+INSTRUMENT_READERS = (Perm.PERSON_VIEW, Perm.PERSON_REGISTER_MINIMAL, Perm.ORGANISATION_CONFIGURE)
+
+
 @router.get("/screening/instruments", response=list[InstrumentOut], summary="Screening instruments")
 def screening_instruments_list(request: HttpRequest) -> list[InstrumentOut]:
+    """Those who screen persons or configure the instruments; other roles (the network coordinator,
+    viewers, volunteers, data protection officers) get 403."""
+    if not any(actor_has_perm(actor=request.user, perm=perm) for perm in INSTRUMENT_READERS):
+        raise HttpError(403, _("Your role does not use screening instruments."))
     for organisation in organisations_for_actor(actor=request.user, perm=Perm.ORGANISATION_CONFIGURE):
         instruments_install(organisation=organisation, actor=request.user)
     listed = instruments_with_current_version(instruments_visible(actor=request.user))

@@ -76,7 +76,8 @@ ROUTES: dict[str, Route] = {
         others=MISSING,
     ),
     "case_settings": Route(expect={"admin": OK, "other_admin": OK}, others=DENIED),
-    "api:cases_list": Route(expect={}, others=OK, anonymous=API_ANON),
+    # Roles that read no case file (coordinator, viewer, volunteer, admin, DPO, educator) get 403.
+    "api:cases_list": Route(expect={n: OK for n in CASE_PEOPLE}, others={403}, anonymous=API_ANON),
     "api:cases_create": Route(method="POST", json=True, data={}, others={422}, anonymous=API_ANON),
     "api:cases_get": Route(
         kwargs=_api_case, expect={n: OK for n in READERS}, others=MISSING, anonymous=API_ANON
@@ -108,7 +109,7 @@ ROUTES: dict[str, Route] = {
         others=MISSING,
         anonymous=API_ANON,
     ),
-    "api:approvals_list": Route(expect={}, others=OK, anonymous=API_ANON),
+    "api:approvals_list": Route(expect={n: OK for n in CASE_PEOPLE}, others={403}, anonymous=API_ANON),
     "api:approvals_decide": Route(
         method="POST",
         json=True,

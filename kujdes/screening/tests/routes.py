@@ -35,7 +35,14 @@ ROUTES: dict[str, Route] = {
         expect={n: OK for n in (*CASE_WORKERS_OF_A, "manager")},
         others=MISSING,
     ),
-    "api:screening_instruments_list": Route(others=OK, anonymous={401}),
+    # Those who screen (case workers, managers, educators) or configure (admins); the others 403.
+    "api:screening_instruments_list": Route(
+        expect={
+            n: OK for n in ("alice", "bob", "charlie", "dave", "manager", "educator", "admin", "other_admin")
+        },
+        others={403},
+        anonymous={401},
+    ),
     "api:person_screenings_create": Route(
         method="POST",
         json=True,
