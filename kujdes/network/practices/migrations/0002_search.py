@@ -1,8 +1,8 @@
-"""The search index: a tsvector column with a GIN index on PostgreSQL, an FTS5 table on SQLite."""
+"""The search documents' result cards; the search index: a tsvector column with a GIN index on PostgreSQL, an FTS5 table on SQLite."""
 
 from __future__ import annotations
 
-from django.db import migrations
+from django.db import migrations, models
 
 PG_FORWARD = [
     "CREATE EXTENSION IF NOT EXISTS unaccent",
@@ -38,6 +38,8 @@ class Migration(migrations.Migration):
     dependencies = [("network_practices", "0001_initial")]
 
     operations = [
+        # What a search result shows per language (title, summary), read without loading snapshots.
+        migrations.AddField(model_name="practicesearchdocument", name="cards", field=models.JSONField(default=dict)),
         migrations.RunPython(
             _run({"postgresql": PG_FORWARD, "sqlite": SQLITE_FORWARD}),
             _run({"postgresql": PG_BACKWARD, "sqlite": SQLITE_BACKWARD}),
