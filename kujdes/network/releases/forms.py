@@ -75,44 +75,43 @@ class ReleaseForm(forms.Form):
     )
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
-    def __init__(self, *args: Any, dp: bool = False, release: Release | None = None, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, release: Release | None = None, **kwargs: Any) -> None:
         if release is not None and "initial" not in kwargs:
             kwargs["initial"] = self.initial_from(release)
         super().__init__(*args, **kwargs)
-        if dp:
-            self.fields["dp_enabled"] = forms.BooleanField(
-                label=_("Add differential-privacy noise instead of withholding small counts"),
-                required=False,
-                help_text=_(
-                    "Every number is released with a little random noise, small ones too; nothing is "
-                    "withheld. Only for breakdowns that add up to their total (sex, age group…)."
-                ),
-            )
-            self.fields["dp_epsilon"] = forms.FloatField(
-                label=_("Epsilon (ε)"),
-                required=False,
-                min_value=0.01,
-                max_value=10,
-                help_text=_(
-                    "How much one person can change what is published: smaller means more noise and more "
-                    "privacy. 1 is a common choice; each table spends its own ε."
-                ),
-            )
-            self.fields["dp_delta"] = forms.FloatField(
-                label=_("Delta (δ)"),
-                required=False,
-                min_value=0,
-                max_value=0.01,
-                help_text=_(
-                    "The tiny chance that the guarantee does not hold (Gaussian noise only), e.g. 0.000001."
-                ),
-            )
-            self.fields["dp_mechanism"] = forms.ChoiceField(
-                label=_("Noise"),
-                choices=DPMechanism.choices,
-                initial=DPMechanism.DISCRETE_GAUSSIAN,
-                required=False,
-            )
+        self.fields["dp_enabled"] = forms.BooleanField(
+            label=_("Add differential-privacy noise instead of withholding small counts"),
+            required=False,
+            help_text=_(
+                "Every number is released with a little random noise, small ones too; nothing is "
+                "withheld. Only for breakdowns that add up to their total (sex, age group…)."
+            ),
+        )
+        self.fields["dp_epsilon"] = forms.FloatField(
+            label=_("Epsilon (ε)"),
+            required=False,
+            min_value=0.01,
+            max_value=10,
+            help_text=_(
+                "How much one person can change what is published: smaller means more noise and more "
+                "privacy. 1 is a common choice; it is shared between the release's tables."
+            ),
+        )
+        self.fields["dp_delta"] = forms.FloatField(
+            label=_("Delta (δ)"),
+            required=False,
+            min_value=0,
+            max_value=0.01,
+            help_text=_(
+                "The tiny chance that the guarantee does not hold (Gaussian noise only), e.g. 0.000001."
+            ),
+        )
+        self.fields["dp_mechanism"] = forms.ChoiceField(
+            label=_("Noise"),
+            choices=DPMechanism.choices,
+            initial=DPMechanism.DISCRETE_GAUSSIAN,
+            required=False,
+        )
 
     @staticmethod
     def initial_from(release: Release) -> dict[str, Any]:

@@ -75,7 +75,7 @@ def _form_page(
     return render(
         request,
         "network_releases/release_form.html",
-        {"form": form, "release": release, "blocked": blocked, "dp": services.dp_available()},
+        {"form": form, "release": release, "blocked": blocked},
     )
 
 
@@ -90,7 +90,7 @@ def release_create(request: HttpRequest) -> HttpResponse:
         services._require_whole_organisation(actor=request.user, organisation_id=partner.organisation_id)
     except services.ReleaseError as error:
         blocked = str(error)
-    form = ReleaseForm(request.POST or None, dp=services.dp_available())
+    form = ReleaseForm(request.POST or None)
     if request.method == "POST" and not blocked and form.is_valid():
         try:
             release = services.release_draft_create(actor=request.user, **form.service_fields())
@@ -107,7 +107,7 @@ def release_create(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def release_edit(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     release = _draft_or_404(request, public_id)
-    form = ReleaseForm(request.POST or None, dp=services.dp_available(), release=release)
+    form = ReleaseForm(request.POST or None, release=release)
     if request.method == "POST" and form.is_valid():
         fields = form.service_fields()
         changes = {
@@ -117,8 +117,7 @@ def release_edit(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
             "k": fields["k"],
             "indicators": fields["indicators"],
         }
-        if services.dp_available():
-            changes.update({k: fields[k] for k in ("dp_enabled", "dp_epsilon", "dp_delta", "dp_mechanism")})
+        changes.update({k: fields[k] for k in ("dp_enabled", "dp_epsilon", "dp_delta", "dp_mechanism")})
         try:
             services.release_draft_update(
                 actor=request.user,

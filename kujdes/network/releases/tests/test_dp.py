@@ -112,11 +112,14 @@ def test_a_negative_count_is_refused() -> None:
 
 
 def test_the_description_says_epsilon_and_delta_in_plain_words() -> None:
-    result = dp_table(TABLE, epsilon=1.0, delta=1e-6)
+    from django.utils import translation
+
+    with translation.override("en"):
+        result = dp_table(TABLE, epsilon=1.0, delta=1e-6)
+        laplace = dp_table(TABLE, epsilon=1.0, delta=1e-6, mechanism="discrete_laplace")
     assert "e^ε" in result.description
     assert "≈ 2.7" in result.description
     assert "1 in 1,000,000" in result.description
-    laplace = dp_table(TABLE, epsilon=1.0, delta=1e-6, mechanism="discrete_laplace")
     assert "δ = 0" in laplace.description
 
 
@@ -188,11 +191,14 @@ def test_sds_aggregates_of_a_dp_table_parse_back_to_its_cells(counts: dict[str, 
 
 
 def test_several_tables_share_one_budget() -> None:
+    from django.utils import translation
+
     from kujdes.network.releases.dp import dp_tables
 
-    results, description = dp_tables(
-        {"sex": {"f": 40, "m": 25}, "age": {"0": 10, "18": 55}}, epsilon=1.0, delta=1e-6
-    )
+    with translation.override("en"):
+        results, description = dp_tables(
+            {"sex": {"f": 40, "m": 25}, "age": {"0": 10, "18": 55}}, epsilon=1.0, delta=1e-6
+        )
     assert sum(r.epsilon for r in results.values()) == pytest.approx(1.0, rel=1e-6)
     assert sum(r.delta for r in results.values()) == pytest.approx(1e-6)
     assert all(r.epsilon == pytest.approx(0.5, rel=1e-6) for r in results.values())

@@ -76,8 +76,6 @@ class ReleasePathTests(BaseTestCase):
             services.release_compute(actor=self.manager, release=draft)
 
     def test_a_differentially_private_release_publishes_noisy_cells_that_add_up(self) -> None:
-        if not services.dp_available():
-            self.skipTest("OpenDP is not installed")
         with tenant_scope(organisation_ids=[self.org.pk], user_id=self.admin.pk):
             draft = services.release_draft_create(
                 actor=self.admin,
