@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from kujdes.core.scoping import system_scope
-from kujdes.core.tests.base import BaseTestCase
 from kujdes.network.exchanges.tests.routes import fixtures
+from kujdes.network.tests.base import NetworkTestCase
 
 
-class ExchangeTestCase(BaseTestCase):
+class ExchangeTestCase(NetworkTestCase):
     @classmethod
     def setUpTestData(cls) -> None:
         super().setUpTestData()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 
+from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import override_settings
 from django.urls import reverse
@@ -79,6 +80,7 @@ class DocumentUploadTests(ExchangeTestCase):
         self.assertEqual(b"".join(download.streaming_content), stored)
 
     def test_a_file_of_another_type_is_refused_by_its_content_not_its_name(self) -> None:
+        self.client.cookies[settings.LANGUAGE_COOKIE_NAME] = "fr"  # the French focal point reads French
         response = self.upload(b"MZ\x90\x00 not a picture", name="photo.jpg", kind="other", title="Tool")
         self.assertContains(
             response,
@@ -95,6 +97,7 @@ class DocumentUploadTests(ExchangeTestCase):
 
     @override_settings(UPLOAD_MAX_BYTES=1_000_000)
     def test_a_file_over_the_size_limit_is_refused_with_the_limit(self) -> None:
+        self.client.cookies[settings.LANGUAGE_COOKIE_NAME] = "fr"
         response = self.upload(b"%PDF-1.7 " + b"x" * 1_100_000, name="big.pdf", kind="report")
         message = fr("The file is too large (%(size)s MB). The limit is %(limit)s MB.") % {
             "size": 1.1,

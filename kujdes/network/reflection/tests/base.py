@@ -7,13 +7,13 @@ import datetime
 from django.utils import timezone
 
 from kujdes.core.scoping import system_scope
-from kujdes.core.tests.base import BaseTestCase
 from kujdes.network.reflection import services
 from kujdes.network.reflection.models import Meeting, MeetingStatus, WorkingGroup
+from kujdes.network.tests.base import NetworkTestCase
 from kujdes.network.tests.fixtures import network_fixtures
 
 
-class ReflectionTestCase(BaseTestCase):
+class ReflectionTestCase(NetworkTestCase):
     @classmethod
     def setUpTestData(cls) -> None:
         super().setUpTestData()

@@ -1,11 +1,11 @@
 from __future__ import annotations
 
 from kujdes.core.scoping import system_scope
-from kujdes.core.tests.base import BaseTestCase
 from kujdes.network.stakeholders.tests.fixtures import stakeholder_fixtures
+from kujdes.network.tests.base import NetworkTestCase
 
 
-class StakeholderTestCase(BaseTestCase):
+class StakeholderTestCase(NetworkTestCase):
     """The shared cast, the partners al/fr/ua, a private stakeholder of "al", a shared one of "fr"."""
 
     @classmethod
