@@ -486,7 +486,7 @@ ADOPTIONS = [
         5,
         "adopted",
         "Pika identifikimi në strehëzën e Tiranës.",
-        "2025-09-01",
+        "2026-03-01",
         "12 persona të identifikuara.",
     ),
     (
@@ -497,7 +497,7 @@ ADOPTIONS = [
         "2024-04-01",
         "1 500 people advised.",
     ),
-    ("xk", 0, "adopted", "", "2025-10-01", ""),
+    ("xk", 0, "adopted", "", "2026-05-01", ""),
 ]
 
 
