@@ -251,8 +251,9 @@ class ScreeningTests(BaseTestCase):
         self.assertEqual(len(codes), 5)
         risk = next(item for item in listed if item["code"] == "risk-prevention")
         self.assertEqual((risk["version"], risk["definition"]["kind"]), (1, "risk"))
-        self.login(self.volunteer)
-        self.assertEqual(self.client.get(reverse("api:screening_instruments_list")).json(), [])
+        for user in (self.volunteer, self.coordinator):
+            self.login(user)
+            self.assertEqual(self.client.get(reverse("api:screening_instruments_list")).status_code, 403)
 
     def test_the_api_records_a_screening_and_answers_the_result(self) -> None:
         self.login(self.bob)
