@@ -592,8 +592,8 @@ def section_write(pg: dict[str, Any], lite: dict[str, Any], params: dict[str, An
     table = "\n".join(f"| {name} | {ms(s['median'])} | {ms(s['p95'])} |" for name, s in rows)
     return f"""{HEADING}
 
-Measured {time.strftime("%Y-%m-%d")} on {platform.node() or "this machine"} ({os.cpu_count()} cores, shared with
-other work), by `bench/practice_search.py`: {params["practices"]:,} synthetic published practices (seven languages,
+Measured {time.strftime("%Y-%m-%d")} on {platform.node() or "this machine"} ({os.cpu_count()} cores, 1-minute load
+average {os.getloadavg()[0]:.1f} when the report was written), by `bench/practice_search.py`: {params["practices"]:,} synthetic published practices (seven languages,
 a third translated once or twice), {params["queries"]} seeded queries of one to three words in seven languages, half
 typed without accents, some with a facet, some facets alone. Each database is a throw-away installation of its
 own (PostgreSQL database `{DATABASE}`, a SQLite file), migrated and filled by the script. Times are server-side,
