@@ -6,7 +6,9 @@ from django.apps import AppConfig
 from django.db.models.signals import post_save
 
 
-def _organisation_created(sender: Any, instance: Any, created: bool, raw: bool = False, **kwargs: Any) -> None:
+def _organisation_created(
+    sender: Any, instance: Any, created: bool, raw: bool = False, **kwargs: Any
+) -> None:
     """A new organisation starts with the default activity types (its administrators adapt them)."""
     if not created or raw:
         return

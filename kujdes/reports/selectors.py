@@ -245,20 +245,23 @@ def dashboard_figures(*, scope: Scope, period: Period, refresh: bool = False) ->
     users share them only when they would see the same figures. `refresh` computes them again.
     """
     language = (get_language() or "sq")[:2]
-    key = "reports:dashboard:" + hashlib.sha256(
-        repr(
-            (
-                scope.organisation.pk,
-                scope.unit_ids,
-                period.start,
-                period.end,
-                scope.threshold,
-                language,
-                age_groups_for(organisation_id=scope.organisation.pk),
-                tuple(catalogue()),
-            )
-        ).encode()
-    ).hexdigest()
+    key = (
+        "reports:dashboard:"
+        + hashlib.sha256(
+            repr(
+                (
+                    scope.organisation.pk,
+                    scope.unit_ids,
+                    period.start,
+                    period.end,
+                    scope.threshold,
+                    language,
+                    age_groups_for(organisation_id=scope.organisation.pk),
+                    tuple(catalogue()),
+                )
+            ).encode()
+        ).hexdigest()
+    )
     if not refresh:
         found = cache.get(key)
         if found is not None:

@@ -262,7 +262,9 @@ class MergeTests(ProgrammeTestCase):
         from kujdes.people.services import person_create
         from kujdes.programme.models import Participation
 
-        duplicate = person_create(actor=self.educator, unit=self.centre_a, given_name="Elira", birth_year=2008)
+        duplicate = person_create(
+            actor=self.educator, unit=self.centre_a, given_name="Elira", birth_year=2008
+        )
         both = services.participant_enrol(actor=self.manager, activity=self.pg_course, person=duplicate)
         only = services.participant_enrol(actor=self.manager, activity=self.pg_private, person=duplicate)
         services.attendance_save(actor=self.manager, session=self.pg_past_session, marks={both.pk: True})
@@ -284,5 +286,7 @@ class NewOrganisationTests(BaseTestCase):
         from kujdes.programme.models import ActivityType
 
         with system_scope():
-            codes = set(ActivityType.objects.filter(organisation=self.other_org).values_list("code", flat=True))
+            codes = set(
+                ActivityType.objects.filter(organisation=self.other_org).values_list("code", flat=True)
+            )
         self.assertEqual(codes, {code for code, *_names in services.DEFAULT_ACTIVITY_TYPES})

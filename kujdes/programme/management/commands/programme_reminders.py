@@ -5,8 +5,8 @@ Runs once a day from a timer (cron, or a systemd timer such as
 for background checks and trainings of active volunteers that expired or expire within the
 organisation's reminder days, and writes to each programme manager whose reach covers the
 volunteer's unit, in the manager's language (else the organisation's). The e-mail names the
-volunteer and what to renew, nothing else. Running it again on the same day sends nothing: each organisation's run is
-recorded in its audit chain ("programme.reminders.sent") and checked first.
+volunteer and what to renew, nothing else. Running it again on the same day sends nothing: each
+organisation's run is recorded in its audit chain ("programme.reminders.sent") and checked first.
 
 Later rooms add their own reminders through `kujdes.programme.reminders` (for instance the
 network's follow-up actions); they run after the organisations' reminders, in a run for all
