@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "kujdes.network.releases",
     "kujdes.network.figures",
     "kujdes.network.stakeholders",
+    "kujdes.network.federation",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -383,3 +384,17 @@ TASKS = {
         }[env_choice("KUJDES_TASKS", "database", ["database", "immediate"])],
     }
 }
+
+# Federation (kujdes/network/federation): packages between installations.
+# A package older or newer than this many seconds is refused at the HTTPS inbox (replays, bad clocks).
+FEDERATION_CLOCK_WINDOW = env_int("KUJDES_FEDERATION_CLOCK_WINDOW", 900, minimum=30)
+# A package carried as a file travels by hand: it may be this many days old.
+FEDERATION_FILE_WINDOW_DAYS = env_int("KUJDES_FEDERATION_FILE_WINDOW_DAYS", 30, minimum=1)
+# The largest package accepted (a referral carries its chosen documents).
+FEDERATION_MAX_PACKAGE_BYTES = env_int("KUJDES_FEDERATION_MAX_PACKAGE_BYTES", 20 * 1024 * 1024, minimum=65536)
+# After a key rotation, peers still verify (and this installation still opens) the old key this long.
+FEDERATION_KEY_GRACE_DAYS = env_int("KUJDES_FEDERATION_KEY_GRACE_DAYS", 7, minimum=0)
+# A peer not heard from for this many hours is reported unreachable.
+FEDERATION_UNREACHABLE_HOURS = env_int("KUJDES_FEDERATION_UNREACHABLE_HOURS", 24, minimum=1)
+# Delivery attempts before an outgoing package is marked failed (backoff doubles from 30 s, capped at 6 h).
+FEDERATION_MAX_ATTEMPTS = env_int("KUJDES_FEDERATION_MAX_ATTEMPTS", 12, minimum=1)

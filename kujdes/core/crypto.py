@@ -26,13 +26,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 from django.utils import timezone
 
-from kujdes.core.keystore import KEYSTORE, OrganisationKey, SubjectKey
+from kujdes.core.keystore import KEYSTORE, InstallationKey, OrganisationKey, SubjectKey
 
 FORMAT = "k1"
 NONCE_BYTES = 12
@@ -423,3 +426,77 @@ def blind_index(*, organisation_id: int, kind: str, normalised: str) -> str:
         _index_keys[organisation_id] = index_key
     message = f"{kind}\x00{normalised}".encode()
     return hmac.new(index_key, message, hashlib.sha256).hexdigest()
+
+
+# --- installation keys (federation) -------------------------------------------
+
+
+def _installation_aad(key_id: str, purpose: str) -> bytes:
+    return f"kujdes/installation-key|{purpose}|{key_id}".encode()
+
+
+@dataclass(frozen=True)
+class InstallationKeyPair:
+    """One generation of the installation's keys, private halves unwrapped (in memory only)."""
+
+    key_id: str
+    signing: Ed25519PrivateKey
+    encryption: X25519PrivateKey
+
+
+def installation_key_create() -> InstallationKey:
+    """A new generation of the installation's Ed25519 signing and X25519 encryption keys."""
+    master = _master_key()
+    key_id = secrets.token_hex(8)
+    signing = Ed25519PrivateKey.generate()
+    encryption = X25519PrivateKey.generate()
+    raw = serialization.Encoding.Raw
+    private = serialization.PrivateFormat.Raw
+    public = serialization.PublicFormat.Raw
+    none = serialization.NoEncryption()
+    return InstallationKey.objects.create(
+        key_id=key_id,
+        master_key_id=master.key_id,
+        signing_public=signing.public_key().public_bytes(raw, public),
+        encryption_public=encryption.public_key().public_bytes(raw, public),
+        wrapped_signing_private=_wrap(
+            master.key, signing.private_bytes(raw, private, none), _installation_aad(key_id, "signing")
+        ),
+        wrapped_encryption_private=_wrap(
+            master.key, encryption.private_bytes(raw, private, none), _installation_aad(key_id, "encryption")
+        ),
+    )
+
+
+def installation_keys() -> list[InstallationKey]:
+    """Every generation still usable, newest first (the first is the current one)."""
+    now = timezone.now()
+    rows = InstallationKey.objects.filter(wrapped_signing_private__isnull=False).order_by(
+        "-created_at", "-pk"
+    )
+    return [row for row in rows if row.usable_until is None or row.usable_until > now]
+
+
+def installation_key_unwrap(row: InstallationKey) -> InstallationKeyPair:
+    """The private halves of one generation (never written anywhere unwrapped)."""
+    if row.wrapped_signing_private is None or row.wrapped_encryption_private is None:
+        raise KeyDestroyed(f"installation key {row.key_id} was retired")
+    master = _master_key(row.master_key_id)
+    signing = _unwrap(
+        master.key, bytes(row.wrapped_signing_private), _installation_aad(row.key_id, "signing")
+    )
+    encryption = _unwrap(
+        master.key, bytes(row.wrapped_encryption_private), _installation_aad(row.key_id, "encryption")
+    )
+    return InstallationKeyPair(
+        key_id=row.key_id,
+        signing=Ed25519PrivateKey.from_private_bytes(signing),
+        encryption=X25519PrivateKey.from_private_bytes(encryption),
+    )
+
+
+def installation_keys_retire_expired() -> int:
+    """Destroy the private halves of generations past their grace period. Returns how many."""
+    return InstallationKey.objects.filter(
+        usable_until__lte=timezone.now(), wrapped_signing_private__isnull=False
+    ).update(wrapped_signing_private=None, wrapped_encryption_private=None)

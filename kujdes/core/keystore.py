@@ -53,7 +53,34 @@ class SubjectKey(models.Model):
         return f"subject key {self.public_id}"
 
 
-_KEY_MODELS = {"organisationkey", "subjectkey"}
+class InstallationKey(models.Model):
+    """One generation of the installation's own federation keys (DESIGN.md §3, Federation).
+
+    An Ed25519 key signs every package this installation sends; an X25519 key receives
+    what peers encrypt to it. The private halves are wrapped by the master key like every
+    other key; the public halves are on the installation card. A rotated-out generation
+    keeps its private halves until `usable_until`, so that packages encrypted to it on the
+    way still open, and peers keep verifying its signatures until then.
+    """
+
+    key_id = models.CharField(max_length=32, unique=True)
+    master_key_id = models.CharField(max_length=32)
+    signing_public = models.BinaryField()
+    encryption_public = models.BinaryField()
+    wrapped_signing_private = models.BinaryField(null=True)
+    wrapped_encryption_private = models.BinaryField(null=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    # Set when a newer generation replaces it: the end of its grace period.
+    usable_until = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        app_label = "core"
+
+    def __str__(self) -> str:
+        return f"installation key {self.key_id}"
+
+
+_KEY_MODELS = {"organisationkey", "subjectkey", "installationkey"}
 
 
 class KeystoreRouter:

@@ -24,4 +24,5 @@ urlpatterns = [
     path("", include("kujdes.network.releases.urls")),
     path("", include("kujdes.network.figures.urls")),
     path("", include("kujdes.network.stakeholders.urls")),
+    path("", include("kujdes.network.federation.urls")),
 ]

@@ -1,0 +1,99 @@
+"""What each package type does on arrival: a registry the rooms fill.
+
+A room registers the handler of its type with `@handles(PackageType.X)` in its own
+`federation.py`, imported by its AppConfig. A handler runs inside the inbox's transaction, once
+per package id; it raises PackageRejected (→ 422) for content it refuses, which rolls back.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from kujdes.network.federation.models import Peer
+    from kujdes.network.models import Partner
+
+
+class PackageRejected(Exception):
+    def __init__(self, code: str, detail: str) -> None:
+        super().__init__(detail)
+        self.code = code
+        self.detail = detail
+
+
+@dataclass(frozen=True)
+class Received:
+    """A verified package: sender checked, signature valid, payload opened."""
+
+    package_id: uuid.UUID
+    type: str
+    # None: sent by this installation to itself (two partners of one installation).
+    peer: Peer | None
+    sender_installation_id: uuid.UUID
+    created_at: datetime
+    payload: dict[str, Any]
+    via: str
+
+    def sender_partners(self) -> list[Partner]:
+        """The partners the sending installation hosts (for this installation itself: its local ones)."""
+        from kujdes.network.models import Partner
+
+        if self.peer is None:
+            return list(Partner.objects.filter(organisation__isnull=False))
+        return list(Partner.objects.filter(installation_id=self.sender_installation_id))
+
+    def sender_partner(self, code: Any) -> Partner:
+        """The sending partner named in the payload, which must be hosted by the sender."""
+        for partner in self.sender_partners():
+            if partner.code == code:
+                return partner
+        raise PackageRejected("unknown_partner", "the sender does not host the partner named in the package")
+
+
+Handler = Callable[[Received], None]
+HANDLERS: dict[str, Handler] = {}
+
+
+def handles(type_: str) -> Callable[[Handler], Handler]:
+    def register(handler: Handler) -> Handler:
+        HANDLERS[str(type_)] = handler
+        return handler
+
+    return register
+
+
+# --- the federation room's own types ------------------------------------------
+
+
+@handles("ping")
+def ping_received(received: Received) -> None:
+    from kujdes.network.federation.services import package_send
+
+    package_send(
+        type="pong",
+        payload={
+            "in_reply_to": str(received.package_id),
+            "ping_created_at": received.payload.get("sent_at", ""),
+        },
+        peer=received.peer,
+    )
+
+
+@handles("pong")
+def pong_received(received: Received) -> None:
+    # The outbox row of the ping is marked acknowledged by the inbox (`in_reply_to`).
+    return None
+
+
+@handles("key-rotation")
+def key_rotation_received(received: Received) -> None:
+    from kujdes.network.federation.services import peer_key_rotation_apply
+
+    if received.peer is None:
+        return None
+    peer_key_rotation_apply(peer=received.peer, payload=received.payload)
+    return None
