@@ -936,3 +936,19 @@ def peer_key_rotation_apply(*, peer: Peer, payload: dict[str, Any]) -> None:
             encryption_public=bytes(current.encryption_public),
         )
         peer.save(update_fields=["fingerprint"])
+
+
+def inbox_payload_open(*, package_id: uuid.UUID) -> dict[str, Any]:
+    """The payload of a package received earlier, opened again from its stored envelope.
+
+    What is sealed stays sealed at rest: a room that must show a received referral opens it
+    here, in memory, each time (the envelope is only readable with this installation's keys).
+    """
+    row = InboxPackage.objects.get(package_id=package_id)
+    envelope, _header = env.parse(bytes(row.envelope))
+    if "payload" in envelope:
+        return dict(envelope["payload"])
+    key = InstallationKey.objects.filter(key_id=envelope["sealed"]["key"]).first()
+    if key is None or key.wrapped_encryption_private is None:
+        raise FederationError(_("This package was sealed to a key this installation no longer holds."))
+    return env.unseal(envelope=envelope, private=installation_key_unwrap(key).encryption)
