@@ -52,6 +52,7 @@ APP_ROUTE_MODULES = (
     "kujdes.network.releases.tests.routes",
     "kujdes.network.figures.tests.routes",
     "kujdes.network.stakeholders.tests.routes",
+    "kujdes.network.federation.tests.routes",
 )
 
 ROUTES: dict[str, Route] = {
