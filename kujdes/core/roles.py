@@ -33,6 +33,9 @@ class Perm(StrEnum):
     NETWORK_PRACTICES_READ = "network.practices.read"
     NETWORK_CONTRIBUTE = "network.contribute"
     NETWORK_RELEASE = "network.release"
+    # Federation between installations (kujdes/network/federation): this installation's card, its
+    # peers and their traffic. Peers belong to the installation, not to one organisation.
+    FEDERATION_MANAGE = "federation.manage"
     ORGANISATION_USERS_MANAGE = "organisation.users.manage"
     ORGANISATION_UNITS_MANAGE = "organisation.units.manage"
     ORGANISATION_CONFIGURE = "organisation.configure"
@@ -66,7 +69,13 @@ NETWORK_FOCAL_POINT = (*NETWORK_STAFF, Perm.NETWORK_CONTRIBUTE, Perm.NETWORK_REL
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
     Role.NETWORK_COORDINATOR: frozenset(
-        {Perm.NETWORK_MANAGE, Perm.NETWORK_AGGREGATES_VIEW, Perm.NETWORK_READ, Perm.NETWORK_PRACTICES_READ}
+        {
+            Perm.NETWORK_MANAGE,
+            Perm.NETWORK_AGGREGATES_VIEW,
+            Perm.NETWORK_READ,
+            Perm.NETWORK_PRACTICES_READ,
+            Perm.FEDERATION_MANAGE,
+        }
     ),
     Role.ORGANISATION_ADMIN: frozenset(
         {
@@ -74,6 +83,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
             Perm.ORGANISATION_UNITS_MANAGE,
             Perm.ORGANISATION_CONFIGURE,
             Perm.REPORTS_VIEW,
+            Perm.FEDERATION_MANAGE,
             *NETWORK_FOCAL_POINT,
         }
     ),
