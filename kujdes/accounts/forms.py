@@ -6,7 +6,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from kujdes.core.models import Unit
-from kujdes.core.roles import Role
+from kujdes.core.roles import NETWORK_ROLES, Role
 
 
 class UnitChoiceField(forms.ModelChoiceField):
@@ -18,9 +18,14 @@ class MembershipForm(forms.Form):
     unit = UnitChoiceField(label=_("Unit"), queryset=Unit.objects.none(), to_field_name="public_id")
     role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
 
-    def __init__(self, *args, units: QuerySet[Unit], **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, *args, units: QuerySet[Unit], network_admin: bool = False, **kwargs) -> None:  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)
         self.fields["unit"].queryset = units  # type: ignore[attr-defined]
+        if not network_admin:
+            # An organisation's admin grants roles of the organisation only (the service refuses too).
+            self.fields["role"].choices = [  # type: ignore[attr-defined]
+                (value, label) for value, label in Role.choices if value not in NETWORK_ROLES
+            ]
 
 
 class InviteForm(MembershipForm):

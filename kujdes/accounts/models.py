@@ -29,6 +29,9 @@ class User(AbstractUser):
     )
     language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES, blank=True)
     deactivated_at = models.DateTimeField(null=True, blank=True)
+    # The installation's network administrators (DESIGN.md §2) grant network-wide roles; an
+    # organisation's admins cannot. Set with `kujdes network admin USERNAME`, never from a form.
+    is_network_admin = models.BooleanField(_("network administrator"), default=False)
 
     objects = UserManager()
 

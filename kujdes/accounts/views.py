@@ -62,7 +62,11 @@ def user_list(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def user_invite_view(request: HttpRequest) -> HttpResponse:
     _require_user_admin(request)
-    form = InviteForm(request.POST if request.method == "POST" else None, units=_admin_units(request))
+    form = InviteForm(
+        request.POST if request.method == "POST" else None,
+        units=_admin_units(request),
+        network_admin=request.user.is_network_admin,
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -104,13 +108,19 @@ def _user_detail_page(
 @require_GET
 def user_detail(request: HttpRequest, public_id: str) -> HttpResponse:
     user = _user_or_404(request, public_id)
-    return _user_detail_page(request, user, MembershipForm(units=_admin_units(request)))
+    return _user_detail_page(
+        request,
+        user,
+        MembershipForm(units=_admin_units(request), network_admin=request.user.is_network_admin),
+    )
 
 
 @require_POST
 def membership_add(request: HttpRequest, public_id: str) -> HttpResponse:
     user = _user_or_404(request, public_id)
-    form = MembershipForm(request.POST, units=_admin_units(request))
+    form = MembershipForm(
+        request.POST, units=_admin_units(request), network_admin=request.user.is_network_admin
+    )
     if form.is_valid():
         try:
             membership_assign(

@@ -44,13 +44,23 @@ class DemoAccount:
     unit: str
     role: Role
     language: str = ""
+    # One of the installation's network administrators (grants network roles, federation peers).
+    network_admin: bool = False
 
 
 ACCOUNTS = [
     DemoAccount(
         "coordinator", "Drita", "Marku", "caritas-al", "Zyra Kombëtare", Role.NETWORK_COORDINATOR, "en"
     ),
-    DemoAccount("admin-al", "Ilir", "Gjoka", "caritas-al", "Zyra Kombëtare", Role.ORGANISATION_ADMIN),
+    DemoAccount(
+        "admin-al",
+        "Ilir",
+        "Gjoka",
+        "caritas-al",
+        "Zyra Kombëtare",
+        Role.ORGANISATION_ADMIN,
+        network_admin=True,
+    ),
     DemoAccount(
         "manager-shkoder", "Mirela", "Kola", "caritas-al", "Arqidioqeza Shkodër-Pult", Role.PROGRAMME_MANAGER
     ),
@@ -141,6 +151,7 @@ def _account_create(spec: DemoAccount) -> dict[str, Any]:
         last_name=spec.last_name,
         organisation=organisation,
         language=spec.language,
+        is_network_admin=spec.network_admin,
     )
     membership_assign(actor=None, user=user, unit=unit, role=spec.role)
     secret = generate_totp_secret()

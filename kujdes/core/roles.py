@@ -142,6 +142,10 @@ ROLE_REACH: dict[Role, Reach] = {
     Role.VIEWER: Reach.ORGANISATION,
 }
 
+# Roles whose scope is the network, not one organisation: only the installation's network
+# administrators grant them (`kujdes network grant`), never an organisation's admins.
+NETWORK_ROLES: frozenset[Role] = frozenset({Role.NETWORK_COORDINATOR})
+
 # Roles that see personal data (names on attendance lists count): these need a second factor.
 # The network coordinator and the viewer see aggregates only.
 PERSONAL_DATA_ROLES: frozenset[Role] = frozenset(set(Role) - {Role.NETWORK_COORDINATOR, Role.VIEWER})

@@ -12,7 +12,7 @@ from kujdes.core.audit import audit_record
 from kujdes.core.crypto import organisation_key_create
 from kujdes.core.locking import versioned_save
 from kujdes.core.models import Country, Membership, Network, Organisation, Unit, UnitKind
-from kujdes.core.roles import ROLE_REACH, Perm, Reach, Role
+from kujdes.core.roles import NETWORK_ROLES, ROLE_REACH, Perm, Reach, Role
 from kujdes.core.selectors import units_for_actor
 
 if TYPE_CHECKING:
@@ -133,7 +133,12 @@ def _membership_validate(*, user: User, unit: Unit, role: str) -> None:
 
 @transaction.atomic
 def membership_assign(*, actor: User | None, user: User, unit: Unit, role: str) -> Membership:
-    """Give `user` the `role` at `unit`. The actor must administer the unit's organisation."""
+    """Give `user` the `role` at `unit`. The actor must administer the unit's organisation; a network
+    role (scope beyond one organisation) only the installation's network administrators grant."""
+    if role in NETWORK_ROLES and actor is not None and not getattr(actor, "is_network_admin", False):
+        raise ValidationError(
+            {"role": _("Only the installation's network administrators grant network roles.")}
+        )
     if (
         actor is not None
         and not units_for_actor(actor=actor, perm=Perm.ORGANISATION_USERS_MANAGE).filter(pk=unit.pk).exists()

@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from kujdes.core.models import Country
+from kujdes.core.roles import NETWORK_ROLES
 from kujdes.network.models import CrossBorderService, FocalPoint, Language, Partner, PartnerStatus, Theme
 
 NAMES_LINE_ERROR = _(
@@ -124,3 +125,10 @@ class FocalPointForm(forms.ModelForm):
     class Meta:
         model = FocalPoint
         fields = ["name", "role", "email", "phone", "languages", "is_primary"]
+
+
+class NetworkRoleGrantForm(forms.Form):
+    """A network administrator gives a user of any organisation a network role."""
+
+    username = forms.CharField(label=_("Username"), max_length=150)
+    role = forms.ChoiceField(label=_("Role"), choices=[(r.value, r.label) for r in sorted(NETWORK_ROLES)])

@@ -6,6 +6,12 @@ P = "network/partners/<uuid:public_id>/"
 
 urlpatterns = [
     path("network/", views.network_home, name="network_home"),
+    path("network/roles/", views.network_roles, name="network_roles"),
+    path(
+        "network/roles/<uuid:membership_id>/revoke",
+        views.network_role_revoke_view,
+        name="network_role_revoke",
+    ),
     path("network/partners/", views.partner_list, name="network_partner_list"),
     path("network/partners/new", views.partner_create_view, name="network_partner_create"),
     path(P, views.partner_detail, name="network_partner_detail"),

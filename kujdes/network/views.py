@@ -18,12 +18,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from kujdes.accounts.models import User
 from kujdes.core.forms import form_add_validation_error
 from kujdes.core.locking import StaleVersion
+from kujdes.core.models import Membership
 from kujdes.core.panels import panels_render
 from kujdes.core.roles import Perm
-from kujdes.network import selectors, services
-from kujdes.network.forms import FocalPointForm, PartnerFilterForm, PartnerForm
+from kujdes.network import grants, selectors, services
+from kujdes.network.forms import FocalPointForm, NetworkRoleGrantForm, PartnerFilterForm, PartnerForm
 from kujdes.network.models import Partner
 
 # The sub-rooms' front pages, in the order of the network's tabs (left out while not installed).
@@ -192,3 +194,52 @@ def focal_point_remove_view(
     services.focal_point_remove(actor=request.user, focal_point=focal_point)
     messages.success(request, _("The focal point was removed."))
     return redirect("network_partner_detail", public_id=partner.public_id)
+
+
+def _network_admin_or_404(request: HttpRequest) -> None:
+    # The page of the installation's network administrators: for anyone else it does not exist.
+    if not request.user.is_network_admin:
+        raise Http404
+
+
+@require_http_methods(["GET", "POST"])
+def network_roles(request: HttpRequest) -> HttpResponse:
+    """Who holds a network role; a network administrator grants one here."""
+    _network_admin_or_404(request)
+    form = NetworkRoleGrantForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            user = User.objects.filter(username=form.cleaned_data["username"], is_active=True).first()
+            unit = grants.user_top_unit(user=user) if user is not None else None
+            if user is None or unit is None:
+                form.add_error("username", _("No active user of an organisation has this username."))
+            else:
+                try:
+                    grants.network_role_grant(
+                        actor=request.user, user=user, unit=unit, role=form.cleaned_data["role"]
+                    )
+                except ValidationError as exc:
+                    form_add_validation_error(form, exc)
+                else:
+                    messages.success(request, _("The network role was granted."))
+                    return redirect("network_roles")
+        status = 400
+    return render(
+        request,
+        "network/roles.html",
+        {"form": form, "holders": grants.network_role_holders(actor=request.user)},
+        status=status,
+    )
+
+
+@require_POST
+def network_role_revoke_view(request: HttpRequest, membership_id: uuid.UUID) -> HttpResponse:
+    _network_admin_or_404(request)
+    try:
+        membership = grants.network_role_membership(actor=request.user, public_id=str(membership_id))
+    except Membership.DoesNotExist:
+        raise Http404 from None
+    grants.network_role_revoke(actor=request.user, membership=membership)
+    messages.success(request, _("The network role was revoked."))
+    return redirect("network_roles")

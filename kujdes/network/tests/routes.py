@@ -23,7 +23,10 @@ EDITORS_OF_AL = ("coordinator", "admin", "manager")
 
 
 def fixtures(t: Any) -> None:
+    from kujdes.core.models import Membership
+
     network_fixtures(t)
+    t.coordinator_membership = Membership.objects.get(user=t.coordinator)
 
 
 def _al(t: Any) -> dict[str, Any]:
@@ -50,6 +53,11 @@ ROUTES: dict[str, Route] = {
         REDIRECT,
         method="POST",
         kwargs=lambda t: {"public_id": t.partner_al.public_id, "focal_point_id": t.focal_al.public_id},
+    ),
+    # The installation's network administrators' page: none of the cast is one, so it does not exist.
+    "network_roles": Route(others={404}),
+    "network_role_revoke": Route(
+        method="POST", kwargs=lambda t: {"membership_id": t.coordinator_membership.public_id}, others={404}
     ),
     "api:network_partners_list": Route(
         expect={**{n: OK for n in STAFF}, **NOT_STAFF}, others=DENIED, anonymous={401}
