@@ -58,9 +58,14 @@ def unb64(text: Any) -> bytes:
     if not isinstance(text, str):
         raise EnvelopeError("malformed", "a binary member is not base64 text")
     try:
-        return base64.b64decode(text, validate=True)
+        data = base64.b64decode(text, validate=True)
     except (binascii.Error, ValueError):
         raise EnvelopeError("malformed", "a binary member is not valid base64") from None
+    # One spelling per value: base64 with unused low bits set decodes to the same bytes, and would
+    # make a second, different-looking copy of a signed package.
+    if base64.b64encode(data).decode("ascii") != text:
+        raise EnvelopeError("malformed", "a binary member is not canonical base64")
+    return data
 
 
 def timestamp(moment: datetime) -> str:
@@ -141,6 +146,13 @@ def parse(body: bytes) -> tuple[dict[str, Any], Header]:
         raise EnvelopeError("malformed", "the package is not JSON") from None
     if not isinstance(envelope, dict):
         raise EnvelopeError("malformed", "the package is not a JSON object")
+    # The bytes that travel are the bytes that are signed: another spelling of the same JSON (the case
+    # of a \u escape's hex digits, spaces, key order) would verify too, and would be a second copy of
+    # one package with another digest (answered 409 instead of 200).
+    if canonical(envelope) != body:
+        raise EnvelopeError(
+            "malformed", "the package is not in canonical form (sorted keys, no spaces, ASCII)"
+        )
     if envelope.get("format") != FORMAT:
         raise EnvelopeError("malformed", f"unknown package format (expected {FORMAT})")
     missing = [key for key in (*HEADER_FIELDS, "signature") if not isinstance(envelope.get(key), str)]
