@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "kujdes.network.figures",
     "kujdes.network.stakeholders",
     "kujdes.network.federation",
+    "kujdes.network.crossborder",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -338,7 +339,7 @@ WHITENOISE_MAX_AGE = 31536000
 # Uploads stay in memory (a plaintext temporary file on disk would outlive an erasure)
 # and are encrypted before they are written.
 UPLOAD_MAX_BYTES = env_int("KUJDES_UPLOAD_MAX_MB", 20, minimum=1) * 1_000_000
-FILE_UPLOAD_HANDLERS = ["django.core.files.uploadhandler.MemoryFileUploadHandler"]
+FILE_UPLOAD_HANDLERS = ["kujdes.core.uploads.BoundedMemoryFileUploadHandler"]
 FILE_UPLOAD_MAX_MEMORY_SIZE = UPLOAD_MAX_BYTES + 1_000_000
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 

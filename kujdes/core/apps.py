@@ -10,6 +10,10 @@ class CoreConfig(AppConfig):
 
     def ready(self) -> None:
         from kujdes.core import checks, rls  # noqa: F401 - registers the deploy checks
+        from kujdes.core.validators import validators_register
+
+        # Plausible dates and no control characters in any text, on every field of the kind.
+        validators_register()
 
         # After every migrate: the cache table, grants for the runtime role and a
         # row-level security policy on every tenant table (PostgreSQL).

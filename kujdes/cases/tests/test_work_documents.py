@@ -98,3 +98,21 @@ class CaseDocumentTests(WorkTestCase):
         self.assertEqual(
             (row["title"], row["content_type"], row["size"]), ("Raport mjekësor", "application/pdf", len(PDF))
         )
+
+
+class OversizeUploadTests(WorkTestCase):
+    @override_settings(UPLOAD_MAX_BYTES=1000, FILE_UPLOAD_MAX_MEMORY_SIZE=2000)
+    def test_a_file_over_the_memory_limit_is_refused_as_too_large_not_as_missing(self) -> None:
+        """Failed before the change with "This field is required": Django's memory upload handler
+        stepped aside for a request over FILE_UPLOAD_MAX_MEMORY_SIZE and the file vanished."""
+        self.login(self.alice)
+        response = self.client.post(
+            reverse("case_document_upload", args=[self.case.public_id]),
+            {"title": "Shumë i madh", "upload": SimpleUploadedFile("big.pdf", PDF * 400)},
+        )
+        self.assertEqual(response.status_code, 400)
+        self.assertContains(response, "The file is too large", status_code=400)
+        self.assertNotContains(response, "This field is required", status_code=400)
+        self.assertContains(response, "Shumë i madh", status_code=400)
+        with system_scope():
+            self.assertFalse(CaseDocument.objects.exists())
