@@ -24,6 +24,7 @@ from kujdes.core.models import Organisation
 from kujdes.network.figures.selectors import SideBySide
 from kujdes.network.releases.ctdc import COLUMNS as CTDC_COLUMNS
 from kujdes.network.releases.dp import sds_aggregates
+from kujdes.network.releases.federation import release_push
 from kujdes.network.releases.models import (
     Release,
     ReleaseCell,
@@ -321,4 +322,6 @@ def ctdc_table_release(*, actor: User, release: Release, recently_authenticated:
             "levels": generalised.levels,
         },
     )
+    # The coordinator's installation gets the release again, with its new table.
+    release_push(release=release, actor=actor)
     return table

@@ -111,8 +111,12 @@ class Release(models.Model):
     origin = models.CharField(
         _("origin"), max_length=8, choices=ReleaseOrigin.choices, default=ReleaseOrigin.LOCAL
     )
-    # The federation package it came in (later).
+    # A remote release: the federation package that last changed it, the installation that sent it,
+    # the key that signed that package, and when it was verified and applied here.
     package_id = models.UUIDField(_("package"), null=True, blank=True)
+    sender_installation_id = models.UUIDField(_("sending installation"), null=True, blank=True)
+    signing_key_id = models.CharField(_("signing key"), max_length=32, blank=True)
+    received_at = models.DateTimeField(_("received at"), null=True, blank=True)
     period_start = models.DateField(_("first day"))
     period_end = models.DateField(_("last day"))
     title = models.CharField(_("title"), max_length=200)

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
 
 from kujdes.core.roles import Perm
 from kujdes.core.selectors import actor_has_perm
@@ -122,6 +122,18 @@ def _with_cells(releases: QuerySet[Release], indicator_codes: list[str] | None =
     )
 
 
+def _with_origin(releases: QuerySet[Release]) -> QuerySet[Release]:
+    """Each release with the name and status of the peer it came from (`origin_installation`,
+    `origin_peer_status`; empty for a local release), read in the same query."""
+    from kujdes.network.federation.models import Peer
+
+    peer = Peer.objects.filter(installation_id=OuterRef("sender_installation_id"))
+    return releases.annotate(
+        origin_installation=Subquery(peer.values("name")[:1]),
+        origin_peer_status=Subquery(peer.values("status")[:1]),
+    )
+
+
 def releases_visible(
     *,
     actor: User,
@@ -146,7 +158,7 @@ def releases_visible(
         releases = releases.filter(period_start=period_start)
     if period_end is not None:
         releases = releases.filter(period_end=period_end)
-    return releases.select_related("partner", "organisation", "supersedes").order_by(
+    return _with_origin(releases.select_related("partner", "organisation", "supersedes")).order_by(
         "-period_start", "partner__name", "-version_number", "-created_at", "-pk"
     )
 
@@ -161,7 +173,7 @@ def release_get(*, actor: User, public_id: str) -> Release:
 
 def release_get_with_cells(*, actor: User, public_id: str) -> Release:
     release = release_get(actor=actor, public_id=public_id)
-    return _with_cells(Release.objects.filter(pk=release.pk)).get()
+    return _with_origin(_with_cells(Release.objects.filter(pk=release.pk))).get()
 
 
 def release_draft_get(*, actor: User, public_id: str) -> Release:

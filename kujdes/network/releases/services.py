@@ -31,6 +31,7 @@ from kujdes.core.roles import Perm
 from kujdes.core.scoping import tenant_scope
 from kujdes.network.releases import suppression
 from kujdes.network.releases.dp import dp_tables
+from kujdes.network.releases.federation import release_push
 from kujdes.network.releases.models import (
     K_MIN,
     Release,
@@ -456,10 +457,28 @@ def _compute_dp(release: Release, exact: Sequence[Any]) -> Preview:
 
 def content_hash(*, release: Release, tables: Sequence[PreviewTable]) -> str:
     """SHA-256 over the period, k and every released cell, in order (withheld cells: no number)."""
+    return content_hash_of(
+        partner_code=release.partner.code,
+        period_start=release.period_start,
+        period_end=release.period_end,
+        k=release.k,
+        tables=tables,
+    )
+
+
+def content_hash_of(
+    *,
+    partner_code: str,
+    period_start: datetime.date,
+    period_end: datetime.date,
+    k: int,
+    tables: Sequence[PreviewTable],
+) -> str:
+    """The content hash from its parts (a release received from another installation is checked so)."""
     payload = {
-        "partner": release.partner.code,
-        "period": [release.period_start.isoformat(), release.period_end.isoformat()],
-        "k": release.k,
+        "partner": partner_code,
+        "period": [period_start.isoformat(), period_end.isoformat()],
+        "k": k,
         "tables": [
             {
                 "indicator": t.indicator_code,
@@ -590,6 +609,8 @@ def release_publish(
             obj=current,
             details={"partner": draft.partner.code, "by": str(draft.public_id)},
         )
+        release_push(release=current, actor=actor)
+    release_push(release=draft, actor=actor)
     return draft
 
 
@@ -652,6 +673,7 @@ def release_withdraw(*, actor: User, release: Release, reason: str) -> Release:
         obj=current,
         details={"partner": current.partner.code},
     )
+    release_push(release=current, actor=actor)
     return current
 
 
