@@ -182,3 +182,34 @@ class AuditEvent(TenantModel):
 
     def __str__(self) -> str:
         return f"{self.seq} {self.action}"
+
+
+class ReadTally(TenantModel):
+    """A record whose identity one reader was shown in a list or search during a clock hour.
+
+    The read budget (kujdes.core.reads) counts a reader's distinct rows here, and the protection officer's
+    "who read how many persons" page sums them. `reader` is "u<user id>" for a signed-in user and
+    "t<token id>" for an API token, so that a leaked token has a budget of its own. Rows older than two
+    days are deleted by the next page their reader reads; the audit log keeps the lasting record.
+    """
+
+    reader = models.CharField(max_length=24)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    # The API token's id, not a foreign key: the core room does not depend on accounts' models.
+    token_id = models.BigIntegerField(null=True, blank=True)
+    hour = models.DateTimeField()
+    record = models.CharField(max_length=16)  # "person", "volunteer"
+    record_id = models.BigIntegerField()
+
+    class Meta:
+        constraints = [
+            # One row per record and hour: a record shown again in the hour is not counted again. The
+            # index also serves the budget's count (reader, hour).
+            models.UniqueConstraint(
+                fields=["reader", "hour", "record", "record_id"], name="core_readtally_once"
+            ),
+        ]
+        indexes = [models.Index(fields=["organisation", "hour"], name="core_readtally_recent_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.reader} {self.hour:%Y-%m-%d %H}h {self.record} {self.record_id}"
