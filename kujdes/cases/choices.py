@@ -224,6 +224,8 @@ class ContactMethod(models.TextChoices):
 class ApprovalKind(models.TextChoices):
     CLOSURE = "closure", _("Case closure")
     TRANSFER = "transfer", _("Case transfer")
+    # A cross-border referral without the person's consent (kujdes/network/crossborder).
+    REFERRAL_ABROAD = "referral_abroad", _("Referral abroad without consent")
 
 
 class ApprovalStatus(models.TextChoices):

@@ -42,6 +42,8 @@ from kujdes.people.codes import case_codes
 from kujdes.people.models import Person
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from kujdes.accounts.models import User
 
 
@@ -571,6 +573,17 @@ def case_transfer_request(
     return approval
 
 
+# What happens when a request of a later room's kind is decided or withdrawn: that room registers a
+# function (approval, actor) for its kind in its AppConfig.ready() (cases imports none of them). It runs
+# inside the decision's transaction, after the status is set; a ValidationError it raises undoes the
+# decision and is shown to the manager.
+APPROVAL_HOOKS: dict[str, Callable[[Approval, User], None]] = {}
+
+
+def approval_hook_register(*, kind: str, hook: Callable[[Approval, User], None]) -> None:
+    APPROVAL_HOOKS[kind] = hook
+
+
 def approval_can_decide(*, actor: User, approval: Approval) -> bool:
     """A programme manager over the case's unit, who did not ask."""
     if approval.status != ApprovalStatus.PENDING or approval.requested_by_id == actor.pk:
@@ -626,6 +639,8 @@ def approval_decide(*, actor: User, approval: Approval, approve: bool, comment: 
     approval.decided_at = timezone.now()
     approval.decision_comment = comment.strip()
     approval.save(update_fields=["status", "decided_by", "decided_at", "decision_comment"])
+    if approval.kind in APPROVAL_HOOKS:
+        APPROVAL_HOOKS[approval.kind](approval, actor)
     audit_record(
         actor=actor,
         organisation=case.organisation_id,
@@ -644,6 +659,8 @@ def approval_withdraw(*, actor: User, approval: Approval) -> Approval:
         raise PermissionDenied
     approval.status = ApprovalStatus.WITHDRAWN
     approval.save(update_fields=["status"])
+    if approval.kind in APPROVAL_HOOKS:
+        APPROVAL_HOOKS[approval.kind](approval, actor)
     audit_record(
         actor=actor,
         organisation=approval.organisation_id,

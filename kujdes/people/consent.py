@@ -24,7 +24,20 @@ from kujdes.people.models import (
 from kujdes.people.services import person_file_store
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from kujdes.accounts.models import User
+
+
+# Functions (consent, actor) that later rooms register (in AppConfig.ready()) to act when a consent is
+# withdrawn — a cross-border referral is withdrawn from the partner abroad, for one. They run inside
+# the withdrawal's transaction, in order; people imports none of those rooms (DESIGN.md §3).
+WITHDRAWAL_HOOKS: list[Callable[[Consent, User], None]] = []
+
+
+def withdrawal_hook_register(hook: Callable[[Consent, User], None]) -> None:
+    if hook not in WITHDRAWAL_HOOKS:  # ready() may run twice in tests
+        WITHDRAWAL_HOOKS.append(hook)
 
 
 class ConsentMissing(Exception):
@@ -104,6 +117,8 @@ def consent_withdraw(*, actor: User, consent: Consent, withdrawn_on: datetime.da
         obj=consent.person,
         details={"purpose": consent.purpose, "consent": str(consent.public_id)},
     )
+    for hook in WITHDRAWAL_HOOKS:
+        hook(consent, actor)
     return consent
 
 

@@ -210,6 +210,8 @@ class ConsentPurpose(models.TextChoices):
     CASE_MANAGEMENT = "case_management", _("Case management")
     REFERRAL = "referral", _("Referral to services")
     PARTNER_SHARING = "partner_sharing", _("Sharing with a partner organisation")
+    # A cross-border referral (kujdes/network/crossborder): to any partner of the network abroad.
+    PARTNER_ABROAD = "partner_abroad", _("Sharing with a partner organisation abroad")
     STATISTICS = "statistics", _("Anonymised statistics")
     PHOTOS = "photos", _("Photos")
 
