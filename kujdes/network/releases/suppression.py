@@ -1,398 +1,44 @@
-"""Small-cell and complementary suppression of a statistics release (pure functions, no Django).
+"""The statistics releases' small-cell and complementary suppression.
 
-What is protected
------------------
-A release is a set of tables, each an indicator's total and (optionally) its breakdown by one
-disaggregation. Every cell counting 1..k−1 is withheld (*primary* suppression; k ≥ 11, CTDC's rule);
-0 is released. Then cells are withheld *complementarily* until no withheld cell can be worked out.
-
-The attacker
-------------
-The attacker knows:
-- every number released by this release and by **every earlier release of the same partner and
-  period** (including superseded and withdrawn ones: they were public once);
-- the equations of the tables: for an *additive* breakdown (each counted person or event falls
-  under exactly one value of the disaggregation, including "not recorded"), the cells add up to
-  the total. The same quantity (indicator, disaggregation value) is one unknown wherever it
-  appears — in another table of this release or in an earlier release. A non-additive breakdown
-  (a person counts under several exploitation types, activity types…) gives no equation;
-- that zero is never withheld, so every withheld cell is at least 1.
-That is the model the release guarantees against. A stronger attacker also knows *why* each cell
-was withheld — a primary cell lies in 1..k−1, a complementary one is a released-size count, ≥ k —
-and bounds from every release of the period are intersected. The algorithm protects against that
-attacker too wherever one more withheld cell can; where none can (e.g. a total known from an
-earlier release and a breakdown 11 + 1: both withheld, but "complementary ≥ 11" pins them), the
-cell is listed in ``pinned_if_reasons_known``. The reasons are published (a primary cell shows as
-"<11", a complementary one as "withheld"), so the service refuses such a release as it refuses one
-with an ``exposed`` cell.
-
-The algorithm
--------------
-Unknowns are the withheld quantities (of this release and of earlier ones, not released anywhere).
-Each equation ``total = Σ parts`` becomes ``Σ a_i x_i = b`` over the unknowns once the known numbers
-are moved to the right-hand side. A withheld cell is *determined* when:
-1. **linear algebra**: its unit vector lies in the row space of the equations restricted to the
-   unknown columns (exact Gaussian elimination over `fractions.Fraction`; in the reduced row echelon
-   form, a row equal to the unit vector);
-2. **bounds**: interval propagation over the equations with the bounds above (the stronger
-   attacker's) narrows it to a single value (e.g. two cells summing to 2 are both 1; a primary and a
-   complementary cell summing to k+1 are 1 and k). For the tables made here — one-disaggregation breakdowns
-   sharing their indicator's total — the equations of an indicator form a star around the total,
-   for which interval propagation is exact;
-3. **sum rule**: in an equation whose unknowns all count positively (the total is known), the
-   withheld cells together sum to less than k (the attacker would learn that "these few
-   together are fewer than k").
-While some withheld cell is determined, one more cell is withheld in an equation containing it:
-the smallest released non-zero cell of this release that is not already public from an earlier
-release (deterministic tie-break on the cell's key), the total only as the last resort. Each step
-withholds one more cell, so the loop ends. A withheld cell that no further suppression can protect
-from the guaranteed attacker (an earlier release already gave it away, which happens only when the
-data changed between releases or k was raised) is reported in ``exposed``: the service refuses to
-release then; one only the stronger attacker could pin goes to ``pinned_if_reasons_known``.
-
-Residual risk (said in docs/network.md too)
--------------------------------------------
-- **Overlapping periods**: releases of *different* periods (a year and its quarters, two
-  overlapping ranges) are not linked here; quarters of a year do not add up to the year for
-  distinct persons, but they do for events. Release one granularity per indicator where possible.
-- **Changed data**: the attacker model assumes earlier releases came from the same data. If records
-  were added or corrected between releases, differences between the releases' numbers reveal
-  something about the change itself (e.g. "one more woman in the year"); a supersession is
-  audited and carries its reason.
-- **Non-additive breakdowns** give no equation and are protected by primary suppression only;
-  inequalities (each cell ≤ total; cells sum to ≥ total) are not used to pin cells.
-- **Differential privacy** tables are released noisy, not suppressed; their protection is the
-  privacy budget ε, δ, not this module. Several DP releases of the same period spend budget again.
-- **Other sources**: figures the organisation publishes elsewhere (annual reports, the reports
-  room's own exports) are outside this model.
+The algorithm lives in the reports room (kujdes/reports/suppression.py), so that the reports room's own
+figures and the network's releases are protected by one and the same code; this module keeps the
+names the network room and its tests import.
 """
 
-from __future__ import annotations
+from kujdes.reports.suppression import (
+    COMPLEMENTARY,
+    K_MIN,
+    PRIMARY,
+    Bounds,
+    Equation,
+    KTooSmall,
+    Problem,
+    Published,
+    Quantity,
+    Suppression,
+    k_check,
+    primary,
+    problems,
+    quantity,
+    suppress,
+    table_equation,
+)
 
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
-from fractions import Fraction
-
-PRIMARY = "primary"
-COMPLEMENTARY = "complementary"
-K_MIN = 11
-
-# A quantity: (indicator code, ((dim, value code), ...)); the indicator's total has no pairs.
-Quantity = tuple[str, tuple[tuple[str, str], ...]]
-
-
-class KTooSmall(ValueError):
-    pass
-
-
-def k_check(k: int) -> int:
-    """k as an int, refused (KTooSmall) below 11: the rule can be raised, never lowered."""
-    if isinstance(k, bool) or not isinstance(k, int) or k < K_MIN:
-        raise KTooSmall(f"k must be an integer of at least {K_MIN}")
-    return k
-
-
-@dataclass(frozen=True)
-class Equation:
-    """The cells of an additive breakdown add up to the total."""
-
-    total: Quantity
-    parts: tuple[Quantity, ...]
-
-    def terms(self) -> list[tuple[Quantity, int]]:
-        return [(self.total, -1), *((part, 1) for part in self.parts)]
-
-
-@dataclass(frozen=True)
-class Published:
-    """What an earlier release showed of a quantity: its number, or that it was withheld and why."""
-
-    value: int | None
-    reason: str = ""  # PRIMARY or COMPLEMENTARY when withheld
-    k: int = K_MIN
-
-
-@dataclass
-class Suppression:
-    withheld: dict[Quantity, str] = field(default_factory=dict)  # quantity → PRIMARY/COMPLEMENTARY
-    # Withheld cells of this release that earlier releases already make computable: nothing here can
-    # protect them (only happens if the data changed between releases or k was raised).
-    exposed: set[Quantity] = field(default_factory=set)
-    # Withheld cells an attacker could pin only by knowing which withheld cells are small (primary)
-    # and which protect them (complementary, ≥ k). The reasons are published: the service refuses.
-    pinned_if_reasons_known: set[Quantity] = field(default_factory=set)
-
-    def reason(self, quantity: Quantity) -> str:
-        return self.withheld.get(quantity, "")
-
-
-def _order(quantity: Quantity) -> tuple:
-    return (quantity[0], len(quantity[1]), tuple(quantity[1]))
-
-
-def primary(values: Mapping[Quantity, int], *, k: int) -> set[Quantity]:
-    """The cells counting 1..k−1."""
-    k_check(k)
-    return {q for q, v in values.items() if 1 <= v <= k - 1}
-
-
-# --- the attacker's view ---------------------------------------------------------------------------
-
-
-Bounds = dict[Quantity, tuple[int, int | None]]
-
-
-def _bounds_for(reason: str, k: int) -> tuple[int, int | None]:
-    return (1, k - 1) if reason == PRIMARY else (k, None)
-
-
-def _intersect(a: tuple[int, int | None], b: tuple[int, int | None]) -> tuple[int, int | None]:
-    lo = max(a[0], b[0])
-    hi = a[1] if b[1] is None else b[1] if a[1] is None else min(a[1], b[1])
-    return lo, hi
-
-
-def _rref_unit_columns(rows: list[dict[Quantity, int]], columns: list[Quantity]) -> set[Quantity]:
-    """Columns whose unit vector lies in the row space (exact elimination over Fractions)."""
-    index = {q: i for i, q in enumerate(columns)}
-    matrix = []
-    for row in rows:
-        dense = [Fraction(0)] * len(columns)
-        for q, a in row.items():
-            dense[index[q]] += a
-        if any(dense):
-            matrix.append(dense)
-    pivot_row = 0
-    pivots: list[int] = []
-    for col in range(len(columns)):
-        found = next((r for r in range(pivot_row, len(matrix)) if matrix[r][col] != 0), None)
-        if found is None:
-            continue
-        matrix[pivot_row], matrix[found] = matrix[found], matrix[pivot_row]
-        lead = matrix[pivot_row][col]
-        matrix[pivot_row] = [x / lead for x in matrix[pivot_row]]
-        for r in range(len(matrix)):
-            if r != pivot_row and matrix[r][col] != 0:
-                factor = matrix[r][col]
-                matrix[r] = [x - factor * y for x, y in zip(matrix[r], matrix[pivot_row], strict=True)]
-        pivots.append(col)
-        pivot_row += 1
-        if pivot_row == len(matrix):
-            break
-    unit = set()
-    for r, col in enumerate(pivots):
-        if sum(1 for x in matrix[r] if x != 0) == 1:
-            unit.add(columns[col])
-    return unit
-
-
-def _propagate(
-    equations: Sequence[Equation], known: Mapping[Quantity, int], bounds: Bounds, *, rounds: int = 30
-) -> Bounds:
-    """Interval propagation of the unknowns' bounds through the equations (sound: never too narrow)."""
-    bounds = dict(bounds)
-    for _ in range(rounds):
-        changed = False
-        for equation in equations:
-            terms = equation.terms()
-            constant = sum(a * known[q] for q, a in terms if q in known)
-            unknown = [(q, a) for q, a in terms if q not in known]
-            for q, a in unknown:
-                # a·x_q = −constant − Σ_{others} a_j x_j
-                lo_sum: int | None = -constant
-                hi_sum: int | None = -constant
-                for other, b in unknown:
-                    if other == q:
-                        continue
-                    olo, ohi = bounds[other]
-                    # −b·x_other ranges over [−b·hi, −b·lo] for b > 0, [−b·lo, −b·hi] for b < 0
-                    if b > 0:
-                        lo_sum = None if lo_sum is None or ohi is None else lo_sum - b * ohi
-                        hi_sum = None if hi_sum is None else hi_sum - b * olo
-                    else:
-                        lo_sum = None if lo_sum is None else lo_sum - b * olo
-                        hi_sum = None if hi_sum is None or ohi is None else hi_sum - b * ohi
-                if a > 0:
-                    new = (lo_sum, hi_sum)
-                else:
-                    new = (None if hi_sum is None else -hi_sum, None if lo_sum is None else -lo_sum)
-                lo, hi = bounds[q]
-                nlo = lo if new[0] is None else max(lo, new[0])
-                nhi = hi if new[1] is None else new[1] if hi is None else min(hi, new[1])
-                if (nlo, nhi) != (lo, hi):
-                    bounds[q] = (nlo, nhi)
-                    changed = True
-        if not changed:
-            break
-    return bounds
-
-
-@dataclass(frozen=True)
-class Problem:
-    quantity: Quantity
-    equations: tuple[Equation, ...]
-    why: str  # "algebra", "bounds", "sum"
-
-
-def problems(
-    *,
-    equations: Sequence[Equation],
-    known: Mapping[Quantity, int],
-    bounds: Bounds,
-    k: int,
-    ignore: Iterable[Quantity] = (),
-) -> list[Problem]:
-    """What an attacker can work out: withheld quantities determined exactly, and equations whose
-    withheld cells sum to fewer than k. `bounds` holds every unknown's (lo, hi); `known` the rest."""
-    ignore = set(ignore)
-    unknown = sorted(bounds, key=_order)
-    containing: dict[Quantity, list[Equation]] = {q: [] for q in unknown}
-    rows = []
-    for equation in equations:
-        row: dict[Quantity, int] = {}
-        for q, a in equation.terms():
-            if q not in known:
-                row[q] = row.get(q, 0) + a
-                containing.setdefault(q, []).append(equation)
-        rows.append(row)
-    found: list[Problem] = []
-    for q in sorted(_rref_unit_columns(rows, unknown), key=_order):
-        if q not in ignore:
-            found.append(Problem(q, tuple(containing[q]), "algebra"))
-    seen = {p.quantity for p in found}
-    narrowed = _propagate(equations, known, bounds)
-    for q in unknown:
-        lo, hi = narrowed[q]
-        if q not in seen and q not in ignore and hi is not None and lo == hi:
-            found.append(Problem(q, tuple(containing[q]), "bounds"))
-            seen.add(q)
-    for equation in equations:
-        terms = equation.terms()
-        unknown_terms = [(q, a) for q, a in terms if q not in known]
-        if not unknown_terms or any(a < 0 for _, a in unknown_terms):
-            continue
-        rest = -sum(a * known[q] for q, a in terms if q in known)
-        if rest < k:
-            q = min((q for q, _ in unknown_terms), key=_order)
-            if q not in ignore and q not in seen:
-                found.append(Problem(q, (equation,), "sum"))
-                seen.add(q)
-    return found
-
-
-# --- the suppression ---------------------------------------------------------------------------------
-
-
-def suppress(
-    *,
-    values: Mapping[Quantity, int],
-    equations: Sequence[Equation],
-    k: int,
-    earlier: Sequence[Mapping[Quantity, Published]] = (),
-    earlier_equations: Sequence[Equation] = (),
-    small: Iterable[Quantity] = (),
-) -> Suppression:
-    """Which cells of `values` to withhold, and why (see the module docstring).
-
-    `values`: this release's exact counts by quantity; `equations`: its additive tables;
-    `earlier`: what each earlier release of the same partner and period showed (with their
-    own additive tables in `earlier_equations`). `small`: cells to withhold as primary although their
-    value is ≥ k, because they rest on fewer than k persons (15 services to 3 persons).
-    """
-    k_check(k)
-    for q, v in values.items():
-        if v < 0:
-            raise ValueError(f"negative count for {q}")
-    result = Suppression(withheld={q: PRIMARY for q in primary(values, k=k)})
-    # Withheld for resting on few persons: primary, but their value has no upper bound below k.
-    few = {q for q in small if q in values and values[q] >= k}
-    result.withheld.update({q: PRIMARY for q in few})
-    # What was public before: numbers, and bounds of what was withheld.
-    public_before: dict[Quantity, int] = {}
-    earlier_bounds: dict[Quantity, tuple[int, int | None]] = {}
-    for release in earlier:
-        for q, shown in release.items():
-            if shown.value is not None:
-                public_before[q] = shown.value
-            else:
-                bound = _bounds_for(shown.reason, shown.k)
-                earlier_bounds[q] = _intersect(earlier_bounds.get(q, bound), bound)
-    all_equations = list(dict.fromkeys([*equations, *earlier_equations]))
-    # A withheld cell an earlier release gave away stays given away.
-    result.exposed |= {q for q in result.withheld if q in public_before}
-    quantities = set(values) | set(public_before) | set(earlier_bounds)
-    for equation in all_equations:
-        quantities |= {q for q, _ in equation.terms()}
-    while True:
-        known = {q: v for q, v in public_before.items() if q not in values}
-        known.update({q: v for q, v in values.items() if q not in result.withheld})
-        known.update({q: public_before[q] for q in result.withheld if q in public_before})
-        strong: Bounds = {}
-        weak: Bounds = {}
-        for q in quantities:
-            if q in known:
-                continue
-            secret = q in result.withheld or q in earlier_bounds
-            weak[q] = (1 if secret else 0, None)
-            bound: tuple[int, int | None] = (0, None)
-            if q in result.withheld:
-                bound = (1, None) if q in few else _bounds_for(result.withheld[q], k)
-            if q in earlier_bounds:
-                bound = _intersect(bound, earlier_bounds[q]) if q in result.withheld else earlier_bounds[q]
-            strong[q] = bound
-        ignore = result.exposed | result.pinned_if_reasons_known
-        found = problems(equations=all_equations, known=known, bounds=strong, k=k, ignore=ignore)
-        # Quantities not in this release and never withheld (a cell of a table nobody published) are
-        # unknown with bound ≥ 0; they are not secrets to protect.
-        found = [p for p in found if p.quantity in result.withheld or p.quantity in earlier_bounds]
-        if not found:
-            return result
-        problem = found[0]
-        candidate = _candidate(problem, values=values, withheld=result.withheld, public_before=public_before)
-        if candidate is not None:
-            result.withheld[candidate] = COMPLEMENTARY
-            continue
-        # Nothing left to withhold around it. Pinned without the reasons (every withheld cell ≥ 1 only):
-        # an earlier release gave it away. Pinned only through the reasons: keep the reasons inside.
-        weak_found = problems(equations=all_equations, known=known, bounds=weak, k=k, ignore=ignore)
-        if any(p.quantity == problem.quantity for p in weak_found):
-            result.exposed.add(problem.quantity)
-        else:
-            result.pinned_if_reasons_known.add(problem.quantity)
-
-
-def _candidate(
-    problem: Problem,
-    *,
-    values: Mapping[Quantity, int],
-    withheld: Mapping[Quantity, str],
-    public_before: Mapping[Quantity, int],
-) -> Quantity | None:
-    """The smallest released non-zero cell of this release in an equation of the problem (totals last)."""
-    parts: set[Quantity] = set()
-    totals: set[Quantity] = set()
-    for equation in problem.equations:
-        parts.update(equation.parts)
-        totals.add(equation.total)
-
-    def eligible(q: Quantity) -> bool:
-        return q in values and q not in withheld and q not in public_before and values[q] > 0
-
-    for pool in (parts - totals, totals):
-        choices = [q for q in pool if eligible(q)]
-        if choices:
-            return min(choices, key=lambda q: (values[q], _order(q)))
-    return None
-
-
-def quantity(indicator: str, key: Mapping[str, str] | None = None) -> Quantity:
-    """The quantity of a cell: its indicator and its key (empty for the total)."""
-    return (indicator, tuple(sorted((str(d), str(c)) for d, c in (key or {}).items())))
-
-
-def table_equation(indicator: str, dim: str, codes: Iterable[str]) -> Equation:
-    """The equation of an additive breakdown of `indicator` by `dim` with these value codes."""
-    return Equation(
-        total=quantity(indicator),
-        parts=tuple(sorted((quantity(indicator, {dim: c}) for c in codes), key=_order)),
-    )
+__all__ = [
+    "COMPLEMENTARY",
+    "K_MIN",
+    "PRIMARY",
+    "Bounds",
+    "Equation",
+    "KTooSmall",
+    "Problem",
+    "Published",
+    "Quantity",
+    "Suppression",
+    "k_check",
+    "primary",
+    "problems",
+    "quantity",
+    "suppress",
+    "table_equation",
+]
