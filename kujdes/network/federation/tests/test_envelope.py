@@ -113,7 +113,7 @@ def test_a_sealed_payload_does_not_open_under_another_header(member: str) -> Non
         env.unseal(envelope=moved, private=RECIPIENT.encryption)
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(payload=payloads, sealed=st.booleans(), data=st.data())
 def test_any_single_byte_flipped_in_a_signed_envelope_is_refused(
     payload: dict, sealed: bool, data: st.DataObject
