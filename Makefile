@@ -28,11 +28,14 @@ demo: export KUJDES_HTTPS ?= false
 demo: export KUJDES_EMAIL_BACKEND ?= console
 demo: export KUJDES_TASKS ?= immediate
 demo: export DATABASE_URL := sqlite:///$(CURDIR)/var/kujdes.sqlite3
+demo: export KUJDES_SITE_URL ?= http://127.0.0.1:$(PORT)
 demo: env
 	$(KUJDES) keys init --if-missing
 	$(KUJDES) migrate --no-input -v 0
 	$(KUJDES) collectstatic --no-input -v 0
 	$(KUJDES) demo
+	$(KUJDES) federation init --if-missing --name "Kujdes — Caritas Albania (demo)" \
+		--url http://127.0.0.1:$(PORT) --country AL --operator caritas-al --coordinator
 	@echo
 	@echo "Kujdes demo: http://127.0.0.1:$(PORT)/   (Ctrl-C stops it)"
 	$(KUJDES) runserver 127.0.0.1:$(PORT) --noreload

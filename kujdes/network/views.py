@@ -24,6 +24,7 @@ from kujdes.core.locking import StaleVersion
 from kujdes.core.models import Membership
 from kujdes.core.panels import panels_render
 from kujdes.core.roles import Perm
+from kujdes.core.selectors import actor_has_perm
 from kujdes.network import grants, selectors, services
 from kujdes.network.forms import FocalPointForm, NetworkRoleGrantForm, PartnerFilterForm, PartnerForm
 from kujdes.network.models import Partner
@@ -37,11 +38,18 @@ NETWORK_ROOMS = (
     ("network_release_list", gettext_lazy("Statistics releases")),
     ("network_stakeholder_list", gettext_lazy("Stakeholders")),
 )
+# Tabs shown only to those whose roles grant a permission.
+NETWORK_ROOMS_RESTRICTED = (("federation_home", gettext_lazy("Federation"), Perm.FEDERATION_MANAGE),)
 
 
-def network_rooms() -> list[tuple[str, str, str]]:
+def network_rooms(*, actor: User | None = None) -> list[tuple[str, str, str]]:
     rooms = []
-    for url_name, label in NETWORK_ROOMS:
+    restricted = [
+        (url_name, label)
+        for url_name, label, perm in NETWORK_ROOMS_RESTRICTED
+        if actor is not None and actor_has_perm(actor=actor, perm=perm)
+    ]
+    for url_name, label in (*NETWORK_ROOMS, *restricted):
         try:
             rooms.append((url_name, reverse(url_name), str(label)))
         except NoReverseMatch:
@@ -67,7 +75,7 @@ def network_home(request: HttpRequest) -> HttpResponse:
             "panels": panels_render(page="network_dashboard", request=request, obj=None),
             "own_partner": selectors.actor_partner(actor=request.user),
             "is_coordinator": selectors.actor_is_coordinator(actor=request.user),
-            "network_rooms": network_rooms(),
+            "network_rooms": network_rooms(actor=request.user),
         },
     )
 

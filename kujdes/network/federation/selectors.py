@@ -11,14 +11,17 @@ from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from kujdes.core.keystore import InstallationKey
 from kujdes.network.federation.models import (
     InboxPackage,
     InboxRefusal,
+    Installation,
     OutboxPackage,
     OutboxState,
     Peer,
     PeerStatus,
 )
+from kujdes.network.models import Partner
 
 
 def peer_find(ref: str) -> Peer | None:
@@ -103,3 +106,70 @@ def federation_health() -> list[str]:
             % {"count": strangers}
         )
     return problems
+
+
+# --- the federation pages (kujdes/network/federation/views.py) -------------------
+
+
+@dataclass(frozen=True)
+class InstallationIdentity:
+    installation: Installation
+    # Every usable generation, newest (current) first: created_at, usable_until, key_id.
+    keys: list[InstallationKey]
+    fingerprint: str
+
+
+def installation_identity() -> InstallationIdentity | None:
+    """This installation's identity for its Federation page, or None before `kujdes federation init`.
+
+    Reads public halves only: nothing is unwrapped, nothing signed (the card download signs).
+    """
+    from kujdes.core.crypto import installation_keys
+    from kujdes.network.federation.envelope import fingerprint
+
+    installation = Installation.objects.select_related("operator").first()
+    keys = installation_keys() if installation is not None else []
+    if installation is None or not keys:
+        return None
+    current = keys[0]
+    return InstallationIdentity(
+        installation=installation,
+        keys=keys,
+        fingerprint=fingerprint(
+            installation_id=installation.installation_id,
+            signing_public=bytes(current.signing_public),
+            encryption_public=bytes(current.encryption_public),
+        ),
+    )
+
+
+def peer_by_public_id(public_id: uuid.UUID) -> Peer | None:
+    """A peer by the id its page's URL carries (not by name: names are not unique identifiers)."""
+    return Peer.objects.filter(public_id=public_id).first()
+
+
+def peer_by_installation_id(installation_id: uuid.UUID) -> Peer | None:
+    return Peer.objects.filter(installation_id=installation_id).first()
+
+
+def partners_by_installation(installation_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[Partner]]:
+    """The partners each of these remote installations hosts, in one query."""
+    hosted: dict[uuid.UUID, list[Partner]] = {}
+    for partner in Partner.objects.filter(installation_id__in=installation_ids).order_by("name"):
+        hosted.setdefault(partner.installation_id, []).append(partner)
+    return hosted
+
+
+def partners_not_local() -> list[Partner]:
+    """The partners a peer may host: those that are not an organisation of this installation."""
+    return list(Partner.objects.filter(organisation__isnull=True).order_by("name"))
+
+
+def peer_outbox_package(*, peer: Peer, package_id: uuid.UUID) -> OutboxPackage | None:
+    """One package of a peer's outbox (None for another peer's package or an unknown id)."""
+    return OutboxPackage.objects.filter(peer=peer, package_id=package_id).defer("envelope").first()
+
+
+def peer_waiting_count(*, peer: Peer) -> int:
+    """How many packages a `.kpkg` export for this peer would hold (queued or failed)."""
+    return OutboxPackage.objects.filter(peer=peer, state__in=[OutboxState.QUEUED, OutboxState.FAILED]).count()
