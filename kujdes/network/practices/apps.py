@@ -12,7 +12,7 @@ class PracticesConfig(AppConfig):
     def ready(self) -> None:
         from kujdes.core.panels import panel_register
         from kujdes.network.measures import measure_register
-        from kujdes.network.practices import panels
+        from kujdes.network.practices import federation, panels  # noqa: F401 — the `practice` handler
 
         panel_register(page="partner", order=10, render=panels.partner_panel)
         panel_register(page="network_dashboard", order=10, render=panels.dashboard_panel)

@@ -41,6 +41,11 @@ class PracticeStatus(models.TextChoices):
     WITHDRAWN = "withdrawn", _("Withdrawn")
 
 
+class PracticeOrigin(models.TextChoices):
+    LOCAL = "local", _("Written on this installation")
+    REMOTE = "remote", _("Received from a remote installation")
+
+
 class TextState(models.TextChoices):
     """A text's own review state; the owner's texts follow the practice (WORKING)."""
 
@@ -94,6 +99,16 @@ class Practice(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     version = models.PositiveIntegerField(default=1)  # optimistic locking
+    # A practice of a partner on another installation, received in `practice` packages: read-only
+    # here. The package that last changed it, the installation that sent it, when it was applied,
+    # and the documents that were too large to travel ([{"id", "name", "content_type", "size"}]).
+    origin = models.CharField(
+        _("origin"), max_length=8, choices=PracticeOrigin.choices, default=PracticeOrigin.LOCAL
+    )
+    package_id = models.UUIDField(_("package"), null=True, blank=True)
+    sender_installation_id = models.UUIDField(_("sending installation"), null=True, blank=True)
+    received_at = models.DateTimeField(_("received at"), null=True, blank=True)
+    documents_left_out = models.JSONField(default=list, blank=True)
 
     class Meta:
         ordering = ["-updated_at", "pk"]
@@ -116,6 +131,10 @@ class Practice(models.Model):
         if self.period_start and self.period_end and self.period_end < self.period_start:
             raise ValidationError({"period_end": _("The end comes before the start.")})
         self.tags = tags_normalise(self.tags)
+
+    @property
+    def is_remote(self) -> bool:
+        return self.origin == PracticeOrigin.REMOTE
 
     @property
     def original_text(self) -> PracticeText | None:

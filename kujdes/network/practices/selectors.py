@@ -67,7 +67,10 @@ def practice_can_read_published(*, actor: User, practice: Practice) -> bool:
 
 
 def practice_can_see_working(*, actor: User, practice: Practice) -> bool:
-    """The working revision: the owner's focal points always; the coordinator once submitted."""
+    """The working revision: the owner's focal points always; the coordinator once submitted.
+    A practice received from another installation has no working revision here."""
+    if practice.is_remote:
+        return False
     if practice_is_owner(actor=actor, practice=practice):
         return True
     return practice.status in COORDINATOR_SEES and actor_is_coordinator(actor=actor)
@@ -78,11 +81,20 @@ def practice_can_edit(*, actor: User, practice: Practice) -> bool:
 
 
 def practice_can_review(*, actor: User, practice: Practice) -> bool:
-    return actor_is_coordinator(actor=actor) and practice_can_see_working(actor=actor, practice=practice)
+    """The coordinator reviews the practices written here (one received from another installation
+    was reviewed there, and is read-only here)."""
+    return (
+        not practice.is_remote
+        and actor_is_coordinator(actor=actor)
+        and practice_can_see_working(actor=actor, practice=practice)
+    )
 
 
 def practice_can_translate(*, actor: User, practice: Practice) -> bool:
-    """The owner's focal points; any other partner's focal point once the practice is published."""
+    """The owner's focal points; any other partner's focal point once the practice is published.
+    Nobody here translates a practice received from another installation (read-only here)."""
+    if practice.is_remote:
+        return False
     if practice_is_owner(actor=actor, practice=practice):
         return True
     return bool(actor_focal_partner_ids(actor=actor)) and practice_can_read_published(
@@ -287,6 +299,25 @@ def snapshot_titles(*, practice_ids: list[int], language: str | None = None) -> 
     return latest
 
 
+def installation_names(*, installation_ids: set[Any]) -> dict[Any, str]:
+    """The names of the peer installations with these ids (one query; none asked: none read)."""
+    from kujdes.network.federation.models import Peer
+
+    ids = {i for i in installation_ids if i}
+    if not ids:
+        return {}
+    return dict(Peer.objects.filter(installation_id__in=ids).values_list("installation_id", "name"))
+
+
+def practice_origin_installation(*, practice: Practice) -> str:
+    """The name of the installation a received practice came from ("" for a practice written here)."""
+    if not practice.is_remote:
+        return ""
+    return installation_names(installation_ids={practice.sender_installation_id}).get(
+        practice.sender_installation_id, ""
+    )
+
+
 # --- search ------------------------------------------------------------------------------------
 
 TOKEN = re.compile(r"\w+", re.UNICODE)
@@ -305,6 +336,9 @@ class SearchHit:
     themes: list[str]
     languages: list[str]
     rank: float
+    # The installation it came from, for a practice received from another one.
+    origin_installation: str = ""
+    is_remote: bool = False
 
 
 @dataclass
@@ -436,8 +470,13 @@ def practice_search(
             "languages",
             "partner__name",
             "cards",
+            "practice__origin",
+            "practice__sender_installation_id",
         )
     }
+    origins = installation_names(
+        installation_ids={row["practice__sender_installation_id"] for row in by_id.values()}
+    )
     rows = [by_id[pk] | {"rank": score} for pk, score in scores.items() if pk in by_id]
     wanted = (language or get_language() or "").split("-")[0]
     hits = []
@@ -457,6 +496,8 @@ def practice_search(
                 themes=_codes(row["themes"]),
                 languages=_codes(row["languages"]),
                 rank=float(row["rank"] or 0),
+                origin_installation=origins.get(row["practice__sender_installation_id"], ""),
+                is_remote=row["practice__origin"] == "remote",
             )
         )
     labels = {

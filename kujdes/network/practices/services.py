@@ -15,6 +15,7 @@ from kujdes.core.locking import versioned_save
 from kujdes.core.roles import Perm
 from kujdes.network.models import Partner
 from kujdes.network.practices import selectors as sel
+from kujdes.network.practices.federation import practice_push
 from kujdes.network.practices.models import (
     TEXT_FIELDS,
     Adoption,
@@ -205,7 +206,7 @@ def practice_comment(*, actor: User, practice: Practice, body: str, language: st
         allowed = practice.texts.filter(
             language=language, contributed_by_id__in=sel.actor_focal_partner_ids(actor=actor)
         ).exists()
-    if not allowed:
+    if not allowed or practice.is_remote:
         raise PermissionDenied
     if not body.strip():
         raise ValidationError({"body": _("Write a comment.")})
@@ -305,6 +306,7 @@ def practice_publish(*, actor: User, practice: Practice, body: str = "") -> Prac
     network_audit(
         actor=actor, action="network.practices.published", obj=practice, details={"version": snapshot.number}
     )
+    practice_push(practice=practice, actor=actor)
     return snapshot
 
 
@@ -324,6 +326,7 @@ def translation_decide(*, actor: User, text: PracticeText, publish: bool, body: 
         data = dict(latest.data)
         data["texts"] = {**data["texts"], text.language: _text_data(text)}
         _snapshot_store(actor=actor, practice=practice, data=data)
+        practice_push(practice=practice, actor=actor)
         kind = ReviewComment.Kind.PUBLISHED
     else:
         if not body.strip():
@@ -351,6 +354,8 @@ def practice_withdraw(*, actor: User, practice: Practice) -> Practice:
     practice.save(update_fields=["status", "updated_at"])
     search_index_remove(practice=practice)
     network_audit(actor=actor, action="network.practices.withdrawn", obj=practice)
+    # Peers' libraries had it once it was published: they take it out too.
+    practice_push(practice=practice, actor=actor)
     return practice
 
 

@@ -256,6 +256,7 @@ def practice_detail(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
             "adoptions": sel.practice_adoptions(practice=practice) if can_published else [],
             "comments": sel.practice_comments(actor=request.user, practice=practice),
             "comment_form": CommentForm(),
+            "origin_installation": sel.practice_origin_installation(practice=practice),
         },
     )
 
