@@ -40,6 +40,11 @@ ROOMS = (
     ("case_list", _("Cases"), Perm.CASE_VIEW),
     ("referral_list", _("Referrals"), Perm.CASE_VIEW),
     ("approval_list", _("Approvals"), Perm.CASE_APPROVE),
+    (
+        "crossborder_incoming_list",
+        _("Referrals from abroad"),
+        (Perm.CASE_APPROVE, Perm.ORGANISATION_CONFIGURE, Perm.ERASURE_MANAGE),
+    ),
     ("provider_list", _("Service directory"), (Perm.CASE_VIEW, Perm.ORGANISATION_CONFIGURE)),
     ("instrument_list", _("Screening instruments"), Perm.ORGANISATION_CONFIGURE),
     ("session_today", _("Today"), Perm.ATTENDANCE_RECORD),

@@ -31,4 +31,5 @@ urlpatterns = [
     path("", include("kujdes.network.figures.urls")),
     path("", include("kujdes.network.stakeholders.urls")),
     path("", include("kujdes.network.federation.urls")),
+    path("", include("kujdes.network.crossborder.urls")),
 ]

@@ -53,6 +53,7 @@ APP_ROUTE_MODULES = (
     "kujdes.network.figures.tests.routes",
     "kujdes.network.stakeholders.tests.routes",
     "kujdes.network.federation.tests.routes",
+    "kujdes.network.crossborder.tests.routes",
 )
 
 ROUTES: dict[str, Route] = {

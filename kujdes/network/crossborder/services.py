@@ -138,7 +138,7 @@ def _reference(referral: OutgoingReferral | IncomingReferral) -> dict[str, Any]:
 # --- sending ------------------------------------------------------------------------------------
 
 
-def _choices_check(
+def referral_choices_check(
     *,
     case: Case,
     partner: Partner,
@@ -149,6 +149,7 @@ def _choices_check(
     notes: list[CaseNote],
     message: str,
 ) -> None:
+    """The rules of a referral's choices (ValidationError by field); the form's preview asks too."""
     errors: dict[str, str] = {}
     if purpose not in Purpose.values:
         errors["purpose"] = _("Choose a purpose from the list.")
@@ -218,7 +219,7 @@ def referral_abroad_request(
         raise ValidationError(_("Your organisation is not a partner of the network: it cannot refer abroad."))
     documents, notes = list(documents or []), list(notes or [])
     message = message.strip()
-    _choices_check(
+    referral_choices_check(
         case=case,
         partner=partner,
         purpose=purpose,
