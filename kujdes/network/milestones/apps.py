@@ -10,6 +10,7 @@ class MilestonesConfig(AppConfig):
 
     def ready(self) -> None:
         from kujdes.core.panels import panel_register
+        from kujdes.network.milestones import federation  # noqa: F401 — the `milestone-report` handler
         from kujdes.network.milestones.panels import dashboard_panel, partner_panel
 
         panel_register(page="network_dashboard", order=10, render=dashboard_panel)

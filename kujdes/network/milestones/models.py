@@ -264,6 +264,11 @@ class ProgressReport(models.Model):
         UpdateRequest, on_delete=models.SET_NULL, null=True, blank=True, related_name="answers"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # A report made on the partner's own installation and pushed here (a `milestone-report`
+    # package): the package, the installation that sent it, and when it was verified and applied.
+    package_id = models.UUIDField(_("package"), null=True, blank=True)
+    sender_installation_id = models.UUIDField(_("sending installation"), null=True, blank=True)
+    received_at = models.DateTimeField(_("received at"), null=True, blank=True)
 
     class Meta:
         ordering = ["-reported_on", "-created_at", "-pk"]
@@ -272,3 +277,7 @@ class ProgressReport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.milestone.code} · {self.partner.code} · {self.year}: {self.value}"
+
+    @property
+    def is_remote(self) -> bool:
+        return self.package_id is not None

@@ -21,7 +21,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from django.db import models
-from django.db.models import QuerySet
+from django.db.models import OuterRef, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
@@ -516,7 +516,13 @@ def progress_reports_of(
 ) -> QuerySet[ProgressReport]:
     """Reported values, newest first (network-public to staff: figures and evidence, no personal data)."""
     network_require(actor=actor, perm=Perm.NETWORK_READ)
-    reports = ProgressReport.objects.select_related("milestone", "partner", "reported_by")
+    from kujdes.network.federation.models import Peer
+
+    # A report received from a partner's installation names that installation.
+    origin = Peer.objects.filter(installation_id=OuterRef("sender_installation_id")).values("name")[:1]
+    reports = ProgressReport.objects.select_related("milestone", "partner", "reported_by").annotate(
+        origin_installation=Subquery(origin)
+    )
     if milestone is not None:
         reports = reports.filter(milestone=milestone)
     if partner is not None:

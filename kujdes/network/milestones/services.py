@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from kujdes.core.locking import versioned_save
 from kujdes.core.roles import Perm
 from kujdes.network.measures import measures
+from kujdes.network.milestones.federation import milestone_report_push
 from kujdes.network.milestones.models import (
     Framework,
     IndicatorKind,
@@ -213,16 +214,7 @@ def progress_report(
     )
     report.full_clean()
     report.save()
-    answered = UpdateRequest.objects.filter(
-        partner=partner, framework=milestone.framework, status=UpdateStatus.OPEN
-    )
-    answered = answered.filter(milestone=milestone) | answered.filter(milestone__isnull=True)
-    answered_ids = list(answered.values_list("pk", flat=True))
-    if update_request is not None and update_request.status == UpdateStatus.OPEN:
-        answered_ids.append(update_request.pk)
-    UpdateRequest.objects.filter(pk__in=answered_ids).update(
-        status=UpdateStatus.ANSWERED, answered_at=timezone.now()
-    )
+    answered_ids = update_requests_answer(milestone=milestone, partner=partner, update_request=update_request)
     network_audit(
         actor=actor,
         action="network.milestones.progress_reported",
@@ -234,7 +226,27 @@ def progress_report(
             "answers": sorted(set(answered_ids)),
         },
     )
+    # On a partner's own installation, the report goes to the coordinator's too.
+    milestone_report_push(report=report, actor=actor)
     return report
+
+
+def update_requests_answer(
+    *, milestone: Milestone, partner: Partner, update_request: UpdateRequest | None = None
+) -> list[int]:
+    """A report answers the partner's open requests about its milestone or its whole framework
+    (and the request it was made for). Returns the ids of the requests it answered."""
+    answered = UpdateRequest.objects.filter(
+        partner=partner, framework=milestone.framework, status=UpdateStatus.OPEN
+    )
+    answered = answered.filter(milestone=milestone) | answered.filter(milestone__isnull=True)
+    answered_ids = list(answered.values_list("pk", flat=True))
+    if update_request is not None and update_request.status == UpdateStatus.OPEN:
+        answered_ids.append(update_request.pk)
+    UpdateRequest.objects.filter(pk__in=answered_ids).update(
+        status=UpdateStatus.ANSWERED, answered_at=timezone.now()
+    )
+    return answered_ids
 
 
 @transaction.atomic
