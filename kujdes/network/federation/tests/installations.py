@@ -11,12 +11,19 @@ from __future__ import annotations
 
 import json
 import socket
+import subprocess
+import sys
 import threading
+import time
+import urllib.request
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
 
+from kujdes.core.tests.installation import REPO, Installation
 from kujdes.network.federation.handlers import HANDLERS, Received
 
 
@@ -91,3 +98,182 @@ class PeerInbox:
     def __exit__(self, *exc_info: object) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+
+# --- a second installation on loopback -------------------------------------------------------
+
+
+class WireTap:
+    """A loopback TCP proxy in front of an HTTP server that keeps every byte sent through it: what
+    an eavesdropper (or a hub) between two installations would see."""
+
+    def __init__(self, upstream_host: str, upstream_port: int) -> None:
+        self.upstream = (upstream_host, upstream_port)
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self.listener.getsockname()[1]}"
+        self.connections: list[tuple[bytearray, bytearray]] = []
+        self.lock = threading.Lock()
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                client, _address = self.listener.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._serve, args=(client,), daemon=True).start()
+
+    def _serve(self, client: socket.socket) -> None:
+        sent, answered = bytearray(), bytearray()
+        with self.lock:
+            self.connections.append((sent, answered))
+        try:
+            upstream = socket.create_connection(self.upstream, timeout=120)
+        except OSError:
+            client.close()
+            return
+        back = threading.Thread(target=self._pump, args=(upstream, client, answered), daemon=True)
+        back.start()
+        self._pump(client, upstream, sent)
+        back.join(timeout=120)
+        upstream.close()
+        client.close()
+
+    @staticmethod
+    def _pump(source: socket.socket, target: socket.socket, record: bytearray) -> None:
+        try:
+            while data := source.recv(65536):
+                record.extend(data)
+                target.sendall(data)
+        except OSError:
+            pass
+        finally:
+            with suppress(OSError):
+                target.shutdown(socket.SHUT_WR)
+
+    def sent(self) -> bytes:
+        """Every byte clients sent through the tap (requests), in order of connection."""
+        with self.lock:
+            return b"".join(bytes(sent) for sent, _answered in self.connections)
+
+    def everything(self) -> bytes:
+        with self.lock:
+            return b"".join(bytes(sent) + bytes(answered) for sent, answered in self.connections)
+
+    def close(self) -> None:
+        self.listener.close()
+
+
+def free_port() -> int:
+    return closed_port()
+
+
+def http_json(url: str) -> dict[str, Any]:
+    with urllib.request.urlopen(url, timeout=30) as response:  # noqa: S310 — a loopback test server
+        return json.loads(response.read())
+
+
+class SecondInstallation(Installation):
+    """Installation B, another Kujdes in a temporary folder: its own var dir, SQLite database, key
+    store and master key, served by `kujdes runserver` on a loopback port behind a `WireTap`, and
+    driven through the `kujdes` command like an operator would."""
+
+    def __init__(self, root: Path) -> None:
+        (root / "var").mkdir(parents=True, exist_ok=True)
+        super().__init__(root, f"sqlite:///{root / 'var' / 'kujdes.sqlite3'}")
+        self.env.update(
+            {
+                "KUJDES_TASKS": "immediate",
+                "KUJDES_EMAIL_BACKEND": "console",
+                "KUJDES_LOG_LEVEL": "DEBUG",
+                "PYTHONUNBUFFERED": "1",
+            }
+        )
+        self.port = free_port()
+        self.direct_url = f"http://127.0.0.1:{self.port}"
+        self.tap = WireTap("127.0.0.1", self.port)
+        # What peers are told (its card's address): through the tap.
+        self.url = self.tap.url
+        self.log_path = root / "server.log"
+        self.outputs: list[subprocess.CompletedProcess[str]] = []
+        self.server: subprocess.Popen[bytes] | None = None
+
+    def run(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+        result = super().run(*args, check=check)
+        self.outputs.append(result)
+        return result
+
+    def run_input(self, args: list[str], stdin: str) -> subprocess.CompletedProcess[str]:
+        """`kujdes ARGS…` with `stdin` as its standard input (what must not be on a command line)."""
+        result = subprocess.run(  # noqa: S603 — our interpreter, our module
+            [sys.executable, "-m", "kujdes", *args],
+            cwd=REPO,
+            env=self.env,
+            input=stdin,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+        self.outputs.append(result)
+        if result.returncode != 0:
+            raise AssertionError(f"kujdes {' '.join(args[:2])} failed:\n{result.stdout}\n{result.stderr}")
+        return result
+
+    def federation(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+        return self.run("federation", *args, check=check)
+
+    def prepare(self, *, setup: str, name: str, country: str, operator: str) -> None:
+        """Keys, database, the snippet `setup` (organisations, partners), the federation identity."""
+        self.run("keys", "init")
+        self.run("migrate", "--no-input", "-v", "0")
+        self.shell(setup)
+        self.federation(
+            "init", "--name", name, "--url", self.url, "--country", country, "--operator", operator
+        )
+
+    def serve(self) -> None:
+        log = self.log_path.open("ab")
+        self.server = subprocess.Popen(  # noqa: S603 — our interpreter, our module
+            [sys.executable, "-m", "kujdes", "runserver", f"127.0.0.1:{self.port}", "--noreload"],
+            cwd=REPO,
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        log.close()
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.server.poll() is not None:
+                raise AssertionError(f"installation B's server stopped:\n{self.log()}")
+            try:
+                with urllib.request.urlopen(f"{self.direct_url}/healthz", timeout=2):  # noqa: S310
+                    return
+            except OSError:
+                time.sleep(0.2)
+        raise AssertionError(f"installation B's server did not answer within 60 s:\n{self.log()}")
+
+    def stop(self) -> None:
+        if self.server is not None and self.server.poll() is None:
+            self.server.terminate()
+            try:
+                self.server.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.server.kill()
+                self.server.wait()
+        self.tap.close()
+
+    def log(self) -> str:
+        return self.log_path.read_text(encoding="utf-8", errors="replace") if self.log_path.exists() else ""
+
+    def card(self) -> dict[str, Any]:
+        return http_json(f"{self.direct_url}/federation/card")
+
+    def peer_add(self, card: dict[str, Any], *, partner: str) -> str:
+        path = self.root / f"card-{card['installation_id']}.json"
+        path.write_text(json.dumps(card), encoding="utf-8")
+        return self.federation("peer", "add", str(path), "--partner", partner, "--yes").stdout
+
+    def files(self) -> list[Path]:
+        """Everything B keeps on disk: database (and its WAL), key store, master key, logs."""
+        return [path for path in self.root.rglob("*") if path.is_file()]
