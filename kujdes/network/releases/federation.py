@@ -305,9 +305,23 @@ def _tables(payload: dict[str, Any]) -> list[tuple[ReleaseTable, list[ReleaseCel
     return out
 
 
+def payload_content_hash(*, payload: dict[str, Any]) -> str:
+    """The content hash of the figures a `release` payload carries, computed as the releasing
+    installation computes it when it releases them (a CTDC table, made later, is outside it)."""
+    data = payload.get("release")
+    if not isinstance(data, dict):
+        raise _reject("a release package carries its release")
+    return _content_hash(partner_code=str(payload.get("partner")), data=data, tables=_tables(payload))
+
+
 def _hash_check(*, partner_code: str, data: dict[str, Any], tables: list[tuple[ReleaseTable, list]]) -> None:
-    """The figures are the ones that were released: the release's content hash, computed by the
-    sender when it released them (its CTDC table, made later, is outside it), is recomputed here."""
+    """The figures are the ones that were released: the content hash the sender computed when it
+    released them is recomputed here."""
+    if _content_hash(partner_code=partner_code, data=data, tables=tables) != data.get("content_hash"):
+        raise _reject("the figures do not match the release's content hash", "content_hash")
+
+
+def _content_hash(*, partner_code: str, data: dict[str, Any], tables: list[tuple[ReleaseTable, list]]) -> str:
     from kujdes.network.releases.services import PreviewCell, PreviewTable, content_hash_of
 
     preview = [
@@ -338,15 +352,13 @@ def _hash_check(*, partner_code: str, data: dict[str, Any], tables: list[tuple[R
         k = int(data.get("k"))  # type: ignore[arg-type]
     except (TypeError, ValueError):
         raise _reject("k is not a number") from None
-    computed = content_hash_of(
+    return content_hash_of(
         partner_code=partner_code,
         period_start=_date(data.get("period_start")),
         period_end=_date(data.get("period_end")),
         k=k,
         tables=preview,
     )
-    if computed != data.get("content_hash"):
-        raise _reject("the figures do not match the release's content hash", "content_hash")
 
 
 def _signing_key_id(received: Received) -> str:
