@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import socket
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -273,6 +274,15 @@ class SecondInstallation(Installation):
         path = self.root / f"card-{card['installation_id']}.json"
         path.write_text(json.dumps(card), encoding="utf-8")
         return self.federation("peer", "add", str(path), "--partner", partner, "--yes").stdout
+
+    def sql(self, query: str, *params: Any) -> list[tuple[Any, ...]]:
+        """Rows of B's database, read directly (read-only; UUIDs are 32 hex digits in SQLite)."""
+        path = self.root / "var" / "kujdes.sqlite3"
+        connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=20)
+        try:
+            return connection.execute(query, params).fetchall()
+        finally:
+            connection.close()
 
     def files(self) -> list[Path]:
         """Everything B keeps on disk: database (and its WAL), key store, master key, logs."""
