@@ -41,6 +41,7 @@ from kujdes.network.milestones.models import (
     ProgressReport,
 )
 from kujdes.network.releases.federation import coordinator_peers
+from kujdes.network.services import actor_home_organisation_id
 
 if TYPE_CHECKING:
     from kujdes.accounts.models import User
@@ -91,6 +92,11 @@ def milestone_report_push(*, report: ProgressReport, actor: User | None) -> int:
     if not peers:
         return 0
     payload = milestone_report_payload(report=report)
+    # The queued packages are recorded in the acting user's chain, like the act itself (a request
+    # may write audit rows only for its own organisations).
+    organisation = report.partner.organisation_id
+    if actor is not None:
+        organisation = actor_home_organisation_id(actor=actor)
     queued = 0
     for peer in peers:
         try:
@@ -99,7 +105,7 @@ def milestone_report_push(*, report: ProgressReport, actor: User | None) -> int:
                 payload=payload,
                 peer=peer,
                 actor=actor,
-                organisation=report.partner.organisation_id,
+                organisation=organisation,
             )
         except FederationError as error:
             logger.warning("federation: report %s not queued for %s: %s", report.public_id, peer.pk, error)

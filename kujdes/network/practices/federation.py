@@ -51,6 +51,7 @@ from kujdes.network.practices.models import (
     PracticeVersion,
     TextState,
 )
+from kujdes.network.services import actor_home_organisation_id
 
 if TYPE_CHECKING:
     from kujdes.accounts.models import User
@@ -176,6 +177,11 @@ def practice_push(*, practice: Practice, actor: User | None) -> int:
     if not peers:
         return 0
     payload = practice_payload(practice=practice)
+    # The queued packages are recorded in the acting user's chain, like the act itself (a request
+    # may write audit rows only for its own organisations).
+    organisation = practice.partner.organisation_id
+    if actor is not None:
+        organisation = actor_home_organisation_id(actor=actor)
     queued = 0
     for peer in peers:
         try:
@@ -184,7 +190,7 @@ def practice_push(*, practice: Practice, actor: User | None) -> int:
                 payload=payload,
                 peer=peer,
                 actor=actor,
-                organisation=practice.partner.organisation_id,
+                organisation=organisation,
             )
         except FederationError as error:
             logger.warning(

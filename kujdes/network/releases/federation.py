@@ -44,6 +44,7 @@ from kujdes.network.releases.models import (
     TableKind,
     WithheldReason,
 )
+from kujdes.network.services import actor_home_organisation_id
 
 if TYPE_CHECKING:
     from kujdes.accounts.models import User
@@ -168,6 +169,11 @@ def release_push(*, release: Release, actor: User | None) -> int:
     if not peers:
         return 0
     payload = release_payload(release=release)
+    # The queued packages are recorded in the acting user's chain, like the act itself (a request
+    # may write audit rows only for its own organisations).
+    organisation = release.organisation_id
+    if actor is not None:
+        organisation = actor_home_organisation_id(actor=actor)
     queued = 0
     for peer in peers:
         try:
@@ -176,7 +182,7 @@ def release_push(*, release: Release, actor: User | None) -> int:
                 payload=payload,
                 peer=peer,
                 actor=actor,
-                organisation=release.organisation_id,
+                organisation=organisation,
             )
         except FederationError as error:
             logger.warning("federation: release %s not queued for %s: %s", release.public_id, peer.pk, error)

@@ -190,6 +190,25 @@ class SendingTests(PracticeFederationCase):
         for canary in (CONTACT_NAME, CONTACT_EMAIL, TRANSLATOR, self.admin.username, self.admin.email):
             self.assertNotIn(canary.encode(), wire)
 
+    def test_the_coordinator_publishes_another_organisations_practice_through_the_review_page(self) -> None:
+        coordinator = self.sending_side()
+        practice = services.practice_create(
+            actor=self.other_admin,
+            partner=self.partner_fr,
+            texts={"title": "Maraudes", "summary": "Des équipes de rue."},
+            original_language="fr",
+            themes=["identification"],
+            country="FR",
+        )
+        services.practice_submit(actor=self.other_admin, practice=practice)
+        self.login(self.coordinator)
+        answer = self.client.post(
+            reverse("network_practice_review", args=[practice.public_id]), {"action": "publish", "body": ""}
+        )
+        self.assertEqual(answer.status_code, 302)
+        (package,) = coordinator.outbox(type="practice")
+        self.assertEqual(coordinator.open(package)["partner"], "fr")
+
     def test_a_standalone_installation_sends_nothing(self) -> None:
         self.publish_new()
         self.assertFalse(OutboxPackage.objects.exists())
