@@ -11,6 +11,10 @@ Who sees what:
 
 A view of released figures by a user of another organisation is audited in the releasing
 organisation's chain (and the viewer's): see `services.release_views_record`.
+
+A release received from a partner's own installation (`origin=remote`, kujdes.network.releases.
+federation) is read like a local one, everywhere; the reads annotate it with the name and status of
+the peer it came from (`origin_installation`, `origin_peer_status`) for its origin badge.
 """
 
 from __future__ import annotations
