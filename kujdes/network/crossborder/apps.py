@@ -16,9 +16,10 @@ class CrossBorderConfig(AppConfig):
         from kujdes.core.panels import panel_register
         from kujdes.network.crossborder import federation  # noqa: F401 — the package handlers
         from kujdes.network.crossborder.services import approval_decided, consent_withdrawn
-        from kujdes.network.crossborder.views import case_panel
+        from kujdes.network.crossborder.views import case_panel, person_panel
         from kujdes.people.consent import withdrawal_hook_register
 
         panel_register(page="case", order=65, render=case_panel)
+        panel_register(page="person", order=5, render=person_panel)
         approval_hook_register(kind=ApprovalKind.REFERRAL_ABROAD, hook=approval_decided)
         withdrawal_hook_register(consent_withdrawn)

@@ -287,6 +287,22 @@ def case_panel(request: HttpRequest, case: Case) -> str | None:
     )
 
 
+def person_panel(request: HttpRequest, person: Any) -> str | None:
+    """On the person page: a warning while a partner abroad that referred her has withdrawn the
+    referral (her consent) and nobody has yet erased her data or recorded a legal basis."""
+    waiting = [
+        incoming
+        for incoming in IncomingReferral.objects.filter(
+            person=person, withdrawn_at__isnull=False, resolution=""
+        )
+        .select_related("sending_partner")
+        .order_by("pk")
+    ]
+    if not waiting:
+        return None
+    return render_to_string("crossborder/person_panel.html", {"waiting": waiting}, request=request)
+
+
 # --- the incoming queue -------------------------------------------------------------------------
 
 

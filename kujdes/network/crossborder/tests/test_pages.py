@@ -283,6 +283,8 @@ class IncomingPageTests(Refer):
         self.login(self.fr_manager)
         page = self.client.get(reverse("case_detail", args=[case.public_id]))
         self.assertContains(page, "Consent withdrawn by the sending partner")
+        page = self.client.get(reverse("person_detail", args=[case.person.public_id]))
+        self.assertContains(page, "Consent withdrawn by the sending partner")
         self.login(self.other_dpo)
         page = self.client.get(reverse("crossborder_incoming_list"))
         self.assertContains(page, "Erase or record a legal basis")
