@@ -24,12 +24,21 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from allauth.account.internal.flows.login import (
+    _AUTHENTICATION_METHODS_USER_SESSION_KEY as AUTHENTICATION_USER_SESSION_KEY,
+)
+from allauth.account.internal.flows.login import AUTHENTICATION_METHODS_SESSION_KEY
+from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.db import transaction
-from django.utils import timezone
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone, translation
 
-from kujdes.core.models import AuditEvent
-from kujdes.core.scoping import system_scope
+from kujdes.core.models import AuditEvent, Organisation, Unit, UnitKind
+from kujdes.core.roles import Role
+from kujdes.core.scoping import system_scope, tenant_scope
 from kujdes.network.federation.handlers import Received
 from kujdes.network.federation.models import (
     InboxPackage,
@@ -57,17 +66,46 @@ IMMEDIATE = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBa
 
 # Installation B: Caritas France's own. Its partners list names Caritas Albania, hosted elsewhere.
 B_SETUP = """
-from kujdes.core.scoping import system_scope
-from kujdes.core.services import network_get_or_create, organisation_create
+import datetime
+from kujdes.accounts.models import User
+from kujdes.cases.services import case_create
+from kujdes.core.models import Unit, UnitKind
+from kujdes.core.roles import Role
+from kujdes.core.scoping import system_scope, tenant_scope
+from kujdes.core.services import membership_assign, network_get_or_create, organisation_create, unit_create
 from kujdes.network.models import Partner
+from kujdes.people.services import person_create
 with system_scope():
     network = network_get_or_create(name="Test network")
     org = organisation_create(
         network=network, code="fr", name="Caritas France (test)", country="FR", languages=["fr"],
         default_language="fr", root_unit_name="Bureau national",
     )
-    Partner.objects.create(code="fr", name="Caritas France (test)", country="FR", organisation=org)
-    Partner.objects.create(code="al", name="Caritas Albania (test)", country="AL")
+    root = Unit.objects.get(organisation=org, parent__isnull=True)
+    office = unit_create(actor=None, parent=root, name="Marseille", kind=UnitKind.OFFICE)
+    people = (("admin-fr", root, Role.ORGANISATION_ADMIN), ("worker-fr", office, Role.CASE_WORKER))
+    for username, unit, role in people:
+        user = User.objects.create_user(
+            username=username, email=username + "@example.invalid", password="correct horse battery staple",
+            organisation=org, first_name=username.title(), last_name="Test",
+        )
+        membership_assign(actor=None, user=user, unit=unit, role=role)
+    services = ["return", "reintegration", "shelter"]
+    Partner.objects.create(
+        code="fr", name="Caritas France (test)", country="FR", organisation=org,
+        cross_border_services=services,
+    )
+    Partner.objects.create(
+        code="al", name="Caritas Albania (test)", country="AL", cross_border_services=services
+    )
+# Its figures of 2025: 12 women and 3 men opened a case.
+with tenant_scope(organisation_ids=[org.pk]):
+    for index, sex in enumerate(["Feminine"] * 12 + ["Masculine"] * 3):
+        person = person_create(
+            actor=None, unit=office, given_name=f"Figure{index}", family_name="Test", sex=sex
+        )
+        opened = datetime.date(2025, 3, 1 + index)
+        case_create(actor=None, person=person, unit=office, opened_on=opened, summary="")
 """
 
 
@@ -90,11 +128,28 @@ class Pair:
     peer_b: Peer  # B, as a peer of A
     a_id: str
     b_id: str
+    a: SiteA
 
 
-def site_a_prepare(*, base_url: str) -> Installation:
-    """Installation A: Caritas Albania's organisation, the partners' list, a federation identity."""
-    from kujdes.core.services import network_get_or_create, organisation_create
+@dataclass
+class SiteA:
+    installation: Installation
+    organisation: Organisation
+    diocese: Unit
+    admin: Any
+    manager: Any
+    dpo: Any
+    coordinator: Any
+    partner_al: Partner
+    partner_fr: Partner
+
+
+def site_a_prepare(*, base_url: str) -> SiteA:
+    """Installation A: Caritas Albania's organisation with its people (an administrator, a programme
+    manager in a diocese, a data protection officer, the network coordinator), the partners, and a
+    federation identity that hosts the coordinator."""
+    from kujdes.core.services import network_get_or_create, organisation_create, unit_create
+    from kujdes.core.tests.base import user_create
 
     network = network_get_or_create(name="Test network")
     org = organisation_create(
@@ -106,10 +161,37 @@ def site_a_prepare(*, base_url: str) -> Installation:
         default_language="sq",
         root_unit_name="Zyra kombëtare",
     )
-    Partner.objects.create(code="al", name="Caritas Albania (test)", country="AL", organisation=org)
-    Partner.objects.create(code="fr", name="Caritas France (test)", country="FR")
-    return installation_init(
-        name="Installation A (Albania)", base_url=base_url, country="AL", operator=org, hosts_coordinator=True
+    root = Unit.objects.get(organisation=org, parent__isnull=True)
+    diocese = unit_create(actor=None, parent=root, name="Dioqeza Shkodër", kind=UnitKind.DIOCESE)
+    services = ["return", "reintegration", "shelter"]
+    return SiteA(
+        installation=installation_init(
+            name="Installation A (Albania)",
+            base_url=base_url,
+            country="AL",
+            operator=org,
+            hosts_coordinator=True,
+        ),
+        organisation=org,
+        diocese=diocese,
+        admin=user_create(username="admin-al", organisation=org, unit=root, role=Role.ORGANISATION_ADMIN),
+        manager=user_create(
+            username="manager-al", organisation=org, unit=diocese, role=Role.PROGRAMME_MANAGER
+        ),
+        dpo=user_create(username="dpo-al", organisation=org, unit=root, role=Role.DATA_PROTECTION_OFFICER),
+        coordinator=user_create(
+            username="coordinator", organisation=org, unit=root, role=Role.NETWORK_COORDINATOR
+        ),
+        partner_al=Partner.objects.create(
+            code="al",
+            name="Caritas Albania (test)",
+            country="AL",
+            organisation=org,
+            cross_border_services=services,
+        ),
+        partner_fr=Partner.objects.create(
+            code="fr", name="Caritas France (test)", country="FR", cross_border_services=services
+        ),
     )
 
 
@@ -121,7 +203,8 @@ def pair(live_server: Any, site_b: SecondInstallation, settings: Any, tmp_path: 
     tap_a = WireTap(host, port)
     try:
         with system_scope():
-            installation = site_a_prepare(base_url=tap_a.url)
+            site_a = site_a_prepare(base_url=tap_a.url)
+        installation = site_a.installation
         card_a = http_json(f"{live_server.url}/federation/card")
         card_b = http_json(f"{site_b.direct_url}/federation/card")
         assert card_a["installation_id"] == str(installation.installation_id)
@@ -140,6 +223,7 @@ def pair(live_server: Any, site_b: SecondInstallation, settings: Any, tmp_path: 
             peer_b=peer_b,
             a_id=card_a["installation_id"],
             b_id=card_b["installation_id"],
+            a=site_a,
         )
     finally:
         tap_a.close()
@@ -323,7 +407,7 @@ class LogCapture(logging.Handler):
 REFERRAL_FROM_B = """
 import json, sys
 from django.db import transaction
-from kujdes.core.scoping import system_scope
+from kujdes.core.scoping import system_scope, tenant_scope
 from kujdes.network.federation.models import Peer
 from kujdes.network.federation.services import package_send
 payload = json.loads(sys.stdin.read())
@@ -398,3 +482,224 @@ def test_a_referral_crosses_sealed_no_name_birth_date_or_note_on_the_wire_in_row
     audit = pair.b.sql("SELECT action, details FROM core_auditevent")
     assert ("federation.package.queued",) in [row[:1] for row in audit]
     assert_no_canary("B's audit events", json.dumps(audit, ensure_ascii=False))
+
+
+# --- releases, practices and a referral across the two --------------------------------------------
+
+
+def signed_in(user: Any) -> Client:
+    """A browser session of `user` on A, password and second factor done just now, in English."""
+    client = Client()
+    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    session = client.session
+    session[AUTHENTICATION_METHODS_SESSION_KEY] = [
+        {"method": "password", "at": time.time(), "username": user.username, "reauthenticated": True},
+        {"method": "mfa", "at": time.time(), "type": "totp", "reauthenticated": True},
+    ]
+    session[AUTHENTICATION_USER_SESSION_KEY] = str(user.pk)
+    session.save()
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    return client
+
+
+RELEASE_ON_B = """
+import datetime
+from kujdes.accounts.models import User
+from kujdes.core.scoping import tenant_scope
+from kujdes.network.releases import services
+admin = User.objects.get(username="admin-fr")
+with tenant_scope(organisation_ids=[admin.organisation_id], user_id=admin.pk):
+    draft = services.release_draft_create(
+        actor=admin, period_start=datetime.date(2025, 1, 1), period_end=datetime.date(2025, 12, 31),
+        title="Caritas France 2025", indicators=[{"code": "cases_opened", "dims": ["sex"]}],
+    )
+    release = services.release_publish(actor=admin, release=draft, version=None, recently_authenticated=True)
+print(release.public_id)
+"""
+
+
+def test_a_release_made_on_b_is_pushed_to_a_and_shown_on_the_coordinators_dashboard(pair: Pair) -> None:
+    from kujdes.network.releases.models import Release, ReleaseOrigin
+    from kujdes.network.releases.tests.factories import released
+
+    # Caritas Albania's own release, made on A.
+    with system_scope():
+        released(partner=pair.a.partner_al, tables={("cases_opened", ""): {"": 40}})
+    # Caritas France releases its 2025 figures on its own installation: pushed to A at once.
+    public_id = pair.b.shell(RELEASE_ON_B).strip().splitlines()[-1]
+    assert b_outbox_states(pair.b, type_="release", to=pair.a_id) == ["delivered"]
+    with system_scope():
+        remote = Release.objects.get(public_id=public_id)
+        assert (remote.origin, remote.partner, remote.organisation_id) == (
+            ReleaseOrigin.REMOTE,
+            pair.a.partner_fr,
+            None,
+        )
+        assert InboxPackage.objects.filter(type="release", peer=pair.peer_b).count() == 1
+    client = signed_in(pair.a.coordinator)
+    with translation.override("en"):
+        page = client.get(reverse("network_figures") + "?year=2025")
+        home = client.get(reverse("network_home"))
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "from Installation B (France) · signature verified" in text
+    assert ">15<" in text and ">40<" in text  # France's total beside Albania's
+    assert "55" in text  # and the network's, adding both
+    assert "from Installation B (France) · signature verified" in home.content.decode()
+
+
+def test_a_practice_published_on_a_reaches_the_library_of_b(pair: Pair) -> None:
+    from kujdes.network.practices import services as practices
+
+    with system_scope():
+        practice = practices.practice_create(
+            actor=pair.a.admin,
+            partner=pair.a.partner_al,
+            texts={
+                "title": "Kampe verore pa rrezik (provë)",
+                "summary": "Rregulla të thjeshta sigurie për kampet verore.",
+                "description": "Një udhëzues për drejtuesit e kampeve.",
+            },
+            original_language="sq",
+            themes=["prevention"],
+            target_groups=["children"],
+            country="AL",
+            contact_name="Kontakt Provë",
+        )
+        practices.practice_submit(actor=pair.a.admin, practice=practice)
+        practices.practice_publish(actor=pair.a.coordinator, practice=practice)
+        package = OutboxPackage.objects.get(type="practice", peer=pair.peer_b)
+        assert package.state == OutboxState.DELIVERED
+    rows = pair.b.sql(
+        "SELECT p.origin, p.status, t.title FROM network_practices_practice p"
+        " JOIN network_practices_practicetext t ON t.practice_id = p.id WHERE p.public_id = ?",
+        hex_id(practice.public_id),
+    )
+    assert rows == [("remote", "published", "Kampe verore pa rrezik (provë)")]
+    assert b"Kontakt Prov" not in b"".join(
+        path.read_bytes() for path in pair.b.files() if "sqlite" in path.name
+    )
+
+
+REFERRAL_ON_B = """
+import datetime, json, sys
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone, translation
+from kujdes.accounts.models import User
+from kujdes.cases.services import case_create
+from kujdes.core.models import Unit
+from kujdes.core.scoping import tenant_scope
+from kujdes.network.crossborder import services
+from kujdes.network.models import Partner
+from kujdes.people.consent import consent_record
+from kujdes.people.models import ConsentPurpose
+from kujdes.people.services import person_create
+her = json.loads(sys.stdin.read())
+worker = User.objects.get(username="worker-fr")
+with tenant_scope(organisation_ids=[worker.organisation_id], user_id=worker.pk):
+    office = Unit.objects.get(name="Marseille")
+    person = person_create(
+        actor=worker, unit=office, given_name=her["given_name"], family_name=her["family_name"],
+        date_of_birth=datetime.date.fromisoformat(her["birth_date"]), sex="Feminine", citizenships=["AL"],
+    )
+    case = case_create(
+        actor=worker, person=person, unit=office, case_type="victim_assistance",
+        opened_on=datetime.date(2026, 1, 5), summary=her["note"], exploitation_types=["SexualExploitation"],
+        trafficking_status="PossibleVictimOfTrafficking",
+    )
+    consent = consent_record(
+        actor=worker, person=person, purpose=ConsentPurpose.PARTNER_ABROAD, given_by="self",
+        method="written", given_on=timezone.localdate(),
+    )
+    referral = services.referral_abroad_request(
+        actor=worker, case=case, partner=Partner.objects.get(code="al"), purpose="return_reintegration",
+        services=["return", "reintegration"], fields=["given_name", "family_name", "date_of_birth", "sex"],
+    )
+print(json.dumps({"referral": str(referral.referral_id), "consent": str(consent.public_id)}))
+"""
+
+CONSENT_WITHDRAWN_ON_B = """
+from kujdes.accounts.models import User
+from kujdes.core.scoping import tenant_scope
+from kujdes.people.consent import consent_withdraw
+from kujdes.people.models import Consent
+worker = User.objects.get(username="worker-fr")
+with tenant_scope(organisation_ids=[worker.organisation_id], user_id=worker.pk):
+    consent_withdraw(actor=worker, consent=Consent.objects.get(public_id="{consent}"))
+"""
+
+
+def b_referral(site: SecondInstallation, referral_id: str) -> tuple[str, list[str]]:
+    """The state of B's outgoing referral and its timeline."""
+    [(pk, state)] = site.sql(
+        "SELECT id, state FROM network_crossborder_outgoingreferral WHERE referral_id = ?",
+        hex_id(referral_id),
+    )
+    events = site.sql(
+        "SELECT kind FROM network_crossborder_referralevent WHERE outgoing_id = ? ORDER BY recorded_at, id",
+        pk,
+    )
+    return state, [kind for (kind,) in events]
+
+
+def test_a_referral_from_b_is_accepted_on_a_acknowledged_to_b_and_its_withdrawal_acted_on_at_a(
+    pair: Pair,
+) -> None:
+    """Across two installations; between two organisations of one installation the same code is
+    tested in kujdes/network/crossborder/tests/test_flow.py (ReferralFlowTests) and test_consent.py."""
+    from kujdes.network.crossborder import services as crossborder
+    from kujdes.network.crossborder.models import IncomingReferral, IncomingState, Resolution
+    from kujdes.people.models import Person
+
+    her = {**CANARY}
+    sent = json.loads(pair.b.run_input(["shell", "-v", "0", "-c", REFERRAL_ON_B], json.dumps(her)).stdout)
+    # A received it (for Caritas Albania) and B has the acknowledgement.
+    with system_scope():
+        incoming = IncomingReferral.objects.select_related("sending_partner").get()
+        assert str(incoming.referral_id) == sent["referral"]
+        assert (incoming.state, incoming.sending_partner, incoming.peer) == (
+            IncomingState.NEW,
+            pair.a.partner_fr,
+            pair.peer_b,
+        )
+    assert b_referral(pair.b, sent["referral"]) == ("received", ["sent", "received"])
+
+    # A's administrator gives it to the diocese, whose programme manager accepts her.
+    al = [pair.a.organisation.pk]
+    with tenant_scope(organisation_ids=al, user_id=pair.a.admin.pk):
+        crossborder.incoming_assign(actor=pair.a.admin, incoming=incoming, unit=pair.a.diocese)
+    with tenant_scope(organisation_ids=al, user_id=pair.a.manager.pk):
+        incoming = IncomingReferral.objects.get(pk=incoming.pk)
+        case, _refused = crossborder.incoming_accept(
+            actor=pair.a.manager, incoming=incoming, unit=pair.a.diocese
+        )
+    with system_scope():
+        person = Person.objects.get(pk=case.person_id)
+        assert (person.given_name, person.family_name) == (her["given_name"], her["family_name"])
+        assert person.date_of_birth.isoformat() == her["birth_date"]
+    state, timeline = b_referral(pair.b, sent["referral"])
+    assert (state, timeline[-1]) == ("accepted", "accepted")
+
+    # Her consent is withdrawn on B: A is told, and must act on it.
+    pair.b.shell(CONSENT_WITHDRAWN_ON_B.replace("{consent}", sent["consent"]))
+    assert b_referral(pair.b, sent["referral"])[0] == "withdrawn"
+    with system_scope():
+        incoming = IncomingReferral.objects.get(pk=incoming.pk)
+        assert (incoming.state, incoming.needs_resolution) == (IncomingState.WITHDRAWN, True)
+    with pytest.raises(ValidationError), tenant_scope(organisation_ids=al, user_id=pair.a.manager.pk):
+        crossborder.incoming_step(actor=pair.a.manager, incoming=incoming, step="first_contact")
+    with tenant_scope(organisation_ids=al, user_id=pair.a.dpo.pk):
+        crossborder.incoming_resolve(actor=pair.a.dpo, incoming=incoming, erase=True)
+    with system_scope():
+        assert Person.objects.get(pk=person.pk).erased_at is not None
+        assert IncomingReferral.objects.get(pk=incoming.pk).resolution == Resolution.ERASED
+        types = set(InboxPackage.objects.filter(peer=pair.peer_b).values_list("type", flat=True))
+        assert types == {"referral", "referral-withdrawal"}
+        sent_types = set(OutboxPackage.objects.filter(peer=pair.peer_b).values_list("type", flat=True))
+        assert sent_types == {"referral-ack"}
+        for row in [*OutboxPackage.objects.all(), *InboxPackage.objects.all()]:
+            assert_no_canary(f"A's {row}", bytes(row.envelope))
+    # Nothing of her crossed in clear, either way.
+    assert_no_canary("the bytes between B and A", pair.tap_a.everything())
+    assert_no_canary("the bytes between A and B", pair.b.tap.everything())
