@@ -107,7 +107,8 @@ class InitAndCardTests(CommandTestCase):
     def test_the_card_is_json_with_a_fingerprint_of_eight_groups_of_four_hex_digits(self) -> None:
         with self.assertRaisesMessage(CommandError, "no federation identity"):
             federation("card")
-        installation = installation_here(name="Kujdes Albania")
+        with system_scope():
+            installation = installation_here(name="Kujdes Albania")
         card = json.loads(federation("card"))
         self.assertRegex(card["fingerprint"], "^" + FINGERPRINT + "$")
         self.assertEqual(card["installation_id"], str(installation.installation_id))
