@@ -114,6 +114,14 @@ def _date(value: datetime.date | None) -> str | None:
     return value.isoformat() if value else None
 
 
+def _events(case: Case) -> list[Any]:
+    # Bound to the case: anything encrypted on an event opens with her key, loaded once.
+    events = list(case.events.all())
+    for event in events:
+        event.case = case
+    return events
+
+
 def dataset_values(
     *, case: Case, identity: dict[str, Any], fields: list[str], notes: list[CaseNote]
 ) -> dict[str, Any]:
@@ -149,11 +157,11 @@ def dataset_values(
             {
                 "event_type": event.event_type,
                 "country": event.country,
-                "place": event.place,
+                "place": event.place or "",
                 "from": _date(event.date_from),
                 "to": _date(event.date_to),
             }
-            for event in case.events.all()
+            for event in _events(case)
         ],
         "vulnerabilities": lambda: list(case.vulnerabilities or []),
     }

@@ -63,6 +63,29 @@ class ReferralFlowTests(CrossBorderTestCase):
         self.assertEqual(payload["consent"]["basis"], "consent")
         self.assertEqual(referral.fields, ["given_name", "family_name", "sex", "date_of_birth", "phone"])
 
+    def test_the_route_travels_with_its_places_when_chosen(self) -> None:
+        import datetime
+
+        from kujdes.cases.services import trafficking_event_add
+        from kujdes.network.crossborder.dataset import value_display
+
+        with system_scope():
+            trafficking_event_add(
+                actor=self.alice,
+                case=self.case,
+                event_type="Exploitation",
+                country="FR",
+                place="Marseille",
+                date_from=datetime.date(2025, 6, 1),
+            )
+        self.consent()
+        referral = self.refer(fields=["given_name", "route"])
+        with system_scope():
+            payload = inbox_payload_open(package_id=referral.package_id)
+        (event,) = payload["fields"]["route"]
+        self.assertEqual((event["country"], event["place"], event["from"]), ("FR", "Marseille", "2025-06-01"))
+        self.assertIn("Marseille", value_display("route", payload["fields"]["route"]))
+
     def test_accepting_creates_her_person_and_case_with_documents_and_tells_the_sender(self) -> None:
         self.consent()
         self.refer(documents=[self.document()])
