@@ -456,6 +456,9 @@ class Site:
             "KUJDES_HTTPS": "false",
             "KUJDES_EMAIL_BACKEND": "memory",
             "KUJDES_LOG_LEVEL": "WARNING",
+            # One benchmark actor asks for hundreds of searches a minute: a load test, not a person's
+            # hour of work; the pages still pay for the read budget's bookkeeping, it never refuses them.
+            "KUJDES_READ_BUDGET_ROWS_PER_HOUR": "100000000",
             "DATABASE_URL": database_url,
         }
         if "PYTHONPATH" in os.environ:  # a checkout other than the installed one

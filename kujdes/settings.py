@@ -104,6 +104,8 @@ MIDDLEWARE = [
     "allauth.usersessions.middleware.UserSessionsMiddleware",
     "kujdes.accounts.middleware.LoginRequiredMiddleware",
     "kujdes.accounts.middleware.MFARequiredMiddleware",
+    "kujdes.core.probing.ProbingMiddleware",
+    "kujdes.core.reads.ReadBudgetMiddleware",
     "kujdes.core.middleware.TenantScopeMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -168,11 +170,6 @@ else:
 KEY_DIR = Path(env_str("KUJDES_KEY_DIR", str(VAR_DIR / "keys"))).resolve()
 MASTER_KEY_FILE = Path(env_str("KUJDES_MASTER_KEY_FILE", str(KEY_DIR / "master.key")))
 KEYSTORE_URL = env_str("KUJDES_KEYSTORE_URL", f"sqlite:///{KEY_DIR / 'keystore.sqlite3'}")
-# Signed checkpoints of the audit chains (`kujdes audit anchor`): outside the database, best on
-# append-only storage or another machine (docs/data-protection.md, "Audit chain: threat model").
-# A test run gets a throwaway folder, so that it never reads an earlier run's checkpoints.
-_ANCHOR_DIR = Path(tempfile.mkdtemp(prefix="kujdes-test-anchors-")) if TESTING else KEY_DIR.parent
-AUDIT_ANCHOR_FILE = Path(env_str("KUJDES_AUDIT_ANCHOR_FILE", str(_ANCHOR_DIR / "audit-anchors.jsonl")))
 try:
     _keystore = dj_database_url.parse(KEYSTORE_URL)
 except ValueError as exc:
@@ -378,6 +375,16 @@ LOGGING = {
 }
 
 NINJA_PAGINATION_PER_PAGE = 50
+
+# Bulk reading (kujdes/core/reads.py): how many distinct persons (and volunteers) a user — and each of
+# their API tokens — may be shown in lists and searches in a clock hour. Past it, list pages answer 429
+# and the organisation's data protection officers are alerted. Sized from a busy hour of normal work
+# (docs/data-protection.md, "Read budget").
+READ_BUDGET_ROWS_PER_HOUR = env_int("KUJDES_READ_BUDGET_ROWS_PER_HOUR", 2000, minimum=25)
+# Probing (kujdes/core/probing.py): this many denied lookups, failed sign-ins, lockouts, failed second
+# factors or throttled requests from one source within the window alert the targeted organisation's officer.
+PROBE_ALERT_THRESHOLD = env_int("KUJDES_PROBE_ALERT_THRESHOLD", 20, minimum=2)
+PROBE_ALERT_MINUTES = env_int("KUJDES_PROBE_ALERT_MINUTES", 10, minimum=1)
 
 # Background tasks (django-tasks, the backport of Django 6's django.tasks): in production the database
 # backend, run by `kujdes db_worker`; "immediate" runs a task at once in the enqueuing process (tests, demo).

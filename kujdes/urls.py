@@ -40,6 +40,8 @@ urlpatterns = [
     ),
     path("organisation/audit/", audit_views.audit_log, name="audit_log"),
     path("organisation/audit/export.csv", audit_views.audit_log_export, name="audit_log_export"),
+    path("organisation/audit/reads/", audit_views.audit_reads, name="audit_reads"),
+    path("organisation/audit/probing/", audit_views.audit_probing, name="audit_probing"),
     path("organisation/retention/", people_views.retention_list, name="retention_list"),
     path("organisation/retention/periods", people_views.retention_rule_save, name="retention_rule_save"),
     path(

@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+from typing import Any
+
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.mfa.adapter import DefaultMFAAdapter
 from allauth.mfa.models import Authenticator
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -10,12 +13,21 @@ from kujdes.accounts.middleware import SESSION_AUTHENTICATED_AT
 from kujdes.accounts.selectors import user_requires_mfa
 from kujdes.accounts.services import user_sessions_end
 from kujdes.core.crypto import installation_secret_open, installation_secret_seal
+from kujdes.core.probing import sign_in_locked
 
 
 class AccountAdapter(DefaultAccountAdapter):
     def is_open_for_signup(self, request: HttpRequest) -> bool:
         # Accounts are created by organisation administrators only.
         return False
+
+    def pre_authenticate(self, request: HttpRequest, **credentials: Any) -> None:
+        try:
+            super().pre_authenticate(request, **credentials)
+        except ValidationError:
+            # Too many failures (of the account or the address): a lockout the organisation's officer sees.
+            sign_in_locked(request=request, username=str(credentials.get("username", "")))
+            raise
 
     def login(self, request: HttpRequest, user) -> None:  # type: ignore[no-untyped-def]
         super().login(request, user)

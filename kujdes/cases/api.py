@@ -39,6 +39,7 @@ from kujdes.cases.services import (
 )
 from kujdes.core.locking import StaleVersion
 from kujdes.core.models import Unit
+from kujdes.core.reads import ReadRow, identity_rows_read
 from kujdes.core.roles import Perm
 from kujdes.core.selectors import actor_has_perm, units_for_actor
 from kujdes.people.models import Person
@@ -254,6 +255,19 @@ def cases_list(request: HttpRequest, filters: Query[CaseFilters]) -> CasePage:
         **extra,
     )
     page = cases_page(cases, number=filters.page, size=PAGE_SIZE)
+    identity_rows_read(
+        request=request,
+        action="case.list.viewed",
+        rows=[ReadRow.of(case, charged_pk=case.person_id) for case in page.object_list],
+        filters={
+            name: value
+            for name, value in filters.dict().items()
+            if name not in ("page", "code") and value not in (None, "")
+        },
+        search=filters.code,
+        page=page.number,
+        details={"via": "api"},
+    )
     return CasePage(
         count=page.paginator.count,
         page=page.number,

@@ -84,6 +84,7 @@ from kujdes.core.forms import form_add_validation_error
 from kujdes.core.locking import StaleVersion
 from kujdes.core.models import Unit
 from kujdes.core.panels import panels_render
+from kujdes.core.reads import ReadRow, identity_rows_read
 from kujdes.core.roles import Perm
 from kujdes.core.selectors import actor_has_perm, organisations_for_actor, units_for_actor
 from kujdes.people.consent import ConsentMissing
@@ -132,6 +133,16 @@ def case_list(request: HttpRequest) -> HttpResponse:
         else Case.objects.none()
     )
     page = cases_page(cases, number=request.GET.get("page"), size=PAGE_SIZE)
+    chosen = dict(form.cleaned_data) if form.is_valid() else {}
+    identity_rows_read(
+        request=request,
+        action="case.list.viewed",
+        # A case row shows its person's code: the person is what the budget counts.
+        rows=[ReadRow.of(case, charged_pk=case.person_id) for case in page.object_list],
+        filters={key: value for key, value in chosen.items() if key != "q"},
+        search=chosen.get("q", ""),
+        page=page.number,
+    )
     query = request.GET.copy()
     query.pop("page", None)
     context = {

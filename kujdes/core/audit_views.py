@@ -1,11 +1,12 @@
-"""The data protection officer's view of the audit log, with CSV export."""
+"""The data protection officer's audit room: the audit log (with CSV export), who read how many persons
+(the read budget's tallies), and a summary of probing (denied lookups, failed sign-ins, 429s)."""
 
 from __future__ import annotations
 
 import csv
 import io
 import tempfile
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 
 from django import forms
 from django.core.exceptions import PermissionDenied
@@ -145,3 +146,77 @@ def audit_log_export(request: HttpRequest) -> HttpResponse:
 
 
 audit_log_export = reauthentication_required(audit_log_export, allow_get=False)
+
+
+# --- who read how many persons; probing --------------------------------------------------------------
+
+ALERT_ACTIONS = ("reads.budget.exceeded", "security.probing.alert")
+PROBING_WINDOWS = {"1": 1, "24": 24, "168": 168}
+
+
+def _officer_organisation_ids(request: HttpRequest) -> list[int]:
+    officer = request.user
+    ids = list(organisations_for_actor(actor=officer, perm=Perm.AUDIT_VIEW).values_list("pk", flat=True))  # type: ignore[arg-type]
+    if not ids:
+        raise PermissionDenied
+    return ids
+
+
+def _recent_alerts(organisation_ids: list[int]) -> list[AuditEvent]:
+    since = timezone.now() - timedelta(days=7)
+    return list(
+        AuditEvent.objects.filter(
+            organisation_id__in=organisation_ids, action__in=ALERT_ACTIONS, occurred_at__gte=since
+        )
+        .select_related("actor")
+        .order_by("-occurred_at")[:20]
+    )
+
+
+@require_GET
+def audit_reads(request: HttpRequest) -> HttpResponse:
+    """Per user and per API token: the distinct persons (and volunteers) shown in lists and searches, in
+    the current hour, over the last 24 hours and hour by hour, with the read budget."""
+    from django.conf import settings
+
+    from kujdes.accounts.models import ApiToken, User
+    from kujdes.core.reads import reads_by_reader
+
+    organisation_ids = _officer_organisation_ids(request)
+    readers, hours = reads_by_reader(organisation_ids=organisation_ids)
+    names = dict(User.objects.filter(pk__in={r.user_id for r in readers}).values_list("pk", "username"))
+    tokens = {t.pk: t for t in ApiToken.objects.filter(pk__in={r.token_id for r in readers if r.token_id})}
+    for reader in readers:
+        reader.username = names.get(reader.user_id, "?")
+        token = tokens.get(reader.token_id) if reader.token_id else None
+        if token is not None:
+            reader.token_label = str(token)
+    context = {
+        "readers": readers,
+        "first_hour": hours[0],
+        "budget": settings.READ_BUDGET_ROWS_PER_HOUR,
+        "alerts": _recent_alerts(organisation_ids),
+    }
+    return render(request, "core/audit_reads.html", context)
+
+
+@require_GET
+def audit_probing(request: HttpRequest) -> HttpResponse:
+    """Denied lookups, failed sign-ins, lockouts, wrong second factors and 429s, by source, in a window."""
+    from django.conf import settings
+
+    from kujdes.core.probing import probing_summary
+
+    organisation_ids = _officer_organisation_ids(request)
+    window = request.GET.get("hours", "24")
+    hours = PROBING_WINDOWS.get(window, 24)
+    lines = probing_summary(organisation_ids=organisation_ids, since=timezone.now() - timedelta(hours=hours))
+    context = {
+        "lines": lines,
+        "hours": hours,
+        "windows": [(key, value) for key, value in PROBING_WINDOWS.items()],
+        "threshold": settings.PROBE_ALERT_THRESHOLD,
+        "threshold_minutes": settings.PROBE_ALERT_MINUTES,
+        "alerts": _recent_alerts(organisation_ids),
+    }
+    return render(request, "core/audit_probing.html", context)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import logging
 import re
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 
 from django.conf import settings
@@ -23,6 +24,16 @@ LANGUAGE_CODES = {code for code, _name in settings.LANGUAGES}
 
 def current_request_id() -> str:
     return _request_id.get()
+
+
+@contextmanager
+def request_id_bound(request_id: str) -> Iterator[None]:
+    """Tag what runs here (audit events) with a request's id: for work done after its response was sent."""
+    token = _request_id.set(request_id)
+    try:
+        yield
+    finally:
+        _request_id.reset(token)
 
 
 class RequestIdLogFilter(logging.Filter):

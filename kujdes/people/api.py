@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime
-from typing import Any
+from typing import Any, Literal
 from uuid import UUID
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -14,7 +14,9 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
 
+from kujdes.core.audit import audit_record
 from kujdes.core.locking import StaleVersion
+from kujdes.core.reads import ReadRow, identity_rows_read
 from kujdes.core.roles import Perm
 from kujdes.core.selectors import actor_has_perm, units_for_actor
 from kujdes.people.duplicates import DuplicateCheck, duplicate_candidates
@@ -133,8 +135,8 @@ class PersonSummary(Schema):
     id: UUID
     code: str
     unit: UUID
-    given_name: str | None
-    family_name: str | None
+    given_name: str | None = Field(None, description="Only with fields=identity")
+    family_name: str | None = Field(None, description="Only with fields=identity")
     sex: str
     birth_year: int | None
     municipality: str
@@ -153,6 +155,10 @@ class PersonFilters(Schema):
     category: str = Field("", max_length=32)
     unit: UUID | None = Field(None, description="A unit in reach: it and the units below it")
     page: int = Field(1, ge=1, le=100_000)
+    fields: Literal["", "identity"] = Field(
+        "",
+        description="identity: with given and family names; each person's identity read is audited",
+    )
 
 
 class PersonIn(Schema):
@@ -197,13 +203,13 @@ class Problem(Schema):
     errors: dict[str, list[str]] = Field(default_factory=dict)
 
 
-def _summary(person: Person) -> PersonSummary:
+def _summary(person: Person, *, identity: bool) -> PersonSummary:
     return PersonSummary(
         id=person.public_id,
         code=person.code,
         unit=person.unit.public_id,
-        given_name=person.given_name,
-        family_name=person.family_name,
+        given_name=person.given_name if identity else None,
+        family_name=person.family_name if identity else None,
         sex=person.sex,
         birth_year=person.birth_year,
         municipality=person.municipality,
@@ -231,8 +237,41 @@ def _duplicates_out(check: DuplicateCheck, *, exclude: Person | None = None) -> 
     )
 
 
-@router.get("/persons", response=PersonPage, summary="Search and list persons (25 a page)")
+def _candidates_read(
+    request: HttpRequest,
+    check: DuplicateCheck,
+    *,
+    enforce: bool,
+    exclude: Person | None = None,
+    obj: Person | None = None,
+) -> None:
+    shown = [
+        c.person
+        for c in check.candidates
+        if c.identity_visible and (exclude is None or c.person.pk != exclude.pk)
+    ]
+    if not shown:
+        return
+    identity_rows_read(
+        request=request,
+        action="person.duplicates.viewed",
+        rows=[ReadRow.of(p) for p in shown],
+        obj=obj,
+        details={"via": "api"},
+        enforce=enforce,
+    )
+
+
+@router.get(
+    "/persons",
+    response=PersonPage,
+    summary="Search and list persons (25 a page): codes without names unless fields=identity (audited)",
+)
 def persons_list(request: HttpRequest, filters: Query[PersonFilters]) -> PersonPage:
+    """Every page is audited and charged to the caller's read budget (429 past it).
+
+    Names only with `fields=identity`, which audits each person's identity as read (as `GET /persons/{id}`).
+    """
     if not actor_has_perm(actor=request.user, perm=Perm.PERSON_VIEW):
         raise HttpError(403, _("Your role cannot see persons."))
     unit = None
@@ -245,11 +284,32 @@ def persons_list(request: HttpRequest, filters: Query[PersonFilters]) -> PersonP
     paginator = Paginator(persons, 25)
     page = paginator.get_page(filters.page)
     rows = persons_with_keys(list(page.object_list))
+    identity = filters.fields == "identity"
+    identity_rows_read(
+        request=request,
+        action="person.list.viewed",
+        rows=[ReadRow.of(person) for person in rows],
+        filters={"category": filters.category, "unit": str(filters.unit or "")},
+        search=filters.q,
+        page=page.number,
+        details={"via": "api", **({"fields": "identity"} if identity else {})},
+    )
+    if identity:
+        with transaction.atomic():
+            for person in rows:
+                audit_record(
+                    actor=request.user,
+                    organisation=person.organisation_id,
+                    action="person.identity.viewed",
+                    obj=person,
+                    unit=person.unit,
+                    details={"list": True},
+                )
     return PersonPage(
         count=paginator.count,
         page=page.number,
         pages=paginator.num_pages,
-        results=[_summary(p) for p in rows],
+        results=[_summary(p, identity=identity) for p in rows],
     )
 
 
@@ -277,6 +337,8 @@ def persons_create(request: HttpRequest, payload: PersonIn) -> Any:
             organisation_id=unit.organisation_id,
         )
         if check.found:
+            # Registering: a refusal would not help anyone (the body is the client's), but the names are read.
+            _candidates_read(request, check, enforce=False)
             return Status(409, _duplicates_out(check))
     try:
         with transaction.atomic():
@@ -298,6 +360,7 @@ def persons_create(request: HttpRequest, payload: PersonIn) -> Any:
     summary="Possible duplicates of a registered person among the persons the caller may see",
 )
 def persons_duplicates(request: HttpRequest, person_id: UUID) -> DuplicatesOut:
+    """A search by the person's identity: audited and charged like a page of the list (429 past budget)."""
     person = _person_or_404(request, person_id)
     check = duplicate_candidates(
         actor=request.user,
@@ -309,4 +372,5 @@ def persons_duplicates(request: HttpRequest, person_id: UUID) -> DuplicatesOut:
         id_numbers=[str(d.get("number", "")) for d in person.id_documents or []],
         organisation_id=person.organisation_id,
     )
+    _candidates_read(request, check, exclude=person, enforce=True, obj=person)
     return _duplicates_out(check, exclude=person)

@@ -22,6 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from kujdes.core.forms import form_add_validation_error
 from kujdes.core.locking import StaleVersion
 from kujdes.core.panels import panels_render
+from kujdes.core.reads import ReadRow, identity_rows_read
 from kujdes.core.roles import Perm
 from kujdes.core.selectors import actor_has_perm, units_for_actor
 from kujdes.people.duplicates import DuplicateCheck, duplicate_candidates
@@ -110,6 +111,14 @@ def person_list(request: HttpRequest) -> HttpResponse:
         actor=request.user, query=query, category=category, unit=unit, units=units
     )
     page = persons_page_capped(persons, number=request.GET.get("page"), size=PAGE_SIZE, counted=counted)
+    identity_rows_read(
+        request=request,
+        action="person.list.viewed",
+        rows=[ReadRow.of(person) for person in page.object_list],
+        filters={"category": category, "unit": str(unit.public_id) if unit else ""},
+        search=query,
+        page=page.number,
+    )
     filters = {
         k: v
         for k, v in {"q": query, "category": category, "unit": str(unit.public_id) if unit else ""}.items()
@@ -128,6 +137,18 @@ def person_list(request: HttpRequest) -> HttpResponse:
 
 
 # -- registration -------------------------------------------------------------------------------
+
+
+def _candidates_read(request: HttpRequest, check: DuplicateCheck) -> None:
+    """Possible duplicates whose names the page shows: a search result, audited and charged like one."""
+    identify = [c.person for c in check.candidates if c.identity_visible]
+    if identify:
+        identity_rows_read(
+            request=request,
+            action="person.duplicates.viewed",
+            rows=[ReadRow.of(p) for p in identify],
+            enforce=False,  # a refusal would lose the registration form
+        )
 
 
 def _registration_form(request: HttpRequest, data: Any = None) -> PersonForm:
@@ -174,6 +195,7 @@ def person_create_view(request: HttpRequest) -> HttpResponse:
             organisation_id=unit.organisation_id,
         )
         if check.found:
+            _candidates_read(request, check)
             return _registration_page(request, form, check=check)
     try:
         with transaction.atomic():

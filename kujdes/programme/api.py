@@ -14,14 +14,13 @@ from typing import Any
 from uuid import UUID
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.http import Http404, HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
 from ninja.errors import HttpError
 
-from kujdes.core.audit import audit_record
+from kujdes.core.reads import ReadRow, identity_rows_read
 from kujdes.core.roles import Perm
 from kujdes.core.selectors import actor_has_perm, units_for_actor
 from kujdes.programme import selectors, services
@@ -259,28 +258,28 @@ def _attendance_out(request: HttpRequest, session: Session) -> AttendanceOut:
         units_for_actor(actor=request.user, perm=Perm.PERSON_VIEW).values_list("pk", flat=True)
     )
     records = selectors.activity_can_record(actor=request.user, activity=activity)
-    named = 0
+    named: list[Any] = []
     out = []
     for row in rows:
         person = row.participation.person
         name = None
         if records or person.unit_id in person_units:
             name = " ".join(part for part in (person.given_name, person.family_name) if part)
-            named += 1
+            named.append(person)
         out.append(
             AttendanceRowOut(
                 participation=row.participation.public_id, code=person.code, name=name, present=row.present
             )
         )
     if named:
-        with transaction.atomic():
-            audit_record(
-                actor=request.user,
-                organisation=activity.organisation_id,
-                action="programme.participants.viewed",
-                obj=activity,
-                details={"session": str(session.public_id), "participants": named, "via": "api"},
-            )
+        identity_rows_read(
+            request=request,
+            action="programme.participants.viewed",
+            rows=[ReadRow.of(person) for person in named],
+            obj=activity,
+            details={"session": str(session.public_id), "participants": len(named), "via": "api"},
+            enforce=request.method == "GET",
+        )
     return AttendanceOut(
         session=session.public_id,
         date=session.date,
@@ -485,13 +484,12 @@ def programme_volunteers_list(request: HttpRequest, limit: int = 50, offset: int
     )
     rows = list(volunteers[offset : offset + limit])
     if rows:
-        with transaction.atomic():
-            audit_record(
-                actor=request.user,
-                organisation=rows[0].organisation_id,
-                action="programme.volunteers.viewed",
-                details={"count": len(rows), "via": "api"},
-            )
+        identity_rows_read(
+            request=request,
+            action="programme.volunteers.viewed",
+            rows=[ReadRow.of(volunteer, record="volunteer") for volunteer in rows],
+            details={"count": len(rows), "offset": offset, "via": "api"},
+        )
     return [
         VolunteerOut(
             id=v.public_id,

@@ -29,6 +29,7 @@ from kujdes.core.files import UploadRefused, attachment_response
 from kujdes.core.forms import form_add_validation_error
 from kujdes.core.locking import StaleVersion
 from kujdes.core.models import Unit
+from kujdes.core.reads import ReadRow, identity_rows_read
 from kujdes.core.roles import Perm
 from kujdes.core.selectors import actor_has_perm, units_for_actor
 from kujdes.people.models import Person
@@ -95,17 +96,21 @@ def _participation_or_404(request: HttpRequest, public_id: uuid.UUID) -> Partici
         raise Http404 from None
 
 
-def _participants_viewed(request: HttpRequest, activity: Activity, count: int) -> None:
-    """One audit event per page that shows participants' names."""
-    with transaction.atomic():
-        audit_record(
-            actor=request.user,
-            organisation=activity.organisation_id,
-            action="programme.participants.viewed",
-            obj=activity,
-            unit=activity.unit,
-            details={"participants": count},
-        )
+def _participants_viewed(
+    request: HttpRequest, activity: Activity, persons: list[Person], *, page: str, enforce: bool = True
+) -> None:
+    """One audit event per page that shows participants' names, charged to the reader's budget (429 past
+    it; not on a form page, where a refusal would lose what was typed)."""
+    identity_rows_read(
+        request=request,
+        action="programme.participants.viewed",
+        rows=[ReadRow.of(person) for person in persons],
+        obj=activity,
+        unit=activity.unit,
+        organisation_id=activity.organisation_id,
+        details={"participants": len(persons), "page": page},
+        enforce=enforce and request.method == "GET",
+    )
 
 
 def _type_choices(organisation_ids: list[int], *, active_only: bool = True) -> list[tuple[str, str]]:
@@ -373,7 +378,7 @@ def activity_detail(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     records = sel.activity_can_record(actor=actor, activity=activity)
     participations = sel.participations_of(activity=activity)
     if participations:
-        _participants_viewed(request, activity, len(participations))
+        _participants_viewed(request, activity, [p.person for p in participations], page="activity")
     person_units = set(units_for_actor(actor=actor, perm=Perm.PERSON_VIEW).values_list("pk", flat=True))
     rows = [
         {
@@ -605,7 +610,7 @@ def participant_enrol_view(request: HttpRequest, public_id: uuid.UUID) -> HttpRe
         found = person_search(actor=actor, query=search.cleaned_data["q"])
         results = persons_with_keys(list(enrollable.filter(pk__in=found.values("pk"))[:20]))
         if results:
-            _participants_viewed(request, activity, len(results))
+            _participants_viewed(request, activity, results, page="enrol search")
     data = request.POST if request.method == "POST" else None
     form = EnrolForm(data, camp=camp)
     if data is not None and form.is_valid():
@@ -692,19 +697,14 @@ def outcome_list(request: HttpRequest) -> HttpResponse:
     """Follow-ups due in the next 30 days and overdue, of the activities the actor manages."""
     _require_perm(request, Perm.PROGRAMME_MANAGE)
     outcomes = list(sel.outcomes_due(actor=request.user)[:200])
-    persons_with_keys([o.participation.person for o in outcomes])
-    organisations: dict[int, int] = defaultdict(int)
-    for outcome in outcomes:
-        organisations[outcome.organisation_id] += 1
-    if organisations:
-        with transaction.atomic():
-            for organisation_id, count in organisations.items():
-                audit_record(
-                    actor=request.user,
-                    organisation=organisation_id,
-                    action="programme.participants.viewed",
-                    details={"page": "outcomes", "participants": count},
-                )
+    persons = persons_with_keys([o.participation.person for o in outcomes])
+    if persons:
+        identity_rows_read(
+            request=request,
+            action="programme.participants.viewed",
+            rows=[ReadRow.of(person) for person in persons],
+            details={"page": "outcomes", "participants": len(persons)},
+        )
     return render(
         request,
         "programme/outcome_list.html",
@@ -736,7 +736,7 @@ def outcome_record_view(request: HttpRequest, public_id: uuid.UUID) -> HttpRespo
             messages.success(request, _("Follow-up recorded."))
             return redirect("outcome_list")
     person = persons_with_keys([outcome.participation.person])[0]
-    _participants_viewed(request, activity, 1)
+    _participants_viewed(request, activity, [person], page="outcome", enforce=False)
     return render(
         request,
         "programme/outcome_form.html",

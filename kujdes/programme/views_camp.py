@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from kujdes.core.audit import audit_record
 from kujdes.core.forms import form_add_validation_error
+from kujdes.core.reads import ReadRow, identity_rows_read
 from kujdes.core.roles import Perm
 from kujdes.core.selectors import actor_has_perm
 from kujdes.people.selectors import persons_with_keys
@@ -71,15 +72,14 @@ def camp_overview(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
         else:
             ungrouped.append(camper)
     if campers:
-        with transaction.atomic():
-            audit_record(
-                actor=request.user,
-                organisation=activity.organisation_id,
-                action="programme.participants.viewed",
-                obj=activity,
-                unit=activity.unit,
-                details={"participants": len(campers), "page": "camp"},
-            )
+        identity_rows_read(
+            request=request,
+            action="programme.participants.viewed",
+            rows=[ReadRow.of(camper.person) for camper in campers],
+            obj=activity,
+            unit=activity.unit,
+            details={"participants": len(campers), "page": "camp"},
+        )
     return render(
         request,
         "programme/camp_overview.html",

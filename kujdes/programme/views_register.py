@@ -27,8 +27,8 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from kujdes.core.audit import audit_record
 from kujdes.core.forms import form_add_validation_error
+from kujdes.core.reads import ReadRow, identity_rows_read
 from kujdes.core.roles import Perm
 from kujdes.core.selectors import actor_has_perm, units_for_actor
 from kujdes.people.duplicates import DuplicateCheck, duplicate_candidates
@@ -183,14 +183,16 @@ def _register_page(
     error: str = "",
 ) -> HttpResponse:
     rows = selectors.attendance_register(session=session)
-    with transaction.atomic():
-        audit_record(
-            actor=request.user,
-            organisation=activity.organisation_id,
-            action="programme.participants.viewed",
-            obj=activity,
-            details={"session": str(session.public_id), "participants": len(rows)},
-        )
+    identity_rows_read(
+        request=request,
+        action="programme.participants.viewed",
+        rows=[ReadRow.of(row.participation.person) for row in rows],
+        obj=activity,
+        organisation_id=activity.organisation_id,
+        details={"session": str(session.public_id), "participants": len(rows)},
+        # A save sent back with an error must keep its marks: only reading the register is refused.
+        enforce=request.method == "GET",
+    )
     context = _register_context(request, activity, session, rows, late_form=late_form)
     context["error"] = error
     return render(request, "programme/attendance_register.html", context, status=status)
@@ -326,6 +328,16 @@ def _participant_page(
     check: DuplicateCheck | None = None,
     status: int = 200,
 ) -> HttpResponse:
+    shown = [c.person for c in check.candidates if c.identity_visible] if check is not None else []
+    if shown:
+        # The duplicate check's candidates: read like a search, never refused (the form would be lost).
+        identity_rows_read(
+            request=request,
+            action="person.duplicates.viewed",
+            rows=[ReadRow.of(person) for person in shown],
+            obj=activity,
+            enforce=False,
+        )
     context = {
         "activity": activity,
         "session": session,

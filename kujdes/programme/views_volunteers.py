@@ -24,6 +24,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from kujdes.core.audit import audit_record
 from kujdes.core.forms import form_add_validation_error
 from kujdes.core.locking import StaleVersion
+from kujdes.core.reads import ReadRow, identity_rows_read
 from kujdes.core.roles import Perm
 from kujdes.core.selectors import actor_has_perm
 from kujdes.programme import selectors, services
@@ -114,14 +115,16 @@ def volunteer_list(request: HttpRequest) -> HttpResponse:
     accepted = selectors.conduct_accepted_ids(code=conduct)
     for volunteer in page.object_list:
         _flag(volunteer, today, accepted, conduct)
-    if organisation_id is not None:
-        with transaction.atomic():
-            audit_record(
-                actor=request.user,
-                organisation=organisation_id,
-                action="programme.volunteers.viewed",
-                details={"count": len(page.object_list)},
-            )
+    identity_rows_read(
+        request=request,
+        action="programme.volunteers.viewed",
+        rows=[ReadRow.of(volunteer, record="volunteer") for volunteer in page.object_list],
+        filters={key: getattr(value, "public_id", value) for key, value in chosen.items() if key != "name"},
+        search=chosen.get("name", ""),
+        page=page.number,
+        organisation_id=organisation_id,
+        details={"count": len(page.object_list)},
+    )
     query = request.GET.copy()
     query.pop("page", None)
     return render(

@@ -43,6 +43,7 @@ APP_ROUTE_MODULES = (
     "kujdes.programme.tests.routes_volunteers",
     "kujdes.programme.tests.routes_camp_initiatives",
     "kujdes.core.tests.routes_exports",
+    "kujdes.core.tests.routes_audit",
     "kujdes.reports.tests.routes_reports",
     "kujdes.network.tests.routes",
     "kujdes.network.practices.tests.routes",

@@ -33,7 +33,8 @@ class RegistryApiTests(BaseTestCase):
 
     def test_the_list_searches_by_prefix_without_accents(self) -> None:
         self.login(self.bob)
-        body = self.client.get(reverse("api:persons_list"), {"q": "engj"}).json()
+        # Names only when asked for (each identity read is audited then).
+        body = self.client.get(reverse("api:persons_list"), {"q": "engj", "fields": "identity"}).json()
         self.assertEqual([r["code"] for r in body["results"]], [self.person.code])
         self.assertEqual(body["results"][0]["given_name"], "Ëngjëllushe")
 
