@@ -173,9 +173,11 @@ class TraffickingEvent(PersonKeyed):
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")
     event_type = models.CharField(_("type"), max_length=16, choices=EventType.choices)
+    # A plain code: routes are counted by country (the CTDC release's country of exploitation).
     country = models.CharField(_("country"), max_length=2)
-    # Municipality or city: a place name, kept plain for statistics on routes.
-    place = models.CharField(_("place"), max_length=120, blank=True)
+    # Municipality, city or the very address ("the bar by the port"): it can point at her, her family
+    # or a witness, so it is sealed with the person's key like the description; no report reads it.
+    place = EncryptedTextField(_("place"), max_length=120)
     date_from = models.DateField(_("from"), null=True, blank=True)
     date_to = models.DateField(_("to"), null=True, blank=True)
     description = EncryptedTextField(_("description"))

@@ -2,8 +2,9 @@
 anonymous headcounts, outcomes, summer camps, volunteers, and joint initiatives.
 
 Personal data here is limited to who took part (a link to the person registry, whose identity
-stays encrypted there) and the camp incident log (encrypted with the organisation's key).
-Headcounts are anonymous by construction: numbers only.
+stays encrypted there), the camp incident log and the volunteers' profiles (the incidents' text and
+a volunteer's phone number sealed with a key of the row's own, `OwnKeyed`). Headcounts are
+anonymous by construction: numbers only.
 """
 
 from __future__ import annotations
@@ -57,7 +58,11 @@ class OwnKeyed(TenantModel):
         return handle
 
     def save(self, *args: Any, **kwargs: Any) -> None:
+        had_key = self.key_id is not None
         self.encryption_handle()  # the key exists before the values are sealed
+        if not had_key and kwargs.get("update_fields") is not None:
+            # A row saved before it had a key (a partial save of an old row) keeps the key it now uses.
+            kwargs["update_fields"] = {*kwargs["update_fields"], "key_id"}
         super().save(*args, **kwargs)
 
 
@@ -486,8 +491,12 @@ class BackgroundCheck(models.TextChoices):
     REFUSED = "refused", _("Not cleared")
 
 
-class Volunteer(TenantModel):
-    """A volunteer of a unit, optionally linked to a user account (then they sign in as a volunteer)."""
+class Volunteer(OwnKeyed):
+    """A volunteer of a unit, optionally linked to a user account (then they sign in as a volunteer).
+
+    A volunteer is not a person of the registry: the phone number is sealed with a key of the
+    volunteer's own (`key_id`), so that destroying it erases the number, backups included.
+    """
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+")
@@ -496,7 +505,7 @@ class Volunteer(TenantModel):
     )
     given_name = models.CharField(_("given name"), max_length=100)
     family_name = models.CharField(_("family name"), max_length=100, blank=True)
-    phone = models.CharField(_("phone"), max_length=60, blank=True)
+    phone = EncryptedTextField(_("phone"), max_length=60)
     email = models.EmailField(_("e-mail"), blank=True)
     birth_year = models.PositiveSmallIntegerField(_("year of birth"), null=True, blank=True)
     skills = models.CharField(_("skills"), max_length=300, blank=True)

@@ -82,7 +82,9 @@ class Problem(Schema):
 
 def _out(screening: Screening, notes: str) -> ScreeningOut:
     definition = screening.version.definition
-    step = screening.result.get("next_step", "")
+    # Sealed with the person's key: None once the person was erased.
+    result = screening.result or {}
+    step = result.get("next_step", "")
     return ScreeningOut(
         id=screening.public_id,
         person=screening.person.public_id,
@@ -91,13 +93,13 @@ def _out(screening: Screening, notes: str) -> ScreeningOut:
         version=screening.version.number,
         performed_on=screening.performed_on,
         age_group=screening.age_group,
-        answers=screening.answers,
-        positive_dimensions=screening.result.get("positive_dimensions", []),
+        answers=screening.answers or [],
+        positive_dimensions=screening.positive_dimensions,
         outcome=screening.outcome,
         level=screening.level,
         next_step=step,
         next_step_text=definition.get("next_steps", {}).get(step, {}),
-        result=screening.result,
+        result=result,
         notes=notes,
     )
 

@@ -3,9 +3,9 @@
 An Instrument is what an organisation screens with ("ILO/EC indicators: adults, labour
 exploitation"); its content lives in numbered, immutable InstrumentVersions (a JSON definition
 read by `kujdes.screening.engine`). Editing an instrument adds a version; a Screening points to the
-version it used (PROTECT), so its result can always be shown as it was computed. The result and
-the outcome code are stored plain (statistics); the worker's notes are encrypted with the
-person's key.
+version it used (PROTECT), so its result can always be shown as it was computed. The answers, the
+result and the worker's notes are encrypted with the person's key; the outcome, level and
+positive dimensions are plain codes (statistics).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from kujdes.core.crypto import KeyHandle
-from kujdes.core.fields import EncryptedTextField
+from kujdes.core.fields import EncryptedJSONField, EncryptedTextField
 from kujdes.core.models import TenantModel, Unit
 from kujdes.screening.engine import label_in
 
@@ -123,12 +123,16 @@ class Screening(TenantModel):
     performed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     # Whose rule applied (children need no means), from the birth year or the worker's choice.
     age_group = models.CharField(_("age group"), max_length=8, choices=AgeGroup.choices)
-    # Codes of the indicators present.
-    answers = models.JSONField(default=list)
-    # engine.screening_evaluate(): positive dimensions, outcome, level, next step code.
-    result = models.JSONField(default=dict)
+    # Codes of the indicators present ("domestic_violence", "school_dropout"): sealed, like the notes.
+    answers = EncryptedJSONField(default=list)
+    # engine.screening_evaluate(): each dimension's counts or score, the factors that raised the level,
+    # positive dimensions, outcome, level, next step code. Sealed: it tells what the answers were.
+    result = EncryptedJSONField(default=dict)
+    # Plain codes for statistics (docs/data-protection.md): the outcome, the level and which
+    # dimensions were positive ("household"), never which indicator made them so.
     outcome = models.CharField(_("outcome"), max_length=24, choices=Outcome.choices, db_index=True)
     level = models.CharField(_("level"), max_length=8, choices=Level.choices)
+    positive_dimensions = models.JSONField(_("positive dimensions"), default=list, blank=True)
     notes = EncryptedTextField(_("notes"))
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -119,6 +119,7 @@ def screenings_of_person(*, actor: User, person: Person) -> QuerySet[Screening]:
         screenings_for_actor(actor=actor)
         .filter(person=person)
         .select_related("version", "version__instrument", "performed_by")
-        .defer("version__definition", "answers")
+        # A history shows plain codes only: nothing here is decrypted, whatever its length.
+        .defer("version__definition", "answers", "result", "notes")
         .order_by("-performed_on", "-created_at")
     )

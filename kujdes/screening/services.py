@@ -230,6 +230,7 @@ def screening_record(
             result=result,
             outcome=result["outcome"],
             level=result["level"],
+            positive_dimensions=result["positive_dimensions"],
             notes=notes,
         )
         screening.save()
@@ -249,7 +250,10 @@ def screening_record(
 
 
 def screening_view(*, actor: User, screening: Screening) -> str:
-    """The screening's notes, decrypted; the read is audited (the caller got it through screening_get)."""
+    """The screening's notes, decrypted; the read of the screening (answers, result, notes) is audited.
+
+    The caller got it through screening_get.
+    """
     with transaction.atomic():
         audit_record(
             actor=actor,

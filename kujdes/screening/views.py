@@ -398,7 +398,7 @@ def screening_detail(request: HttpRequest, public_id: Any) -> HttpResponse:
         raise Http404 from None
     notes = screening_view(actor=request.user, screening=screening)
     definition = screening.version.definition
-    answered = set(screening.answers)
+    answered = set(screening.answers or [])  # sealed: None once the person was erased
     present = [
         {
             "label": dimension["label"],

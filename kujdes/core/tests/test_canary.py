@@ -1,11 +1,15 @@
 """Canaries: unique strings in every identity field must appear nowhere in plain text.
 
+Identity fields, consent texts, a screening's notes and answers, a trafficking event's place and
+description, and a volunteer's phone number.
+
 Not in the database files or a pg_dump, not in the key store, not in the logs,
 not in what an unauthorised user or an error page gets back.
 """
 
 from __future__ import annotations
 
+import sqlite3
 import subprocess
 from pathlib import Path
 
@@ -23,7 +27,14 @@ CANARIES = {
     "guardian": "Canaryguardian4M6",
     "override": "Canaryoverride2P9",
     "birth_date": "1911-11-11",
+    "screening_notes": "Canaryscreeningnote6W3",
+    "event_place": "Canaryplace Harbour 5T7",
+    "event_description": "Canaryevent1H4",
+    "volunteer_phone": "694817263",
 }
+# Indicator codes answered in the canary screening. They are words of every instrument's definition,
+# so they are looked for in the screenings' rows only, where they must never be readable.
+SCREENING_ANSWERS = ("domestic_violence", "school_dropout", "absent_parents", "online_job_offer")
 
 CREATE = f"""
 import datetime
@@ -47,14 +58,34 @@ with system_scope():
                        given_on=datetime.date(2026, 1, 5), guardian_name="{CANARIES["guardian"]}")
         reason = "{CANARIES["override"]}"
         consent_require(actor=worker, person=person, purpose="referral", override_reason=reason)
+    from kujdes.screening.models import Instrument
+    from kujdes.screening.services import instruments_install, screening_record
+    instruments_install(organisation=unit.organisation)
+    screening_record(
+        actor=worker, person=person, answers={list(SCREENING_ANSWERS)!r},
+        instrument=Instrument.objects.get(organisation=unit.organisation, code="risk-prevention"),
+        notes="{CANARIES["screening_notes"]}",
+    )
+    from kujdes.cases.services import case_create, trafficking_event_add
+    case = case_create(actor=worker, person=person, unit=unit, case_type="victim_assistance",
+                       opened_on=datetime.date(2026, 1, 5))
+    trafficking_event_add(actor=worker, case=case, event_type="Exploitation", country="IT",
+                          place="{CANARIES["event_place"]}", description="{CANARIES["event_description"]}")
+    from kujdes.programme.services import volunteer_create
+    volunteer_create(actor=User.objects.get(username="manager-shkoder"), unit=unit, given_name="Vullnet",
+                     joined_on=datetime.date(2026, 1, 5), phone="+355 {CANARIES["volunteer_phone"]}")
 """
 
 READ_BACK = """
 from kujdes.core.scoping import system_scope
 from kujdes.people.models import Person
+from kujdes.programme.models import Volunteer
 with system_scope():
     person = Person.objects.order_by("-id").first()  # the canary person, after the demo's
     print(person.given_name, person.address)
+    screening = person.screenings.get()
+    event = person.cases.get().events.get()
+    print(screening.notes, *screening.answers, event.place, Volunteer.objects.order_by("-id").first().phone)
 """
 
 PROBE_AS_OTHERS = """
@@ -79,6 +110,20 @@ def assert_no_canary(where: str, content: str | bytes) -> None:
     assert found == [], f"plaintext of {found} found in {where}"
 
 
+def assert_no_screening_answer(where: str, rows: str) -> None:
+    """The screenings' rows (every column: answers, result, plain codes) name no indicator answered."""
+    assert "screening" in where and rows.strip(), f"no screening rows read from {where}"
+    found = [code for code in SCREENING_ANSWERS if code in rows]
+    assert found == [], f"indicator codes {found} readable in {where}"
+
+
+def pg_dump_table(dump: bytes, table: str) -> str:
+    """The data lines of one table in a plain-format pg_dump (its COPY block)."""
+    text = dump.decode("utf-8", errors="replace")
+    start = text.index(f"COPY public.{table} ")
+    return text[start : text.index("\\.\n", start)]
+
+
 def run_canaries(tmp_path: Path, database_url: str) -> Installation:
     site = Installation(tmp_path, database_url)
     site.env["KUJDES_LOG_LEVEL"] = "DEBUG"
@@ -86,7 +131,9 @@ def run_canaries(tmp_path: Path, database_url: str) -> Installation:
     outputs.append(site.run("shell", "-v", "0", "-c", CREATE))
     # The canaries are really stored, and readable by whoever may read them.
     readable = site.run("shell", "-v", "0", "-c", READ_BACK).stdout
-    assert CANARIES["given_name"] in readable and CANARIES["address"] in readable
+    for name in ("given_name", "address", "screening_notes", "event_place", "volunteer_phone"):
+        assert CANARIES[name] in readable, name
+    assert all(code in readable for code in SCREENING_ANSWERS)
     probe = site.run("shell", "-v", "0", "-c", PROBE_AS_OTHERS)
     assert "Kujdes" in probe.stdout  # the probe did fetch pages
     assert_no_canary("responses to other users and error pages", probe.stdout)
@@ -104,6 +151,9 @@ def test_no_plaintext_in_sqlite_files_logs_or_responses(tmp_path: Path) -> None:
     assert files
     for path in files:
         assert_no_canary(str(path), path.read_bytes())
+    with sqlite3.connect(tmp_path / "var" / "kujdes.sqlite3") as database:
+        rows = database.execute("SELECT * FROM screening_screening").fetchall()
+    assert_no_screening_answer("the screening_screening table", "\n".join(map(repr, rows)))
 
 
 @pytest.mark.postgres_only
@@ -113,3 +163,6 @@ def test_no_plaintext_in_a_pg_dump_logs_or_responses(tmp_path: Path) -> None:
         dump = subprocess.run(["pg_dump", database.url], check=True, capture_output=True).stdout  # noqa: S603, S607
         assert b"people_person" in dump
         assert_no_canary("pg_dump", dump)
+        assert_no_screening_answer(
+            "pg_dump's screening_screening", pg_dump_table(dump, "screening_screening")
+        )
