@@ -37,6 +37,8 @@ class Received:
     created_at: datetime
     payload: dict[str, Any]
     via: str
+    # The id of the sender's key that signed it (verified).
+    signing_key: str = ""
 
     def sender_partners(self) -> list[Partner]:
         """The partners the sending installation hosts (for this installation itself: its local ones)."""

@@ -752,6 +752,7 @@ def _inbox_receive(*, body: bytes, via: str) -> InboxResult:
         created_at=header.created_at,
         payload=payload,
         via=via,
+        signing_key=header.signing_key,
     )
     try:
         with transaction.atomic():
@@ -792,7 +793,25 @@ def _inbox_receive(*, body: bytes, via: str) -> InboxResult:
         known = InboxPackage.objects.filter(package_id=header.package_id).first()
         if known is not None and known.digest == digest:
             return InboxResult(status=200, package_id=header.package_id, type=header.type)
-        raise
+        if known is not None:
+            return _refuse(
+                status=409,
+                error="conflict",
+                detail="a package with this id and other content was received",
+                via=via,
+                peer=peer,
+                header=header,
+            )
+        # The content clashes with what is stored here (a handler's unique rule): refused, not a 500.
+        logger.info("federation: package %s clashes with stored rows", header.package_id)
+        return _refuse(
+            status=422,
+            error="invalid_content",
+            detail="the package's content clashes with what this installation holds",
+            via=via,
+            peer=peer,
+            header=header,
+        )
     return InboxResult(status=202, package_id=header.package_id, type=header.type)
 
 
