@@ -59,6 +59,19 @@ class Received:
 Handler = Callable[[Received], None]
 HANDLERS: dict[str, Handler] = {}
 
+# What a room sends a newly added peer that it would have received had it been there already
+# (releases, published practices, milestone reports): type → function(peer) → packages queued.
+CatchUp = Callable[["Peer"], int]
+CATCH_UP: dict[str, CatchUp] = {}
+
+
+def catches_up(type_: str) -> Callable[[CatchUp], CatchUp]:
+    def register(function: CatchUp) -> CatchUp:
+        CATCH_UP[str(type_)] = function
+        return function
+
+    return register
+
 
 def handles(type_: str) -> Callable[[Handler], Handler]:
     def register(handler: Handler) -> Handler:

@@ -38,7 +38,7 @@ from kujdes.core.keystore import KEYSTORE, InstallationKey
 from kujdes.core.models import Organisation
 from kujdes.core.scoping import system_scope
 from kujdes.network.federation import envelope as env
-from kujdes.network.federation.handlers import HANDLERS, PackageRejected, Received
+from kujdes.network.federation.handlers import CATCH_UP, HANDLERS, PackageRejected, Received
 from kujdes.network.federation.models import (
     InboxPackage,
     InboxRefusal,
@@ -410,6 +410,39 @@ def package_send(
     if deliver:
         transaction.on_commit(lambda: _delivery_enqueue(package.pk))
     return package
+
+
+def package_broadcast(
+    *,
+    type: str,
+    payload: dict[str, Any],
+    peers: list[Peer],
+    actor: User | None,
+    organisation: Organisation | int | None,
+    subject: str,
+) -> int:
+    """Queue one payload for several peers (inside the caller's transaction); a peer that cannot be
+    sent to (no valid key) is logged and skipped, never stops the act. Returns how many were queued."""
+    queued = 0
+    for peer in peers:
+        try:
+            package_send(type=type, payload=payload, peer=peer, actor=actor, organisation=organisation)
+        except FederationError as error:
+            logger.warning("federation: %s %s not queued for peer %s: %s", type, subject, peer.pk, error)
+            continue
+        queued += 1
+    return queued
+
+
+def peer_catch_up(*, actor: User | None, peer: Peer) -> dict[str, int]:
+    """Queue for a (new) peer what it would have received had it been there already: every room's
+    published releases, practices and milestone reports that are for it. Returns counts per type."""
+    if not peer.is_active:
+        raise FederationError(_("%(peer)s is revoked: nothing is sent to it.") % {"peer": peer.name})
+    with transaction.atomic():
+        counts = {type_: catch_up(peer) for type_, catch_up in sorted(CATCH_UP.items())}
+        federation_audit(actor=actor, action="federation.peer.caught_up", obj=peer, details=counts)
+    return counts
 
 
 def _delivery_enqueue(package_pk: int) -> None:

@@ -18,20 +18,18 @@ for a year outside the framework, or for a milestone Kujdes measures itself is r
 from __future__ import annotations
 
 import datetime
-import logging
 import uuid
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
 from django.utils import timezone
 
-from kujdes.network.federation.handlers import PackageRejected, Received, handles
-from kujdes.network.federation.models import PackageType
+from kujdes.network.federation.handlers import PackageRejected, Received, catches_up, handles
+from kujdes.network.federation.models import PackageType, Peer
 from kujdes.network.federation.services import (
-    FederationError,
     federation_audit,
     installation_get,
-    package_send,
+    package_broadcast,
 )
 from kujdes.network.milestones.models import (
     Framework,
@@ -46,7 +44,6 @@ from kujdes.network.services import actor_home_organisation_id
 if TYPE_CHECKING:
     from kujdes.accounts.models import User
 
-logger = logging.getLogger("kujdes.federation")
 
 SCHEMA = "kujdes-milestone-report/1"
 PAYLOAD_FIELDS = ("schema", "partner", "report", "framework", "milestone")
@@ -83,35 +80,44 @@ def milestone_report_payload(*, report: ProgressReport) -> dict[str, Any]:
     }
 
 
-def milestone_report_push(*, report: ProgressReport, actor: User | None) -> int:
+def milestone_report_push(
+    *, report: ProgressReport, actor: User | None, peers: list[Peer] | None = None
+) -> int:
     """Queue a local partner's report for the coordinator's installation (inside the caller's
     transaction). A report received from elsewhere, or about a partner not here, stays here."""
     if report.is_remote or report.partner.organisation_id is None:
         return 0
-    peers = coordinator_peers()
+    peers = coordinator_peers() if peers is None else peers
     if not peers:
         return 0
-    payload = milestone_report_payload(report=report)
     # The queued packages are recorded in the acting user's chain, like the act itself (a request
     # may write audit rows only for its own organisations).
     organisation = report.partner.organisation_id
     if actor is not None:
         organisation = actor_home_organisation_id(actor=actor)
-    queued = 0
-    for peer in peers:
-        try:
-            package_send(
-                type=PackageType.MILESTONE_REPORT,
-                payload=payload,
-                peer=peer,
-                actor=actor,
-                organisation=organisation,
-            )
-        except FederationError as error:
-            logger.warning("federation: report %s not queued for %s: %s", report.public_id, peer.pk, error)
-            continue
-        queued += 1
-    return queued
+    return package_broadcast(
+        type=PackageType.MILESTONE_REPORT,
+        payload=milestone_report_payload(report=report),
+        peers=peers,
+        actor=actor,
+        organisation=organisation,
+        subject=str(report.public_id),
+    )
+
+
+@catches_up(PackageType.MILESTONE_REPORT)
+def milestone_reports_catch_up(peer: Peer) -> int:
+    """A new peer that hosts the coordinator gets the local partners' reports already made."""
+    if peer not in coordinator_peers():
+        return 0
+    reports = ProgressReport.objects.filter(partner__organisation__isnull=False).select_related(
+        "partner", "milestone"
+    )
+    return sum(
+        milestone_report_push(report=report, actor=None, peers=[peer])
+        for report in reports.order_by("reported_on", "pk")
+        if not report.is_remote
+    )
 
 
 # --- receiving ------------------------------------------------------------------------------------

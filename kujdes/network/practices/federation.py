@@ -22,7 +22,6 @@ import binascii
 import datetime
 import hashlib
 import io
-import logging
 import math
 import uuid
 from typing import TYPE_CHECKING, Any
@@ -32,13 +31,12 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from kujdes.network.federation import envelope as env
-from kujdes.network.federation.handlers import PackageRejected, Received, handles
+from kujdes.network.federation.handlers import PackageRejected, Received, catches_up, handles
 from kujdes.network.federation.models import PackageType, Peer, PeerStatus
 from kujdes.network.federation.services import (
-    FederationError,
     federation_audit,
     installation_get,
-    package_send,
+    package_broadcast,
 )
 from kujdes.network.models import Partner
 from kujdes.network.practices.models import (
@@ -56,7 +54,6 @@ from kujdes.network.services import actor_home_organisation_id
 if TYPE_CHECKING:
     from kujdes.accounts.models import User
 
-logger = logging.getLogger("kujdes.federation")
 
 SCHEMA = "kujdes-practice/1"
 PAYLOAD_FIELDS = (
@@ -168,37 +165,38 @@ def library_peers() -> list[Peer]:
     return list(Peer.objects.filter(status=PeerStatus.ACTIVE).order_by("pk"))
 
 
-def practice_push(*, practice: Practice, actor: User | None) -> int:
+def practice_push(*, practice: Practice, actor: User | None, peers: list[Peer] | None = None) -> int:
     """Queue the practice (its latest publication, or its withdrawal) for every active peer, inside
     the caller's transaction. Only a local partner's practice is sent. Returns how many were queued."""
     if practice.is_remote or practice.partner.organisation_id is None or practice.published_version < 1:
         return 0
-    peers = library_peers()
+    peers = library_peers() if peers is None else peers
     if not peers:
         return 0
-    payload = practice_payload(practice=practice)
     # The queued packages are recorded in the acting user's chain, like the act itself (a request
     # may write audit rows only for its own organisations).
     organisation = practice.partner.organisation_id
     if actor is not None:
         organisation = actor_home_organisation_id(actor=actor)
-    queued = 0
-    for peer in peers:
-        try:
-            package_send(
-                type=PackageType.PRACTICE,
-                payload=payload,
-                peer=peer,
-                actor=actor,
-                organisation=organisation,
-            )
-        except FederationError as error:
-            logger.warning(
-                "federation: practice %s not queued for %s: %s", practice.public_id, peer.pk, error
-            )
-            continue
-        queued += 1
-    return queued
+    return package_broadcast(
+        type=PackageType.PRACTICE,
+        payload=practice_payload(practice=practice),
+        peers=peers,
+        actor=actor,
+        organisation=organisation,
+        subject=str(practice.public_id),
+    )
+
+
+@catches_up(PackageType.PRACTICE)
+def practices_catch_up(peer: Peer) -> int:
+    """A new peer gets every local practice already published (or withdrawn after publication)."""
+    practices = Practice.objects.filter(partner__organisation__isnull=False, published_version__gte=1)
+    return sum(
+        practice_push(practice=practice, actor=None, peers=[peer])
+        for practice in practices.select_related("partner").order_by("pk")
+        if not practice.is_remote
+    )
 
 
 # --- receiving ------------------------------------------------------------------------------------

@@ -20,20 +20,18 @@ arrives late cannot make an older version current again.
 from __future__ import annotations
 
 import datetime
-import logging
 import uuid
 from typing import TYPE_CHECKING, Any
 
 from django.utils import timezone
 
 from kujdes.network.federation import envelope as env
-from kujdes.network.federation.handlers import PackageRejected, Received, handles
+from kujdes.network.federation.handlers import PackageRejected, Received, catches_up, handles
 from kujdes.network.federation.models import InboxPackage, PackageType, Peer, PeerStatus
 from kujdes.network.federation.services import (
-    FederationError,
     federation_audit,
     installation_get,
-    package_send,
+    package_broadcast,
 )
 from kujdes.network.releases.models import (
     Release,
@@ -49,7 +47,6 @@ from kujdes.network.services import actor_home_organisation_id
 if TYPE_CHECKING:
     from kujdes.accounts.models import User
 
-logger = logging.getLogger("kujdes.federation")
 
 SCHEMA = "kujdes-release/1"
 # The whole schema of a `release` package: figures, codes and the partner's own texts about the
@@ -156,7 +153,7 @@ def coordinator_peers() -> list[Peer]:
     return list(Peer.objects.filter(status=PeerStatus.ACTIVE, hosts_coordinator=True).order_by("pk"))
 
 
-def release_push(*, release: Release, actor: User | None) -> int:
+def release_push(*, release: Release, actor: User | None, peers: list[Peer] | None = None) -> int:
     """Queue the release for the coordinator's installation (inside the caller's transaction: it
     leaves only if the change commits). Returns how many packages were queued.
 
@@ -165,30 +162,33 @@ def release_push(*, release: Release, actor: User | None) -> int:
     """
     if release.origin != ReleaseOrigin.LOCAL or release.status not in PUBLISHED:
         return 0
-    peers = coordinator_peers()
+    peers = coordinator_peers() if peers is None else peers
     if not peers:
         return 0
-    payload = release_payload(release=release)
     # The queued packages are recorded in the acting user's chain, like the act itself (a request
     # may write audit rows only for its own organisations).
     organisation = release.organisation_id
     if actor is not None:
         organisation = actor_home_organisation_id(actor=actor)
-    queued = 0
-    for peer in peers:
-        try:
-            package_send(
-                type=PackageType.RELEASE,
-                payload=payload,
-                peer=peer,
-                actor=actor,
-                organisation=organisation,
-            )
-        except FederationError as error:
-            logger.warning("federation: release %s not queued for %s: %s", release.public_id, peer.pk, error)
-            continue
-        queued += 1
-    return queued
+    return package_broadcast(
+        type=PackageType.RELEASE,
+        payload=release_payload(release=release),
+        peers=peers,
+        actor=actor,
+        organisation=organisation,
+        subject=str(release.public_id),
+    )
+
+
+@catches_up(PackageType.RELEASE)
+def releases_catch_up(peer: Peer) -> int:
+    """A new peer that hosts the coordinator gets every local release already made, oldest first."""
+    if peer not in coordinator_peers():
+        return 0
+    releases = Release.objects.filter(origin=ReleaseOrigin.LOCAL, status__in=PUBLISHED).order_by(
+        "period_start", "version_number", "pk"
+    )
+    return sum(release_push(release=release, actor=None, peers=[peer]) for release in releases)
 
 
 # --- receiving ------------------------------------------------------------------------------------

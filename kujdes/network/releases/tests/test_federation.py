@@ -20,7 +20,7 @@ from django.urls import reverse
 from kujdes.cases.services import case_create
 from kujdes.core.scoping import system_scope, tenant_scope
 from kujdes.network.federation.models import InboxPackage, Installation, OutboxPackage
-from kujdes.network.federation.services import peer_revoke
+from kujdes.network.federation.services import peer_catch_up, peer_revoke
 from kujdes.network.federation.tests.peers import installation_here, remote_installation
 from kujdes.network.models import Partner
 from kujdes.network.releases import federation, services
@@ -185,6 +185,23 @@ class PartnerSideTests(ReleaseFederationCase):
         self.assertEqual(sent[2]["supersedes"], str(first.public_id))
         self.assertEqual(sent[2]["supersede_reason"], "Two cases were counted twice")
         self.assertEqual(sent[3]["withdraw_reason"], "A wrong unit was counted")
+
+    def test_a_coordinator_peer_added_later_catches_up_with_the_releases_already_made(self) -> None:
+        with system_scope():
+            installation_here(name="Installation AL", hosts_coordinator=False)
+        first = self.publish()
+        second = self.publish(reason="Two cases were counted twice")
+        with system_scope():
+            coordinator = remote_installation(name="Coordinator installation", hosts_coordinator=True)
+            peer = coordinator.add(partners=[])
+            self.assertEqual(coordinator.outbox(type="release"), [])
+            counts = peer_catch_up(actor=None, peer=peer)
+            sent = [coordinator.open(p)["release"] for p in coordinator.outbox(type="release")]
+        self.assertEqual(counts["release"], 2)
+        self.assertEqual(
+            [(r["public_id"], r["status"]) for r in sent],
+            [(str(first.public_id), "superseded"), (str(second.public_id), "released")],
+        )
 
     def test_nothing_is_sent_by_a_standalone_installation(self) -> None:
         self.publish()

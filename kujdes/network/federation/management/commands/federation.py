@@ -20,7 +20,7 @@ from kujdes.network.federation.models import OutboxState, PackageType, Peer
 
 class Command(BaseCommand):
     help = (
-        "Federation between Kujdes installations: init, card, peer add|revoke, peers, rotate, ping, "
+        "Federation between Kujdes installations: init, card, peer add|revoke, peers, catch-up, rotate, ping, "
         "export, import, deliver (the timer's retry of queued packages), health."
     )
 
@@ -42,6 +42,10 @@ class Command(BaseCommand):
         peer.add_argument("--partner", action="append", default=[], help="partner code it hosts (repeat)")
         peer.add_argument("--yes", action="store_true", help="add without asking to confirm the fingerprint")
         sub.add_parser("peers", help="list the peers")
+        catch_up = sub.add_parser(
+            "catch-up", help="send a (new) peer what is already published: releases, practices, reports"
+        )
+        catch_up.add_argument("peer")
         sub.add_parser("rotate", help="new keys, announced to every peer")
         ping = sub.add_parser("ping", help="send a ping and wait for the pong")
         ping.add_argument("peer")
@@ -58,7 +62,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, action: str, **options: Any) -> None:
         with system_scope():
             try:
-                getattr(self, "_" + action)(**options)
+                getattr(self, "_" + action.replace("-", "_"))(**options)
             except services.FederationError as exc:
                 raise CommandError(str(exc)) from None
 
@@ -145,6 +149,12 @@ class Command(BaseCommand):
                 f"{peer.installation_id}  {peer.name:<30} last contact {contact:<16} "
                 f"pending {row.pending:<3} failed {row.failed:<3} {' '.join(flags)}"
             )
+
+    def _catch_up(self, *, peer: str, **_: Any) -> None:
+        target = self._peer_get(peer)
+        counts = services.peer_catch_up(actor=None, peer=target)
+        summary = ", ".join(f"{count} {type_}" for type_, count in counts.items()) or "nothing"
+        self.stdout.write(f"Queued for {target.name}: {summary}.")
 
     def _rotate(self, **_: Any) -> None:
         key = services.keys_rotate(actor=None)
