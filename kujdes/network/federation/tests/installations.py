@@ -9,11 +9,14 @@ subprocess on loopback (see `SecondInstallation`).
 
 from __future__ import annotations
 
+import hashlib
 import json
+import shutil
 import socket
 import sqlite3
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.request
@@ -23,6 +26,8 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+
+import django
 
 from kujdes.core.tests.installation import REPO, Installation
 from kujdes.network.federation.handlers import HANDLERS, Received
@@ -174,6 +179,35 @@ def http_json(url: str) -> dict[str, Any]:
         return json.loads(response.read())
 
 
+_MIGRATED = Path(tempfile.gettempdir()) / "kujdes-test-migrated"
+
+
+def _migrations_digest() -> str:
+    """Names the state of every migration (and Django's version) in this working tree."""
+    digest = hashlib.sha256(django.get_version().encode())
+    for path in sorted((REPO / "kujdes").rglob("migrations/*.py")):
+        digest.update(str(path.relative_to(REPO)).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:20]
+
+
+def _cache_store(target: Path, files: dict[str, Path]) -> None:
+    """Copy freshly migrated SQLite databases (a consistent copy each, WAL included) to `target`."""
+    _MIGRATED.mkdir(exist_ok=True)
+    staging = Path(tempfile.mkdtemp(dir=_MIGRATED))
+    for name, path in files.items():
+        source = sqlite3.connect(path)
+        copy = sqlite3.connect(staging / name)
+        try:
+            source.backup(copy)
+        finally:
+            copy.close()
+            source.close()
+    try:
+        staging.rename(target)
+    except OSError:  # another run stored the same state first
+        shutil.rmtree(staging, ignore_errors=True)
+
+
 class SecondInstallation(Installation):
     """Installation B, another Kujdes in a temporary folder: its own var dir, SQLite database, key
     store and master key, served by `kujdes runserver` on a loopback port behind a `WireTap`, and
@@ -225,9 +259,21 @@ class SecondInstallation(Installation):
         return self.run("federation", *args, check=check)
 
     def prepare(self, *, setup: str, name: str, country: str, operator: str) -> None:
-        """Keys, database, the snippet `setup` (organisations, partners), the federation identity."""
+        """Keys, database, the snippet `setup` (organisations, partners), the federation identity.
+
+        Migrating an empty database from scratch is most of the cost: the migrated, still empty
+        databases are kept in the temporary folder under a digest of every migration, and copied
+        from there when they match; `kujdes migrate` then runs all the same (and finds nothing to do).
+        """
         self.run("keys", "init")
+        cached = _MIGRATED / _migrations_digest()
+        databases = {"kujdes.sqlite3": self.root / "var", "keystore.sqlite3": self.root / "keys"}
+        if cached.is_dir():
+            for file_name, folder in databases.items():
+                shutil.copyfile(cached / file_name, folder / file_name)
         self.run("migrate", "--no-input", "-v", "0")
+        if not cached.is_dir():
+            _cache_store(cached, {name: folder / name for name, folder in databases.items()})
         self.shell(setup)
         self.federation(
             "init", "--name", name, "--url", self.url, "--country", country, "--operator", operator
