@@ -75,6 +75,11 @@ def federation_manager(view: Callable[..., HttpResponse]) -> Callable[..., HttpR
     return checked
 
 
+def _bound(request: HttpRequest) -> tuple[Any, Any]:
+    """A form's data and files on POST (a form of one file field posts no other field), else unbound."""
+    return (request.POST, request.FILES) if request.method == "POST" else (None, None)
+
+
 def _peer_or_404(public_id: uuid.UUID) -> Peer:
     peer = selectors.peer_by_public_id(public_id)
     if peer is None:
@@ -151,7 +156,7 @@ def _confirm_form(*, card: Card, data: Any = None, text: str = "") -> PeerConfir
 @federation_manager
 def federation_peer_add(request: HttpRequest) -> HttpResponse:
     identity = selectors.installation_identity()
-    form = CardForm(request.POST or None, request.FILES or None)
+    form = CardForm(*_bound(request))
     if identity is not None and request.method == "POST" and form.is_valid():
         card = form.cleaned_data["parsed"]
         problem = _card_problem(card)
@@ -342,7 +347,7 @@ def _result_row(result: InboxResult) -> dict[str, Any]:
 @federation_manager
 def federation_import(request: HttpRequest) -> HttpResponse:
     """A `.kpkg` file by upload: every package through the inbox's checks, one answer line each."""
-    form = ImportForm(request.POST or None, request.FILES or None)
+    form = ImportForm(*_bound(request))
     results: list[dict[str, Any]] | None = None
     if request.method == "POST" and form.is_valid():
         with system_scope():
