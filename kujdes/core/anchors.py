@@ -246,10 +246,14 @@ class Checkpoint:
     signed: bool
 
     @property
+    def when(self) -> str:
+        return self.at.replace("T", " ").replace("+00:00", " UTC") if self.signed else "printed, unsigned"
+
+    @property
     def label(self) -> str:
         if not self.signed:
             return f"the head printed on {self.source} (unsigned)"
-        return f"the checkpoint of {self.at.replace('T', ' ').replace('+00:00', ' UTC')} ({self.source})"
+        return f"the checkpoint of {self.when} ({self.source})"
 
 
 def checkpoints_read(*, path: Path) -> tuple[list[Checkpoint], list[str]]:

@@ -131,7 +131,7 @@ class Command(BaseCommand):
         if pinned:
             newest = max(pinned, key=lambda checkpoint: (checkpoint.seq, checkpoint.at))
             holds = "1 checkpoint holds" if len(pinned) == 1 else f"{len(pinned)} checkpoints hold"
-            parts.append(f"{holds} (the newest at event {newest.seq}: {newest.label})")
+            parts.append(f"{holds} (newest: event {newest.seq}, {newest.when})")
         if report.unkeyed_until:
             span = "event 1 is" if report.unkeyed_until == 1 else f"events 1–{report.unkeyed_until} are"
             parts.append(
