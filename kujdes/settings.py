@@ -170,6 +170,11 @@ else:
 KEY_DIR = Path(env_str("KUJDES_KEY_DIR", str(VAR_DIR / "keys"))).resolve()
 MASTER_KEY_FILE = Path(env_str("KUJDES_MASTER_KEY_FILE", str(KEY_DIR / "master.key")))
 KEYSTORE_URL = env_str("KUJDES_KEYSTORE_URL", f"sqlite:///{KEY_DIR / 'keystore.sqlite3'}")
+# Signed checkpoints of the audit chains (`kujdes audit anchor`): outside the database, best on
+# append-only storage or another machine (docs/data-protection.md, "Audit chain: threat model").
+# A test run gets a throwaway folder, so that it never reads an earlier run's checkpoints.
+_ANCHOR_DIR = Path(tempfile.mkdtemp(prefix="kujdes-test-anchors-")) if TESTING else KEY_DIR.parent
+AUDIT_ANCHOR_FILE = Path(env_str("KUJDES_AUDIT_ANCHOR_FILE", str(_ANCHOR_DIR / "audit-anchors.jsonl")))
 try:
     _keystore = dj_database_url.parse(KEYSTORE_URL)
 except ValueError as exc:
