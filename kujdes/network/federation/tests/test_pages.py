@@ -260,6 +260,17 @@ class AddPeerTests(FederationPageTestCase):
         self.assertContains(page, "Kujdes Kyiv is now a peer of this installation.")
         self.assertContains(page, "Org UA")
 
+    def test_an_admin_of_another_organisation_adds_a_peer_recorded_in_the_operators_chain(self) -> None:
+        # Peers belong to the installation: the event goes to the chain of the organisation running it.
+        self.login(self.other_admin)
+        response = self.confirm(json.dumps(self.kyiv.card()), fingerprints_match="on")
+        peer = Peer.objects.get(installation_id=self.kyiv.installation_id)
+        self.assertRedirects(response, self.peer_url(peer=peer), fetch_redirect_response=False)
+        with system_scope():
+            event = AuditEvent.objects.get(action="federation.peer.added", object_id=str(peer.public_id))
+        self.assertEqual((event.organisation_id, event.actor), (self.org.pk, self.other_admin))
+        self.assertEqual(self.client.post(self.peer_url("federation_peer_ping", peer=peer)).status_code, 302)
+
     def test_a_local_partner_cannot_be_chosen(self) -> None:
         self.login(self.coordinator)
         response = self.confirm(json.dumps(self.kyiv.card()), partners=["al"], fingerprints_match="on")
