@@ -7,7 +7,16 @@ its operator would. Both addresses on the cards lead through a `WireTap`, a loop
 every byte that crosses. B is started once for the module; A's database is emptied after each test,
 so each test pairs a fresh A with B.
 
-Select these tests with `-m two_installations`; the rest of the suite runs them too.
+Covered: cards served and exchanged, ping both ways, a ping carried as a file, revocation, A's key
+rotation applied by B, a release made on B shown on A's coordinator dashboard, a practice published
+on A in B's library, a referral from B accepted on A, acknowledged back and withdrawn (her consent),
+and no name, birth date or note of hers on the wire, in the package rows, audit or logs. The same
+referral between two organisations of ONE installation goes through the same code (`partner_peer`
+None, the same sealed package into the same inbox): kujdes/network/crossborder/tests/test_flow.py and
+test_consent.py.
+
+Select these tests with `-m two_installations` (deselect with `-m "not two_installations"`); the rest
+of the suite runs them too.
 """
 
 from __future__ import annotations
