@@ -6,7 +6,7 @@ from kujdes.network.federation.handlers import Received, handles
 from kujdes.network.federation.models import PackageType
 
 
-@handles(PackageType.REFERRAL)
+@handles(PackageType.REFERRAL, keep_sealed=True)
 def referral_received(received: Received) -> None:
     from kujdes.network.crossborder.services import referral_receive
 

@@ -68,6 +68,7 @@ from kujdes.network.federation.handlers import PackageRejected, Received
 from kujdes.network.federation.models import PackageType, Peer
 from kujdes.network.federation.services import (
     FederationError,
+    inbox_payload_discard,
     inbox_payload_open,
     installation_require,
     package_send,
@@ -882,6 +883,8 @@ def incoming_accept(
     incoming.unit = unit
     incoming.state = IncomingState.ACCEPTED
     incoming.save(update_fields=["person", "case", "unit", "state", "updated_at"])
+    # Her data now lives in her person and case, where erasure reaches it: the sealed copy goes.
+    inbox_payload_discard(package_id=incoming.package_id)
     _step(incoming=incoming, actor=actor, kind=EventKind.ACCEPTED, contact=True)
     audit_record(
         actor=actor,
@@ -915,6 +918,7 @@ def incoming_decline(*, actor: User, incoming: IncomingReferral, reason: str) ->
         raise ValidationError({"reason": _("At most %(limit)d characters.") % {"limit": REASON_LIMIT}})
     incoming.state = IncomingState.DECLINED
     incoming.save(update_fields=["state", "updated_at"])
+    inbox_payload_discard(package_id=incoming.package_id)
     _step(incoming=incoming, actor=actor, kind=EventKind.DECLINED, reason=reason)
     return incoming
 
@@ -962,6 +966,8 @@ def referral_withdrawal_apply(*, received: Received) -> IncomingReferral:
         return incoming
     incoming.withdrawn_at = timezone.now()
     incoming.withdrawal_package_id = received.package_id
+    # Nothing of her may be opened again from the sealed copy (taken on already: see the resolution).
+    inbox_payload_discard(package_id=incoming.package_id)
     incoming.state = IncomingState.WITHDRAWN
     if incoming.person_id is None:
         incoming.resolution = Resolution.NOTHING_KEPT

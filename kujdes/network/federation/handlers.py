@@ -58,6 +58,10 @@ class Received:
 
 Handler = Callable[[Received], None]
 HANDLERS: dict[str, Handler] = {}
+# Sealed types whose envelope the receiving room still needs after the handler ran (an incoming
+# referral is opened later, then discarded by the room); every other sealed envelope is emptied
+# as soon as its handler applied it.
+KEEP_SEALED: set[str] = set()
 
 # What a room sends a newly added peer that it would have received had it been there already
 # (releases, published practices, milestone reports): type → function(peer) → packages queued.
@@ -73,9 +77,11 @@ def catches_up(type_: str) -> Callable[[CatchUp], CatchUp]:
     return register
 
 
-def handles(type_: str) -> Callable[[Handler], Handler]:
+def handles(type_: str, *, keep_sealed: bool = False) -> Callable[[Handler], Handler]:
     def register(handler: Handler) -> Handler:
         HANDLERS[str(type_)] = handler
+        if keep_sealed:
+            KEEP_SEALED.add(str(type_))
         return handler
 
     return register

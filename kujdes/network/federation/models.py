@@ -141,6 +141,8 @@ class OutboxPackage(models.Model):
     acknowledged_at = models.DateTimeField(null=True, blank=True)
     # Delivered by hand: written to a file for the peer (`kujdes federation export`).
     exported_at = models.DateTimeField(null=True, blank=True)
+    # A sealed package's envelope is emptied once delivered: nothing about a person waits here.
+    discarded_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -169,6 +171,9 @@ class InboxPackage(models.Model):
     via = models.CharField(max_length=8, choices=InboxVia.choices)
     created_at = models.DateTimeField()
     received_at = models.DateTimeField(auto_now_add=True)
+    # The sealed envelope is emptied once its content lives where erasure reaches it (or is no
+    # longer needed); the digest stays, so a replay is still answered "already received".
+    discarded_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-received_at", "-pk"]

@@ -38,7 +38,7 @@ from kujdes.core.keystore import KEYSTORE, InstallationKey
 from kujdes.core.models import Organisation
 from kujdes.core.scoping import system_scope
 from kujdes.network.federation import envelope as env
-from kujdes.network.federation.handlers import CATCH_UP, HANDLERS, PackageRejected, Received
+from kujdes.network.federation.handlers import CATCH_UP, HANDLERS, KEEP_SEALED, PackageRejected, Received
 from kujdes.network.federation.models import (
     InboxPackage,
     InboxRefusal,
@@ -524,7 +524,20 @@ def _outbox_deliver(*, package: OutboxPackage) -> OutboxPackage:
         package.next_attempt_at = now + _backoff(package.attempts)
     if peer is not None and status not in (200, 202):
         Peer.objects.filter(pk=peer.pk).update(last_failure_at=now, last_failure=package.last_error)
-    package.save(update_fields=["attempts", "delivered_at", "last_error", "next_attempt_at"])
+    if status in (200, 202) and package.type in SEALED_TYPES:
+        # Delivered: the sealed copy has done its work and is not kept (nothing of a person waits here).
+        package.envelope = b""
+        package.discarded_at = now
+    package.save(
+        update_fields=[
+            "attempts",
+            "delivered_at",
+            "last_error",
+            "next_attempt_at",
+            "envelope",
+            "discarded_at",
+        ]
+    )
     # The reply may have come back while the request was open (the peer answers at once): an
     # acknowledgement is never turned back into a mere delivery.
     OutboxPackage.objects.filter(pk=package.pk).exclude(state=OutboxState.ACKNOWLEDGED).update(
@@ -801,7 +814,9 @@ def _inbox_receive(*, body: bytes, via: str) -> InboxResult:
                 created_at=header.created_at,
             )
             HANDLERS[header.type](received)
-            _acknowledge(payload)
+            _acknowledge(payload, sender=header.sender)
+            if "sealed" in envelope and header.type not in KEEP_SEALED:
+                inbox_payload_discard(package_id=header.package_id)
             if peer is not None:
                 Peer.objects.filter(pk=peer.pk).update(last_contact_at=now)
             federation_audit(
@@ -848,8 +863,9 @@ def _inbox_receive(*, body: bytes, via: str) -> InboxResult:
     return InboxResult(status=202, package_id=header.package_id, type=header.type)
 
 
-def _acknowledge(payload: dict[str, Any]) -> None:
-    """A reply (pong, referral-ack) marks the package it answers as acknowledged."""
+def _acknowledge(payload: dict[str, Any], *, sender: uuid.UUID) -> None:
+    """A reply (pong, referral-ack) marks the package it answers as acknowledged — only a package
+    that was sent to the replying installation."""
     replied = payload.get("in_reply_to")
     if not isinstance(replied, str):
         return
@@ -857,9 +873,9 @@ def _acknowledge(payload: dict[str, Any]) -> None:
         package_id = uuid.UUID(replied)
     except ValueError:
         return
-    OutboxPackage.objects.filter(package_id=package_id).exclude(state=OutboxState.CANCELLED).update(
-        state=OutboxState.ACKNOWLEDGED, acknowledged_at=timezone.now()
-    )
+    OutboxPackage.objects.filter(package_id=package_id, recipient_installation_id=sender).exclude(
+        state=OutboxState.CANCELLED
+    ).update(state=OutboxState.ACKNOWLEDGED, acknowledged_at=timezone.now())
 
 
 # --- files --------------------------------------------------------------------
@@ -997,6 +1013,8 @@ def inbox_payload_open(*, package_id: uuid.UUID) -> dict[str, Any]:
     here, in memory, each time (the envelope is only readable with this installation's keys).
     """
     row = InboxPackage.objects.get(package_id=package_id)
+    if row.discarded_at is not None:
+        raise FederationError(_("This package's content is no longer kept on this installation."))
     envelope, _header = env.parse(bytes(row.envelope))
     if "payload" in envelope:
         return dict(envelope["payload"])
@@ -1004,3 +1022,11 @@ def inbox_payload_open(*, package_id: uuid.UUID) -> dict[str, Any]:
     if key is None or key.wrapped_encryption_private is None:
         raise FederationError(_("This package was sealed to a key this installation no longer holds."))
     return env.unseal(envelope=envelope, private=installation_key_unwrap(key).encryption)
+
+
+def inbox_payload_discard(*, package_id: uuid.UUID) -> None:
+    """Empty a received package's envelope for good (its digest stays for replays): called once its
+    content lives where erasure reaches it, or is no longer needed (declined, withdrawn, erased)."""
+    InboxPackage.objects.filter(package_id=package_id, discarded_at__isnull=True).update(
+        envelope=b"", discarded_at=timezone.now()
+    )

@@ -20,8 +20,8 @@ from kujdes.network.federation.models import OutboxState, PackageType, Peer
 
 class Command(BaseCommand):
     help = (
-        "Federation between Kujdes installations: init, card, peer add|revoke, peers, catch-up, rotate, ping, "
-        "export, import, deliver (the timer's retry of queued packages), health."
+        "Federation between Kujdes installations: init, card, peer add|revoke, peers, catch-up, rotate, "
+        "ping, export, import, deliver (the timer's retry of queued packages), health."
     )
 
     def add_arguments(self, parser: Any) -> None:
