@@ -82,6 +82,19 @@ class CanaryTests(CrossBorderTestCase):
         logged = "\n".join(capture.lines)
         for canary in CANARIES:
             self.assertNotIn(canary, logged)
+        # Not even sealed: once applied, delivered, accepted or withdrawn, no sealed copy is kept
+        # (the installation's own keys could open it after her person key was destroyed).
+        from kujdes.network.federation.models import InboxPackage, OutboxPackage
+        from kujdes.network.federation.services import SEALED_TYPES
+
+        with system_scope():
+            sealed_in = InboxPackage.objects.filter(type__in=SEALED_TYPES)
+            sealed_out = OutboxPackage.objects.filter(
+                type__in=SEALED_TYPES, state__in=["delivered", "acknowledged"]
+            )
+            self.assertTrue(sealed_in.exists() and sealed_out.exists())
+            self.assertEqual([bytes(p.envelope) for p in sealed_in if bytes(p.envelope)], [])
+            self.assertEqual([bytes(p.envelope) for p in sealed_out if bytes(p.envelope)], [])
 
     def test_the_sealed_package_does_carry_her_data_to_the_partner(self) -> None:
         """The counterpart of the canary: what is hidden at rest is there for the receiving manager."""
