@@ -188,9 +188,9 @@ class ReadTally(TenantModel):
     """A record whose identity one reader was shown in a list or search during a clock hour.
 
     The read budget (kujdes.core.reads) counts a reader's distinct rows here, and the protection officer's
-    "who read how many persons" page sums them. `reader` is "u<user id>" for a signed-in user and
-    "t<token id>" for an API token, so that a leaked token has a budget of its own. Rows older than two
-    days are deleted by the next page their reader reads; the audit log keeps the lasting record.
+    "who read how many persons" page sums them. `reader` is "u<user id>" for a user and "t<token id>" for
+    one of their API tokens (what a token reads counts for the token and for its user). Rows older than two
+    days are deleted once an hour by a page of their organisation; the audit log keeps the lasting record.
     """
 
     reader = models.CharField(max_length=24)

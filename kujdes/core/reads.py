@@ -20,8 +20,9 @@ production cache may be the database cache (`db://`, whose `incr` is a read then
 a set; the table's unique constraint makes "seen again" exact and race-free on SQLite and PostgreSQL,
 it is tenant-scoped like every personal-data table (row-level security included), and it also gives the
 protection officer the exact "who read how many persons" per hour and day. Cost per page: one
-INSERT … ON CONFLICT DO NOTHING of the page's rows, one indexed DELETE of the reader's rows past keeping
-(two days) and one indexed COUNT (two with a token), besides the audit event — no query per row.
+INSERT … ON CONFLICT DO NOTHING of the page's rows and one indexed COUNT (two with a token), besides the
+audit event — no query per row; once an hour, an indexed DELETE of the organisation's rows past keeping
+(two days).
 
 Windows are clock hours (UTC): a reader may, at worst, read twice the budget in the sixty minutes around
 an hour boundary; the budget bounds harvesting to that rate, and the audit log shows it.
@@ -165,11 +166,18 @@ def _charge(*, reader: Reader, rows: Sequence[ReadRow], hour: datetime.datetime)
         ],
         ignore_conflicts=True,
     )
-    keys = [key for key, _token_id in charged]
-    # The reader's rows past keeping go as they read: an indexed range that is empty but once an hour,
-    # and a page's queries stay the same whatever it shows.
-    ReadTally.objects.filter(reader__in=keys, hour__lt=hour - TALLY_KEPT).delete()
-    return max(ReadTally.objects.filter(reader=key, hour=hour).count() for key in keys)
+    stale = sorted({row.organisation_id for row in rows if _purged.get(row.organisation_id) != hour})
+    if stale:
+        # An organisation's rows past keeping go with the first page of the hour that shows its persons
+        # (in this process): one indexed DELETE an hour, not one a page.
+        ReadTally.objects.filter(organisation_id__in=stale, hour__lt=hour - TALLY_KEPT).delete()
+        _purged.update(dict.fromkeys(stale, hour))
+    return max(ReadTally.objects.filter(reader=key, hour=hour).count() for key, _token_id in charged)
+
+
+# The hour each organisation's old tally rows were last deleted in, by this process (another process
+# deletes once more in that hour, harmlessly).
+_purged: dict[int, datetime.datetime] = {}
 
 
 class _OverBudget(Exception):

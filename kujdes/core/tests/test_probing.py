@@ -185,8 +185,9 @@ class AlertAndSummaryTests(ProbingTestCase):
         self.login(self.dave)
         for _ in range(5):
             self.client.get(self.person_url(self.person.public_id))
-        self.client.logout()
+        self.client.logout()  # (which forgets the language cookie too)
         self.sign_in("alice", "wrong password 1234")
+        self.client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
         self.login(self.dpo)
         response = self.client.get(reverse("audit_probing"))
         lines = [str(line) for line in response.context["lines"]]

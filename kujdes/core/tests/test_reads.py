@@ -18,7 +18,7 @@ from django.db import connection
 from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 
 from kujdes.accounts.services import api_token_create
 from kujdes.cases.services import case_create
@@ -238,6 +238,27 @@ class BudgetTests(ReadsTestCase):
 
 
 class OfficerPageTests(ReadsTestCase):
+    def test_tallies_older_than_two_days_go_with_a_page_of_their_organisation(self) -> None:
+        """Before: nothing was counted (`ImportError: cannot import name 'ReadTally'`)."""
+        from kujdes.core import reads
+        from kujdes.core.models import ReadTally
+
+        reads._purged.clear()
+        with system_scope():
+            ReadTally.objects.create(
+                organisation=self.org,
+                reader=f"u{self.bob.pk}",
+                user=self.bob,
+                hour=timezone.now() - datetime.timedelta(days=3),
+                record="person",
+                record_id=self.persons[0].pk,
+            )
+        self.login(self.alice)
+        self.person_page(1)
+        with system_scope():
+            self.assertFalse(ReadTally.objects.filter(user=self.bob).exists())
+            self.assertEqual(ReadTally.objects.filter(user=self.alice).count(), 25)
+
     def test_the_officer_sees_who_read_how_many_persons(self) -> None:
         """Before: there was no such page (`NoReverseMatch: 'audit_reads'`)."""
         self.login(self.alice)
