@@ -14,6 +14,7 @@ from kujdes.network.federation.services import (
     CONTENT_TYPE,
     FederationError,
     inbox_receive,
+    inbox_refuse,
     installation_card,
 )
 
@@ -32,6 +33,11 @@ def card(request: HttpRequest) -> JsonResponse:
         return _error(404, "not_initialised", str(exc))
 
 
+def _refused(status: int, code: str, detail: str) -> JsonResponse:
+    result = inbox_refuse(status=status, error=code, detail=detail, via=InboxVia.HTTPS)
+    return JsonResponse(result.as_json(), status=result.status)
+
+
 @csrf_exempt
 @require_POST
 @never_cache
@@ -40,14 +46,14 @@ def inbox(request: HttpRequest) -> JsonResponse:
     """One package per request; the answer codes are the protocol (docs/federation.md)."""
     content_type = request.content_type or ""
     if content_type not in (CONTENT_TYPE, "application/json"):
-        return _error(400, "content_type", f"send the package as {CONTENT_TYPE}")
+        return _refused(400, "content_type", f"send the package as {CONTENT_TYPE}")
     limit = settings.FEDERATION_MAX_PACKAGE_BYTES
     try:
         declared = int(request.META.get("CONTENT_LENGTH") or 0)
     except ValueError:
-        return _error(400, "malformed", "the Content-Length is not a number")
+        return _refused(400, "malformed", "the Content-Length is not a number")
     if declared > limit:
-        return _error(413, "too_large", "the package is larger than this installation accepts")
+        return _refused(413, "too_large", "the package is larger than this installation accepts")
     # Read the stream, not request.body: the package limit is ours, not DATA_UPLOAD_MAX_MEMORY_SIZE.
     body = request.read(limit + 1)
     result = inbox_receive(body=body, via=InboxVia.HTTPS)

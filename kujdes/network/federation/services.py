@@ -653,6 +653,13 @@ def _refuse(
     )
 
 
+def inbox_refuse(*, status: int, error: str, detail: str, via: str) -> InboxResult:
+    """A refusal at a door before the package is read (the HTTP endpoint's own checks of the
+    request), recorded like every other refusal."""
+    with system_scope():
+        return _refuse(status=status, error=error, detail=detail, via=via)
+
+
 def inbox_receive(*, body: bytes, via: str) -> InboxResult:
     # The inbox is a door between machines, with no user behind it: what a package may touch is
     # decided by its verified sender and its handler, so it reads and writes as the system.

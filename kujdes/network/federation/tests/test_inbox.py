@@ -87,6 +87,19 @@ class InboxTestCase(NetworkTestCase):
         self.assertEqual(OutboxPackage.objects.count(), outbox)
         return answer
 
+    def assert_http_refused(self, *, status: int, error: str, **request: Any) -> None:
+        """A request the HTTP door refuses before reading a package: answered and recorded alike."""
+        refusals = InboxRefusal.objects.count()
+        events = AuditEvent.objects.filter(action="federation.package.refused").count()
+        response = self.client.generic("POST", INBOX, **request)
+        self.assertEqual((response.status_code, response.json().get("error")), (status, error))
+        self.assert_error_body(response.json())
+        self.assertEqual(InboxRefusal.objects.count(), refusals + 1)
+        refusal = InboxRefusal.objects.order_by("-pk").first()
+        self.assertEqual((refusal.status, refusal.error, refusal.via), (status, error, InboxVia.HTTPS))
+        self.assertEqual(AuditEvent.objects.filter(action="federation.package.refused").count(), events + 1)
+        self.assertFalse(InboxPackage.objects.exists())
+
     def assert_error_body(self, answer: dict[str, Any]) -> None:
         self.assertEqual(set(answer), {"error", "detail"})
         self.assertIsInstance(answer["error"], str)
@@ -264,10 +277,7 @@ class RefusalTests(InboxTestCase):
         # By its actual bytes, whatever door it came by.
         self.assert_refused(body, door="service", status=413, error="too_large")
         # By its Content-Length, before the body is read.
-        response = self.client.post(INBOX, data=body, content_type=CONTENT_TYPE)
-        self.assertEqual(response.status_code, 413)
-        self.assertEqual(response.json()["error"], "too_large")
-        self.assert_error_body(response.json())
+        self.assert_http_refused(status=413, error="too_large", data=body, content_type=CONTENT_TYPE)
         # A package just under the limit is accepted.
         small = self.remote.package(type="ping", payload={"padding": "x" * 3000})
         self.assertLess(len(small), 4000)
@@ -296,13 +306,15 @@ class RefusalTests(InboxTestCase):
                     self.assert_refused(body, door=door, status=400, error="malformed")
 
     def test_the_http_door_refuses_another_content_type_and_a_bad_length_with_400(self) -> None:
-        response = self.client.post(INBOX, data={"package": "x"})
-        self.assertEqual((response.status_code, response.json()["error"]), (400, "content_type"))
-        self.assert_error_body(response.json())
-        response = self.client.generic("POST", INBOX, self.ping(), CONTENT_TYPE, CONTENT_LENGTH="12x")
-        self.assertEqual((response.status_code, response.json()["error"]), (400, "malformed"))
-        self.assert_error_body(response.json())
-        self.assertFalse(InboxPackage.objects.exists())
+        self.assert_http_refused(
+            status=400,
+            error="content_type",
+            data=b"package=x",
+            content_type="application/x-www-form-urlencoded",
+        )
+        self.assert_http_refused(
+            status=400, error="malformed", data=self.ping(), content_type=CONTENT_TYPE, CONTENT_LENGTH="12x"
+        )
 
     def test_a_truncated_file_is_refused_400(self) -> None:
         data = env.canonical(
