@@ -146,6 +146,8 @@ def run_canaries(tmp_path: Path, database_url: str) -> Installation:
 
 
 def test_no_plaintext_in_sqlite_files_logs_or_responses(tmp_path: Path) -> None:
+    """Failed before issue 21's sealing with: plaintext of ['event_place', 'volunteer_phone'] found in
+    …/kujdes.sqlite3 (and the screenings' rows then named the indicators answered)."""
     run_canaries(tmp_path, f"sqlite:///{tmp_path / 'var' / 'kujdes.sqlite3'}")
     files = [path for path in (tmp_path / "var").rglob("kujdes.sqlite3*") if path.is_file()]
     assert files
