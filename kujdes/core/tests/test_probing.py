@@ -108,7 +108,7 @@ class DeniedLookupTests(ProbingTestCase):
         self.assertEqual(self.events("security.lookup.denied"), [])
 
     def test_api_lookups_by_path_and_by_query_are_recorded(self) -> None:
-        """Before: nothing was recorded (`AssertionError: Items in the first set but not the second`)."""
+        """Before: nothing was recorded (`AssertionError: Items in the second set but not the first`)."""
         self.login(self.dave)
         person = self.client.get(reverse("api:persons_get", kwargs={"person_id": self.person.public_id}))
         units = self.client.get(reverse("api:persons_list"), {"unit": str(self.diocese_a.public_id)})
@@ -167,7 +167,7 @@ class SignInTests(ProbingTestCase):
 @override_settings(PROBE_ALERT_THRESHOLD=3, EMAIL_BACKEND=LOCMEM)
 class AlertAndSummaryTests(ProbingTestCase):
     def test_repeated_lookups_alert_the_officers_once_past_the_threshold(self) -> None:
-        """Before: no event and no alert (`AssertionError: Lists differ: [] != [...]`)."""
+        """Before: no event and no alert (`AssertionError: 0 != 1`)."""
         self.login(self.dave)
         for _ in range(4):
             with self.captureOnCommitCallbacks(execute=True):
