@@ -7,7 +7,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET
 
 from kujdes.network.federation.models import InboxVia
 from kujdes.network.federation.services import (
@@ -39,11 +39,15 @@ def _refused(status: int, code: str, detail: str) -> JsonResponse:
 
 
 @csrf_exempt
-@require_POST
 @never_cache
 @login_not_required
 def inbox(request: HttpRequest) -> JsonResponse:
     """One package per request; the answer codes are the protocol (docs/federation.md)."""
+    if request.method != "POST":
+        # Answered in the protocol's own form, like every other refusal of this door.
+        response = _error(405, "method", "send one package with POST")
+        response["Allow"] = "POST"
+        return response
     content_type = request.content_type or ""
     if content_type not in (CONTENT_TYPE, "application/json"):
         return _refused(400, "content_type", f"send the package as {CONTENT_TYPE}")

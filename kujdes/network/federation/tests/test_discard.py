@@ -109,3 +109,14 @@ class SealedEnvelopeTests(NetworkTestCase):
             self.assertFalse(
                 OutboxPackage.objects.filter(state=OutboxState.ACKNOWLEDGED).exclude(pk=ping.pk).exists()
             )
+
+
+class InboxDoorTests(NetworkTestCase):
+    def test_a_get_on_the_inbox_is_answered_in_the_protocols_form(self) -> None:
+        """Before: 405 with an empty body."""
+        from django.urls import reverse
+
+        response = self.client.get(reverse("federation_inbox"))
+        self.assertEqual(response.status_code, 405)
+        self.assertEqual(response["Allow"], "POST")
+        self.assertEqual(response.json()["error"], "method")
