@@ -144,7 +144,7 @@ class ActionRightsTests(ReflectionTestCase):
                 actor=self.coordinator,
                 meeting=self.plenary,
                 description="Far in the future",
-                due_on=datetime.date(2999, 1, 1),
+                due_on=datetime.date(2099, 1, 1),
             )
         self.login(self.alice)
         response = self.client.get(reverse("network_action_list"), {"overdue": "on"})
