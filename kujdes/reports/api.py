@@ -3,7 +3,9 @@
 Scoped like the dashboard: a caller without a reporting role gets 403, a unit outside their scope 404
 (the same as a unit that does not exist), bad input 422 with the messages keyed by parameter. Figures
 carry the small-cell rule of the caller's scope: a hidden cell has `value: null, suppressed: true` and
-`shown: "<N"`, never its number.
+`shown: "hidden"` (in the request's language), never its number; a caller whose small cells are hidden
+asks for a year, a quarter or a month, and a cell hidden in one answer stays hidden (or cannot be worked
+out) in every other (kujdes/reports/protection.py).
 """
 
 from __future__ import annotations
@@ -177,7 +179,9 @@ def reports_figures(
     params = {"year": year, "quarter": quarter, "month": month, "from": date_from, "to": date_to}
     period = None
     try:
-        period = selectors.period_from_params({k: v for k, v in params.items() if v})
+        period = selectors.period_for_scope(
+            scope=scope, period=selectors.period_from_params({k: v for k, v in params.items() if v})
+        )
     except selectors.PeriodError as error:
         errors["period"] = [str(error)]
     if errors or period is None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import json
 import statistics
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -19,13 +20,26 @@ from typing import Any
 from django.db import connection
 from django.db.models import DateField, Exists, F, OuterRef, Q, TextField
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import Cast, TruncMonth
+from django.db.models.functions import Cast, ExtractMonth, TruncMonth
+from django.utils.translation import pgettext
 
 from kujdes.reports.catalogue import Indicator, catalogue
 from kujdes.reports.sources import DISAGGREGATIONS, SOURCES, Context, Field, Source
 
 NOT_RECORDED = "__none__"
+# The one line that stands for a breakdown's hidden lines (kujdes/reports/protection.py).
+HIDDEN_LINES = "__hidden__"
+# Pseudo-disaggregations: the unit a source's row belongs to (the one its scope filters on), and the
+# number of the month of its trend (cheaper to fetch than a date).
+UNIT_COLUMN = "__unit__"
+MONTH_NUMBER = "__month__"
 Number = int | float | Decimal
+
+
+def hidden_text() -> str:
+    """How a hidden cell reads: the same for every hidden cell, small or hidden to protect a small one
+    (readers learn nothing of which: kujdes/reports/protection.py)."""
+    return pgettext("a hidden figure", "hidden")
 
 
 @dataclass
@@ -35,7 +49,7 @@ class Cell:
 
     def shown(self, threshold: int, *, percent: bool = False) -> str:
         if self.suppressed:
-            return f"<{threshold}"
+            return hidden_text()
         if self.value is None:
             return "–"
         if percent:
@@ -340,6 +354,10 @@ class Engine:
             field_ = source.fields.get(dim)
             if dim == "month":
                 select[alias] = TruncMonth(source.date_expression(ctx), output_field=DateField())
+            elif dim == UNIT_COLUMN:
+                select[alias] = F(source.unit) if source.unit else RawSQL("NULL", [])
+            elif dim == MONTH_NUMBER:
+                select[alias] = ExtractMonth(source.date_expression(ctx))
             elif field_ is None:  # not an attribute of this source's rows: "not applicable"
                 select[alias] = RawSQL("NULL", [])
             elif field_.kind == "flags":
@@ -352,6 +370,37 @@ class Engine:
         if list(queryset.query.annotation_select) != list(select):
             raise AssertionError(f"column order of {source_name}: {list(queryset.query.annotation_select)}")
         return sql, params
+
+    def rows(
+        self, indicator: Indicator, *, dim: str = ""
+    ) -> list[tuple[Any, int, int, tuple[Any, ...], Any]]:
+        """An indicator's pooled rows, grouped by person, unit, month (of the trend) and value of `dim`:
+        (entity, unit id, month number, the values it counts under — one, several for a list,
+        NOT_RECORDED —, number of rows or their sum). One query from which the reports' protection
+        counts every unit of a tree, month and value (kujdes/reports/protection.py); counted, event and
+        summed indicators."""
+        field_ = self._field(indicator, dim) if dim else None
+        flags = field_ is not None and field_.kind == "flags"
+        columns = {"u": UNIT_COLUMN, "m": MONTH_NUMBER}
+        if dim:
+            columns["f" if flags else "g"] = dim
+        parts = [self._part_columns(indicator, source, columns) for source in indicator.sources]
+        union = " UNION ALL ".join(sql for sql, _ in parts)
+        params = [p for _, part_params in parts for p in part_params]
+        keys = ", ".join(f"t.{alias}" for alias in ["e", *columns])
+        value = "SUM(t.v)" if indicator.formula == "sum" else "COUNT(*)"
+        sql = f"SELECT {keys}, {value} FROM ({union}) t GROUP BY {keys}"  # noqa: S608 - as _aggregate
+        out = []
+        for row in self._fetch(sql, params):
+            codes: tuple[Any, ...] = ()
+            if dim and flags:
+                listed = json.loads(row[3]) if row[3] else []
+                known = field_.codes  # type: ignore[union-attr]
+                codes = tuple(c for c in listed if c in known) if listed else (NOT_RECORDED,)
+            elif dim:
+                codes = (NOT_RECORDED if row[3] in (None, "") else row[3],)
+            out.append((row[0], row[1], int(row[2] or 0), codes, row[-1] or 0))
+        return out
 
     def _fetch(self, sql: str, params: Iterable[Any]) -> list[tuple[Any, ...]]:
         self.queries += 1
@@ -397,31 +446,11 @@ class Engine:
         return dim in ("sex", "age_group", "municipality")
 
     # --- small cells ------------------------------------------------------------------------
-
-    def suppress(self, figure: Figure, threshold: int) -> Figure:
-        """Cells resting on fewer than `threshold` persons show "<threshold".
-
-        A ratio is hidden when its numerator or denominator is small, a median when it rests on few cases,
-        a total of indicators when it is small itself. When a breakdown that adds up hides one cell only, its
-        smallest other cell is hidden too, so that the total cannot give the hidden one away.
-        """
-        if threshold <= 1:
-            return figure
-        indicator = figure.indicator
-        figure.total.suppressed = self._small(indicator, "", None, threshold)
-        for breakdown in figure.breakdowns:
-            for row in breakdown.rows:
-                row.cell.suppressed = self._small(indicator, breakdown.dim, row.code, threshold)
-            hidden = [row for row in breakdown.rows if row.cell.suppressed]
-            if len(hidden) == 1 and breakdown.additive:
-                visible = [row for row in breakdown.rows if not row.cell.suppressed and row.cell.value]
-                if visible:
-                    min(visible, key=lambda row: float(row.cell.value or 0)).cell.suppressed = True
-        for month, cell in figure.trend:
-            cell.suppressed = self._small(indicator, "month", month, threshold)
-        return figure
+    # Which cells a reader sees is decided for the whole hierarchy of units, periods and breakdowns
+    # (kujdes/reports/protection.py); here only whether one cell itself rests on few persons.
 
     def _small(self, indicator: Indicator, dim: str, key: Any, threshold: int) -> bool:
+        """Whether a cell rests on 1 to threshold − 1 persons (a ratio: either term; a median: its cases)."""
         formula = indicator.formula
         if formula == "ratio":
             return any(

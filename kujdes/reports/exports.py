@@ -1,7 +1,7 @@
 """A report's figures laid out once (`report_content`), then written as XLSX, CSV or PDF.
 
 These are aggregates: the small-cell rule of the reader's scope is applied before anything is written
-(a hidden cell is the text "<N" in every format, never its number). Every file says who generated it
+(a hidden cell is the text "hidden" in every format, never its number). Every file says who generated it
 and when, the period, the unit and the small-cell rule; the PDF also carries the charts the pages draw.
 Files are made in memory and handed out or kept by the caller (views_builder.py, tasks.py).
 """
@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from kujdes.core.files import PDF, XLSX
 from kujdes.reports import charts
 from kujdes.reports.catalogue import Indicator
+from kujdes.reports.engine import hidden_text
 from kujdes.reports.selectors import Period, Scope, figures_compute
 
 if TYPE_CHECKING:
@@ -91,9 +92,10 @@ class ReportContent:
     def rule(self) -> str:
         with translation.override(self.language):
             if self.threshold:
-                return _("Figures about fewer than %(n)s persons are shown as “<%(n)s”.") % {
-                    "n": self.threshold
-                }
+                return _(
+                    "Figures about fewer than %(n)s persons read “%(hidden)s”, and so do the figures that "
+                    "would let someone work them out, here or with another period, unit or breakdown."
+                ) % {"n": self.threshold, "hidden": hidden_text()}
             return _("No figure is hidden: the reader may see the persons of every unit in this report.")
 
     @property

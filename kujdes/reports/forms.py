@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kujdes.reports.models import ReportSettings
-from kujdes.reports.selectors import Period, PeriodError, Scope, period_from_params
+from kujdes.reports.selectors import Period, PeriodError, Scope, period_for_scope, period_from_params
 
 
 def unit_choices(scope: Scope) -> list[tuple[str, str]]:
@@ -35,6 +35,7 @@ class PeriodUnitForm(forms.Form):
 
     def __init__(self, data: Any, *, scope: Scope, **kwargs: Any) -> None:
         super().__init__(data, **kwargs)
+        self.scope = scope
         this_year = timezone.localdate().year
         self.fields["unit"].choices = unit_choices(scope)
         self.fields["year"].choices = [(y, str(y)) for y in range(this_year, this_year - 8, -1)]
@@ -64,7 +65,7 @@ class PeriodUnitForm(forms.Form):
             }
             if params["quarter"] and params["month"]:
                 raise PeriodError(_("Choose a quarter or a month, not both."))
-        return period_from_params(params)
+        return period_for_scope(scope=self.scope, period=period_from_params(params))
 
 
 class ReportSettingsForm(forms.ModelForm):

@@ -3,7 +3,8 @@
 An actor reports on the units where they hold `reports.view` (programme managers, case workers and field
 educators: their unit subtree; viewers and organisation administrators: the whole organisation). Cells
 are hidden below the organisation's threshold unless the actor may see the persons of every unit in the
-chosen scope (`person.view`).
+chosen scope (`person.view`), consistently across every unit, period and breakdown they can ask for
+(kujdes/reports/protection.py); such readers choose a year, a quarter or a month.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from kujdes.programme.selectors import age_groups_for
 from kujdes.reports.catalogue import Indicator, catalogue
 from kujdes.reports.engine import Engine, Figure
 from kujdes.reports.models import DEFAULT_SMALL_CELL_THRESHOLD, ReportFile, ReportSettings, SavedReport
+from kujdes.reports.protection import Protection, Tree, slot_of
 from kujdes.reports.sources import Context
 
 if TYPE_CHECKING:
@@ -46,6 +48,7 @@ class Scope:
     unit_ids: tuple[int, ...]
     units: tuple[Unit, ...]  # every unit the actor may choose, in tree order
     threshold: int  # 0: no small-cell suppression
+    known_unit_ids: tuple[int, ...] = ()  # units of the organisation whose persons the actor may see
 
     @property
     def suppressed(self) -> bool:
@@ -94,6 +97,7 @@ def report_scope(*, actor: User, unit_public_id: str | None = None) -> Scope:
         unit_ids=unit_ids,
         units=tuple(in_org),
         threshold=threshold,
+        known_unit_ids=tuple(sorted(person_units)) if threshold else (),
     )
 
 
@@ -194,6 +198,29 @@ def period_from_params(params: Mapping[str, Any], *, today: datetime.date | None
         ) from error
 
 
+def period_for_scope(*, scope: Scope, period: Period, widen: bool = False) -> Period:
+    """The period as a reader of this scope may have it: anyone, any period; a reader whose small cells
+    are hidden, a year, a quarter or a month only (any other period would let two answers be subtracted
+    into a hidden one). PeriodError otherwise; with `widen` (a saved report's dates or "this year to
+    date"), the smallest year, quarter or month around it instead, within one year."""
+    if not scope.suppressed or slot_of(period.start, period.end) is not None:
+        return period
+    if widen and period.start.year == period.end.year:
+        year = period.start.year
+        q_start, q_end = (period.start.month - 1) // 3, (period.end.month - 1) // 3
+        if period.start.month == period.end.month:
+            return period_month(year, period.start.month)
+        if q_start == q_end:
+            return period_quarter(year, q_start + 1)
+        return period_year(year)
+    raise PeriodError(
+        _(
+            "Small figures are hidden in your reports: choose a year, a quarter or a month (other periods "
+            "could be subtracted from one another to work a hidden figure out)."
+        )
+    )
+
+
 # --- figures ---------------------------------------------------------------------------------------
 
 
@@ -208,6 +235,54 @@ def report_context(*, scope: Scope, period: Period, language: str | None = None)
     )
 
 
+def protection_for(*, scope: Scope, period: Period, language: str | None = None) -> Protection | None:
+    """The small-cell pattern a reader of this scope sees (None: nothing hidden from them)."""
+    if not scope.suppressed:
+        return None
+    slot = slot_of(period.start, period.end)
+    year = slot.year if slot else period.start.year
+    tree = Tree.build(
+        Unit.objects.filter(organisation_id=scope.organisation.pk).values_list("pk", "parent_id", "path")
+    )
+    return Protection(
+        organisation_id=scope.organisation.pk,
+        tree=tree,
+        year=year,
+        threshold=scope.threshold,
+        language=(language or get_language() or "sq")[:2],
+        age_bounds=tuple(age_groups_for(organisation_id=scope.organisation.pk)),
+        known_units=scope.known_unit_ids,
+    )
+
+
+def _protect(
+    figure: Figure, *, protection: Protection | None, engine: Engine, scope: Scope, period: Period
+) -> Figure:
+    if protection is None:
+        return figure
+    slot = slot_of(period.start, period.end)
+    if slot is None or set(scope.unit_ids) != set(protection.tree.units(("s", scope.unit.pk))):
+        # Not a period or a unit of the hierarchy (refused before this point): hide every personal cell.
+        return protection.hide_all(figure, engine=engine)
+    return protection.apply(figure, engine=engine, unit=scope.unit.pk, slot=slot)
+
+
+def _prefill(
+    engine: Engine,
+    indicator: Indicator,
+    *,
+    protection: Protection | None,
+    scope: Scope,
+    period: Period,
+    dims: Sequence[str],
+) -> None:
+    """The protection counts every unit of the tree from the indicator's rows: the page's engine takes
+    its own figures from them rather than asking the database again."""
+    slot = slot_of(period.start, period.end)
+    if protection is not None and slot is not None:
+        protection.values.prefill(engine, indicator, node=("s", scope.unit.pk), slot=slot, dims=dims)
+
+
 def figures_compute(
     *,
     scope: Scope,
@@ -217,13 +292,16 @@ def figures_compute(
     trend: bool = False,
     language: str | None = None,
 ) -> tuple[list[Figure], Engine]:
-    """Each indicator's figure, breakdowns (its chart's when `dims` is None) and trend; cells suppressed."""
+    """Each indicator's figure, breakdowns (its chart's when `dims` is None) and trend; small cells hidden
+    the same way in every view the reader can ask for."""
     engine = Engine(report_context(scope=scope, period=period, language=language))
+    protection = protection_for(scope=scope, period=period, language=language)
     figures = []
     for indicator in indicators:
         wanted = ([indicator.chart] if indicator.chart else []) if dims is None else list(dims)
+        _prefill(engine, indicator, protection=protection, scope=scope, period=period, dims=wanted)
         figure = engine.figure(indicator, dims=wanted, trend=trend and indicator.trend)
-        figures.append(engine.suppress(figure, scope.threshold) if scope.suppressed else figure)
+        figures.append(_protect(figure, protection=protection, engine=engine, scope=scope, period=period))
     return figures, engine
 
 
@@ -255,6 +333,7 @@ def dashboard_figures(*, scope: Scope, period: Period, refresh: bool = False) ->
                     period.start,
                     period.end,
                     scope.threshold,
+                    scope.known_unit_ids,
                     language,
                     age_groups_for(organisation_id=scope.organisation.pk),
                     tuple(catalogue()),
@@ -267,16 +346,21 @@ def dashboard_figures(*, scope: Scope, period: Period, refresh: bool = False) ->
         if found is not None:
             return Dashboard(figures=found[0], computed_at=found[1], cached=True)
     engine = Engine(report_context(scope=scope, period=period, language=language))
+    protection = protection_for(scope=scope, period=period, language=language)
     figures = []
     with transaction.atomic():
         if connection.vendor == "postgresql":
             # The distinct counts sort tens of thousands of rows: in memory rather than on disk.
             with connection.cursor() as cursor:
                 cursor.execute("SET LOCAL work_mem = '32MB'")
+        computed = []
         for indicator in catalogue().values():
             dims = [indicator.chart] if indicator.chart and indicator.headline else []
-            figure = engine.figure(indicator, dims=dims, trend=indicator.trend)
-            figures.append(engine.suppress(figure, scope.threshold) if scope.suppressed else figure)
+            _prefill(engine, indicator, protection=protection, scope=scope, period=period, dims=dims)
+            computed.append(engine.figure(indicator, dims=dims, trend=indicator.trend))
+        # Every figure first, then the small cells: a ratio's or a sum's cells rest on other indicators'.
+        for figure in computed:
+            figures.append(_protect(figure, protection=protection, engine=engine, scope=scope, period=period))
     computed_at = timezone.now()
     cache.set(key, (figures, computed_at), DASHBOARD_CACHE_SECONDS)
     return Dashboard(figures=figures, computed_at=computed_at, cached=False)

@@ -80,6 +80,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
+from typing import Any
 
 PRIMARY = "primary"
 COMPLEMENTARY = "complementary"
@@ -101,15 +102,33 @@ def k_check(k: int, *, minimum: int = K_MIN) -> int:
     return k
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Equation:
     """The cells of an additive breakdown add up to the total."""
 
     total: Quantity
     parts: tuple[Quantity, ...]
 
+    def __post_init__(self) -> None:
+        # Equations are compared and hashed very often (sets, dict keys): once, then cached.
+        key = (self.total, self.parts)
+        object.__setattr__(self, "_key", key)
+        object.__setattr__(self, "_hash", hash(key))
+        object.__setattr__(self, "_terms", [(self.total, -1), *((part, 1) for part in self.parts)])
+
+    def __hash__(self) -> int:
+        return self._hash  # type: ignore[attr-defined,no-any-return]
+
+    def __eq__(self, other: object) -> bool:
+        if self is other:
+            return True
+        if not isinstance(other, Equation):
+            return NotImplemented
+        return self._hash == other._hash and self._key == other._key  # type: ignore[attr-defined]
+
     def terms(self) -> list[tuple[Quantity, int]]:
-        return [(self.total, -1), *((part, 1) for part in self.parts)]
+        """(quantity, coefficient) pairs: the total −1, each part +1 (read only: shared)."""
+        return self._terms  # type: ignore[attr-defined,no-any-return]
 
 
 @dataclass(frozen=True)
@@ -127,6 +146,8 @@ class Suppression:
     # Withheld cells of this release that earlier releases already make computable: nothing here can
     # protect them (only happens if the data changed between releases or k was raised).
     exposed: set[Quantity] = field(default_factory=set)
+    # How each exposed cell is worked out: "algebra" (from the numbers alone), "bounds" or "sum".
+    exposed_by: dict[Quantity, str] = field(default_factory=dict)
     # Withheld cells an attacker could pin only by knowing which withheld cells are small (primary)
     # and which protect them (complementary, ≥ k). The reasons are published: the service refuses.
     pinned_if_reasons_known: set[Quantity] = field(default_factory=set)
@@ -135,7 +156,9 @@ class Suppression:
         return self.withheld.get(quantity, "")
 
 
-def _order(quantity: Quantity) -> tuple:
+def _order(quantity: Quantity | int) -> tuple:
+    if isinstance(quantity, int):  # inside `suppress`, quantities are numbered in this order
+        return (quantity,)
     return (quantity[0], len(quantity[1]), tuple(quantity[1]))
 
 
@@ -162,37 +185,42 @@ def _intersect(a: tuple[int, int | None], b: tuple[int, int | None]) -> tuple[in
 
 
 def _rref_unit_columns(rows: list[dict[Quantity, int]], columns: list[Quantity]) -> set[Quantity]:
-    """Columns whose unit vector lies in the row space (exact elimination over Fractions)."""
-    index = {q: i for i, q in enumerate(columns)}
-    matrix = []
+    """Columns whose unit vector lies in the row space: exact reduced row echelon form over the rationals.
+
+    Rows stay sparse (an equation names a few cells) and coefficients stay integers while the pivots are
+    ±1, as they are in tables and hierarchies; any other pivot turns its row into Fractions."""
+    order = {q: i for i, q in enumerate(columns)}
+    pivots: dict[Quantity, dict[Quantity, Fraction | int]] = {}  # pivot column → its row (pivot 1)
     for row in rows:
-        dense = [Fraction(0)] * len(columns)
-        for q, a in row.items():
-            dense[index[q]] += a
-        if any(dense):
-            matrix.append(dense)
-    pivot_row = 0
-    pivots: list[int] = []
-    for col in range(len(columns)):
-        found = next((r for r in range(pivot_row, len(matrix)) if matrix[r][col] != 0), None)
-        if found is None:
+        reduced: dict[Quantity, Fraction | int] = {q: a for q, a in row.items() if a}
+        for col in [q for q in reduced if q in pivots]:
+            factor = reduced.get(col, 0)
+            if factor:
+                for q, a in pivots[col].items():
+                    value = reduced.get(q, 0) - factor * a
+                    if value:
+                        reduced[q] = value
+                    else:
+                        reduced.pop(q, None)
+        if not reduced:
             continue
-        matrix[pivot_row], matrix[found] = matrix[found], matrix[pivot_row]
-        lead = matrix[pivot_row][col]
-        matrix[pivot_row] = [x / lead for x in matrix[pivot_row]]
-        for r in range(len(matrix)):
-            if r != pivot_row and matrix[r][col] != 0:
-                factor = matrix[r][col]
-                matrix[r] = [x - factor * y for x, y in zip(matrix[r], matrix[pivot_row], strict=True)]
-        pivots.append(col)
-        pivot_row += 1
-        if pivot_row == len(matrix):
-            break
-    unit = set()
-    for r, col in enumerate(pivots):
-        if sum(1 for x in matrix[r] if x != 0) == 1:
-            unit.add(columns[col])
-    return unit
+        lead_col = min(reduced, key=order.__getitem__)
+        lead = reduced[lead_col]
+        if lead == -1:
+            reduced = {q: -a for q, a in reduced.items()}
+        elif lead != 1:
+            reduced = {q: Fraction(a) / lead for q, a in reduced.items()}
+        for other in pivots.values():
+            factor = other.get(lead_col, 0)
+            if factor:
+                for q, a in reduced.items():
+                    value = other.get(q, 0) - factor * a
+                    if value:
+                        other[q] = value
+                    else:
+                        other.pop(q, None)
+        pivots[lead_col] = reduced
+    return {col for col, row in pivots.items() if len(row) == 1}
 
 
 def _determined(rows: list[dict[Quantity, int]], columns: list[Quantity]) -> set[Quantity]:
@@ -230,41 +258,80 @@ def _determined(rows: list[dict[Quantity, int]], columns: list[Quantity]) -> set
 def _propagate(
     equations: Sequence[Equation], known: Mapping[Quantity, int], bounds: Bounds, *, rounds: int = 30
 ) -> Bounds:
-    """Interval propagation of the unknowns' bounds through the equations (sound: never too narrow)."""
+    """Interval propagation of the unknowns' bounds through the equations (sound: never too narrow).
+
+    In ``Σ a_i x_i = c`` each unknown's range is c minus the range of the others' sum; the sum over all
+    unknowns is taken once per equation (finite part and count of infinite ends) and each unknown's own
+    share taken out of it, so an equation costs its length, not its square."""
     bounds = dict(bounds)
-    for _ in range(rounds):
-        changed = False
-        for equation in equations:
-            terms = equation.terms()
-            constant = sum(a * known[q] for q, a in terms if q in known)
-            unknown = [(q, a) for q, a in terms if q not in known]
-            for q, a in unknown:
-                # a·x_q = −constant − Σ_{others} a_j x_j
-                lo_sum: int | None = -constant
-                hi_sum: int | None = -constant
-                for other, b in unknown:
-                    if other == q:
-                        continue
-                    olo, ohi = bounds[other]
-                    # −b·x_other ranges over [−b·hi, −b·lo] for b > 0, [−b·lo, −b·hi] for b < 0
-                    if b > 0:
-                        lo_sum = None if lo_sum is None or ohi is None else lo_sum - b * ohi
-                        hi_sum = None if hi_sum is None else hi_sum - b * olo
-                    else:
-                        lo_sum = None if lo_sum is None else lo_sum - b * olo
-                        hi_sum = None if hi_sum is None or ohi is None else hi_sum - b * ohi
-                if a > 0:
-                    new = (lo_sum, hi_sum)
-                else:
-                    new = (None if hi_sum is None else -hi_sum, None if lo_sum is None else -lo_sum)
-                lo, hi = bounds[q]
-                nlo = lo if new[0] is None else max(lo, new[0])
-                nhi = hi if new[1] is None else new[1] if hi is None else min(hi, new[1])
-                if (nlo, nhi) != (lo, hi):
-                    bounds[q] = (nlo, nhi)
-                    changed = True
-        if not changed:
-            break
+    prepared = []
+    for equation in equations:
+        terms = equation.terms()
+        unknown = [(q, a) for q, a in terms if q not in known]
+        if unknown:
+            prepared.append((sum(a * known[q] for q, a in terms if q in known), unknown))
+    # A worklist: an equation is looked at again only when one of its unknowns' bounds moved.
+    containing: dict[Quantity, list[int]] = {}
+    for index, (_constant, unknown) in enumerate(prepared):
+        for q, _a in unknown:
+            containing.setdefault(q, []).append(index)
+    pending = list(range(len(prepared)))
+    queued = set(pending)
+    budget = rounds * len(prepared)
+    while pending and budget > 0:
+        budget -= 1
+        index = pending.pop()
+        queued.discard(index)
+        constant, unknown = prepared[index]
+        # The range of −Σ a_j x_j over all unknowns: −a·x ranges over [−a·hi, −a·lo] for a > 0 and
+        # [−a·lo, −a·hi] for a < 0; None is an infinite end.
+        shares = []
+        lo_finite = hi_finite = 0
+        lo_infinite = hi_infinite = 0
+        for q, a in unknown:
+            lo, hi = bounds[q]
+            if a > 0:
+                share_lo, share_hi = (None if hi is None else -a * hi), -a * lo
+            else:
+                share_lo, share_hi = -a * lo, (None if hi is None else -a * hi)
+            shares.append((share_lo, share_hi))
+            if share_lo is None:
+                lo_infinite += 1
+            else:
+                lo_finite += share_lo
+            if share_hi is None:
+                hi_infinite += 1
+            else:
+                hi_finite += share_hi
+        for (q, a), (share_lo, share_hi) in zip(unknown, shares, strict=True):
+            # a·x_q = −constant − Σ_{others} a_j x_j
+            if share_lo is None:
+                lo_sum = -constant + lo_finite if lo_infinite == 1 else None
+            else:
+                lo_sum = -constant + lo_finite - share_lo if lo_infinite == 0 else None
+            if share_hi is None:
+                hi_sum = -constant + hi_finite if hi_infinite == 1 else None
+            else:
+                hi_sum = -constant + hi_finite - share_hi if hi_infinite == 0 else None
+            if a > 0:
+                new = (
+                    None if lo_sum is None else Fraction(lo_sum, a) if a != 1 else lo_sum,
+                    None if hi_sum is None else Fraction(hi_sum, a) if a != 1 else hi_sum,
+                )
+            else:
+                new = (
+                    None if hi_sum is None else Fraction(hi_sum, a) if a != -1 else -hi_sum,
+                    None if lo_sum is None else Fraction(lo_sum, a) if a != -1 else -lo_sum,
+                )
+            lo, hi = bounds[q]
+            nlo = lo if new[0] is None else max(lo, new[0])
+            nhi = hi if new[1] is None else new[1] if hi is None else min(hi, new[1])
+            if (nlo, nhi) != (lo, hi):
+                bounds[q] = (nlo, nhi)  # type: ignore[assignment]
+                for other in containing[q]:
+                    if other not in queued:
+                        queued.add(other)
+                        pending.append(other)
     return bounds
 
 
@@ -282,10 +349,19 @@ def problems(
     bounds: Bounds,
     k: int,
     ignore: Iterable[Quantity] = (),
+    focus: Iterable[Quantity] | None = None,
+    propagate: bool = True,
 ) -> list[Problem]:
     """What an attacker can work out: withheld quantities determined exactly, and equations whose
-    withheld cells sum to fewer than k. `bounds` holds every unknown's (lo, hi); `known` the rest."""
+    withheld cells sum to fewer than k. `bounds` holds every unknown's (lo, hi); `known` the rest.
+    `focus`: look only where these unknowns are (the equations linked to them through other unknowns;
+    nothing elsewhere depends on them). `propagate`: whether to look for cells pinned by their bounds.
+    """
     ignore = set(ignore)
+    if focus is not None:
+        equations = _linked(equations, known, set(focus))
+        named = {q for e in equations for q, _a in e.terms()}
+        bounds = {q: b for q, b in bounds.items() if q in named}
     unknown = sorted(bounds, key=_order)
     containing: dict[Quantity, list[Equation]] = {q: [] for q in unknown}
     rows = []
@@ -301,7 +377,7 @@ def problems(
         if q not in ignore:
             found.append(Problem(q, tuple(containing[q]), "algebra"))
     seen = {p.quantity for p in found}
-    narrowed = _propagate(equations, known, bounds)
+    narrowed = _propagate(equations, known, bounds) if propagate else bounds
     for q in unknown:
         lo, hi = narrowed[q]
         if q not in seen and q not in ignore and hi is not None and lo == hi:
@@ -321,6 +397,33 @@ def problems(
     return found
 
 
+def _linked(
+    equations: Sequence[Equation], known: Mapping[Quantity, int], focus: set[Quantity]
+) -> list[Equation]:
+    """The equations whose unknowns are linked to `focus` through shared unknowns."""
+    parent: dict[Quantity, Quantity] = {}
+
+    def find(q: Quantity) -> Quantity:
+        parent.setdefault(q, q)
+        while parent[q] != q:
+            parent[q] = parent[parent[q]]
+            q = parent[q]
+        return q
+
+    unknowns = []
+    for equation in equations:
+        present = [q for q, _a in equation.terms() if q not in known]
+        unknowns.append(present)
+        for other in present[1:]:
+            a, b = find(present[0]), find(other)
+            if a != b:
+                parent[b] = a
+    roots = {find(q) for q in focus}
+    return [
+        e for e, present in zip(equations, unknowns, strict=True) if present and find(present[0]) in roots
+    ]
+
+
 # --- the suppression ---------------------------------------------------------------------------------
 
 
@@ -334,6 +437,7 @@ def suppress(
     small: Iterable[Quantity] = (),
     k_min: int = K_MIN,
     reasons: bool = True,
+    batch: bool = False,
 ) -> Suppression:
     """Which cells of `values` to withhold, and why (see the module docstring).
 
@@ -344,8 +448,56 @@ def suppress(
     `k_min`: the lowest k accepted (releases: 11). `reasons`: whether readers learn why each cell is
     withheld; without them (the reports room shows every withheld cell alike) the attacker knows only
     that a withheld cell is at least 1, and nothing is withheld to defeat the stronger attacker.
+    `batch`: each round withholds a complement for every problem found whose equations got none yet
+    this round, instead of one per round (a reports hierarchy has hundreds of small cells; the result
+    is as safe, since rounds go on until no problem is left, and as deterministic).
     """
     k_check(k, minimum=k_min)
+    # Quantities are nested tuples, hashed again at every lookup; numbered once here (in their order,
+    # so every choice is the same), the rounds below work on small integers.
+    named: set[Quantity] = set(values) | set(small)
+    for release in earlier:
+        named |= set(release)
+    for equation in [*equations, *earlier_equations]:
+        named |= {q for q, _a in equation.terms()}
+    back = sorted(named, key=_order)
+    number = {q: i for i, q in enumerate(back)}
+
+    def renumber(equation: Equation) -> Equation:
+        return Equation(total=number[equation.total], parts=tuple(number[p] for p in equation.parts))  # type: ignore[arg-type]
+
+    result = _suppress(
+        values={number[q]: v for q, v in values.items()},
+        equations=[renumber(e) for e in equations],
+        k=k,
+        earlier=[{number[q]: shown for q, shown in release.items()} for release in earlier],
+        earlier_equations=[renumber(e) for e in earlier_equations],
+        small=[number[q] for q in small],
+        k_min=k_min,
+        reasons=reasons,
+        batch=batch,
+    )
+    return Suppression(
+        withheld={back[i]: why for i, why in result.withheld.items()},  # type: ignore[index]
+        exposed={back[i] for i in result.exposed},  # type: ignore[index]
+        exposed_by={back[i]: why for i, why in result.exposed_by.items()},  # type: ignore[index]
+        pinned_if_reasons_known={back[i] for i in result.pinned_if_reasons_known},  # type: ignore[index]
+    )
+
+
+def _suppress(
+    *,
+    values: Mapping[Any, int],
+    equations: Sequence[Equation],
+    k: int,
+    earlier: Sequence[Mapping[Any, Published]],
+    earlier_equations: Sequence[Equation],
+    small: Iterable[Any],
+    k_min: int,
+    reasons: bool,
+    batch: bool,
+) -> Suppression:
+    """`suppress` on numbered quantities."""
     for q, v in values.items():
         if v < 0:
             raise ValueError(f"negative count for {q}")
@@ -364,11 +516,17 @@ def suppress(
                 bound = _bounds_for(shown.reason, shown.k) if reasons else (1, None)
                 earlier_bounds[q] = _intersect(earlier_bounds.get(q, bound), bound)
     all_equations = list(dict.fromkeys([*equations, *earlier_equations]))
+    # An equation whose every term is a number published before (none of this release's cells, none
+    # withheld) stays known whatever is withheld now: it tells nothing, and costs every round.
+    fixed = {q for q in public_before if q not in values}
+    all_equations = [e for e in all_equations if not all(q in fixed for q, _a in e.terms())]
     # A withheld cell an earlier release gave away stays given away.
     result.exposed |= {q for q in result.withheld if q in public_before}
     quantities = set(values) | set(public_before) | set(earlier_bounds)
     for equation in all_equations:
         quantities |= {q for q, _ in equation.terms()}
+    focus: set[Quantity] | None = None  # batch: where to look next round (None: everywhere)
+    settled = False  # batch: no cell worked out by algebra or a small sum is left
     while True:
         known = {q: v for q, v in public_before.items() if q not in values}
         known.update({q: v for q, v in values.items() if q not in result.withheld})
@@ -388,13 +546,81 @@ def suppress(
             strong[q] = bound
         ignore = result.exposed | result.pinned_if_reasons_known
         found = problems(
-            equations=all_equations, known=known, bounds=strong if reasons else weak, k=k, ignore=ignore
+            equations=all_equations,
+            known=known,
+            bounds=strong if reasons else weak,
+            k=k,
+            ignore=ignore,
+            focus=focus,
+            # Batch rounds look for worked-out cells and small sums first, for pinned bounds once
+            # those are settled (the costly part, and rarely the one that finds something).
+            propagate=not batch or focus is None and settled,
         )
         # Quantities not in this release and never withheld (a cell of a table nobody published) are
         # unknown with bound ≥ 0; they are not secrets to protect.
         found = [p for p in found if p.quantity in result.withheld or p.quantity in earlier_bounds]
         if not found:
+            if batch and not settled:
+                settled, focus = True, None  # one more look, with the bounds, everywhere
+                continue
             return result
+        if batch:
+            # Each round withholds, for every problem not beside a complement just withheld, a part of
+            # its own equations, else of the nearest equations linked to it through withheld cells (the
+            # numbers that give it away may come from further off: a quarter's total gives two
+            # months' sum, the year the third). A total only in a round where no part is left for any
+            # problem (a part withheld for one problem often protects another); a problem is settled
+            # without a candidate only in a round that can withhold nothing at all.
+            containing: dict[Quantity, list[Equation]] | None = None
+            focus = set()
+            waiting: list[Problem] = []
+            for pools in (("any part",), ("totals",)):
+                touched: set[Equation] = set()
+                waiting = []
+                for problem in found:
+                    if touched.intersection(problem.equations):
+                        focus.add(problem.quantity)  # a complement was just withheld beside it
+                        continue
+                    candidate = _candidate(
+                        problem,
+                        values=values,
+                        withheld=result.withheld,
+                        public_before=public_before,
+                        pools=pools,
+                    )
+                    if candidate is None:
+                        if containing is None:
+                            containing = _containing(all_equations, known)
+                        candidate = _candidate_near(
+                            problem,
+                            containing=containing,
+                            known=known,
+                            values=values,
+                            withheld=result.withheld,
+                            public_before=public_before,
+                            pools=pools,
+                        )
+                    if candidate is None:
+                        waiting.append(problem)
+                        continue
+                    result.withheld[candidate] = COMPLEMENTARY
+                    touched.update(problem.equations)
+                    focus.add(candidate)
+                if focus:
+                    break
+            if focus:
+                focus |= {p.quantity for p in waiting}
+                settled = False
+                continue
+            # Nothing withheld this round: nothing can be, for any of them (weak attacker: exposed).
+            if not reasons:
+                for problem in waiting:
+                    result.exposed.add(problem.quantity)
+                    result.exposed_by[problem.quantity] = problem.why
+                focus = None
+                continue
+            found = waiting
+            focus = None
         problem = found[0]
         candidate = _candidate(problem, values=values, withheld=result.withheld, public_before=public_before)
         if candidate is not None:
@@ -409,6 +635,7 @@ def suppress(
         )
         if any(p.quantity == problem.quantity for p in weak_found):
             result.exposed.add(problem.quantity)
+            result.exposed_by[problem.quantity] = problem.why
         else:
             result.pinned_if_reasons_known.add(problem.quantity)
 
@@ -419,8 +646,10 @@ def _candidate(
     values: Mapping[Quantity, int],
     withheld: Mapping[Quantity, str],
     public_before: Mapping[Quantity, int],
+    pools: tuple[str, ...] = ("parts", "totals"),
 ) -> Quantity | None:
-    """The smallest released non-zero cell of this release in an equation of the problem (totals last)."""
+    """The smallest released non-zero cell of this release in an equation of the problem (totals last;
+    `pools` says which to look at)."""
     parts: set[Quantity] = set()
     totals: set[Quantity] = set()
     for equation in problem.equations:
@@ -430,10 +659,67 @@ def _candidate(
     def eligible(q: Quantity) -> bool:
         return q in values and q not in withheld and q not in public_before and values[q] > 0
 
-    for pool in (parts - totals, totals):
+    # "parts": a release's breakdown cells (not a table's total); "any part": in a hierarchy every cell
+    # but the top one is a part somewhere and a total elsewhere.
+    chosen = {"parts": parts - totals, "any part": parts, "totals": totals}
+    for pool in (chosen[name] for name in pools):
         choices = [q for q in pool if eligible(q)]
         if choices:
             return min(choices, key=lambda q: (values[q], _order(q)))
+    return None
+
+
+def _containing(
+    equations: Sequence[Equation], known: Mapping[Quantity, int]
+) -> dict[Quantity, list[Equation]]:
+    """Each unknown quantity's equations."""
+    containing: dict[Quantity, list[Equation]] = {}
+    for equation in equations:
+        for q, _a in equation.terms():
+            if q not in known:
+                containing.setdefault(q, []).append(equation)
+    return containing
+
+
+def _candidate_near(
+    problem: Problem,
+    *,
+    containing: Mapping[Quantity, list[Equation]],
+    known: Mapping[Quantity, int],
+    values: Mapping[Quantity, int],
+    withheld: Mapping[Quantity, str],
+    public_before: Mapping[Quantity, int],
+    pools: tuple[str, ...] = ("parts", "totals"),
+) -> Quantity | None:
+    """The smallest eligible cell of the nearest equations linked to the problem through unknowns
+    (breadth first: its own equations' unknowns, their equations, and so on)."""
+    seen_equations = set(problem.equations)
+    seen_unknowns = {problem.quantity}
+    layer = list(problem.equations)
+    while layer:
+        following: list[Equation] = []
+        for equation in layer:
+            for q, _a in equation.terms():
+                if q in known and q not in seen_unknowns:
+                    continue
+                if q in seen_unknowns:
+                    continue
+                seen_unknowns.add(q)
+                for other in containing.get(q, ()):
+                    if other not in seen_equations:
+                        seen_equations.add(other)
+                        following.append(other)
+        if following:
+            found = _candidate(
+                Problem(problem.quantity, tuple(following), problem.why),
+                values=values,
+                withheld=withheld,
+                public_before=public_before,
+                pools=pools,
+            )
+            if found is not None:
+                return found
+        layer = following
     return None
 
 

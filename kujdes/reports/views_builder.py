@@ -58,10 +58,14 @@ def _choices_query(data: QueryDict) -> str:
     )
 
 
-def _report_period(report: SavedReport) -> Period:
+def _report_period(report: SavedReport, scope: Scope) -> Period:
+    """The saved report's period; for a reader whose small cells are hidden, the year, quarter or month
+    around it (PeriodError when it spans two years)."""
     if report.period == PeriodKind.CUSTOM and report.starts_on and report.ends_on:
-        return selectors.period_custom(report.starts_on, report.ends_on)
-    return selectors.period_relative(report.period)
+        period = selectors.period_custom(report.starts_on, report.ends_on)
+    else:
+        period = selectors.period_relative(report.period)
+    return selectors.period_for_scope(scope=scope, period=period, widen=True)
 
 
 def _file_response(content: bytes, export_format: str, filename: str) -> HttpResponse:
@@ -244,7 +248,11 @@ def _indicator_names(report: SavedReport) -> list[str]:
 def report_detail(request: HttpRequest, public_id: Any) -> HttpResponse:
     report = _own_report(request, public_id)
     scope = _scope(request.user, str(report.unit.public_id))
-    period = _report_period(report)
+    try:
+        period = _report_period(report, scope)
+    except PeriodError as error:
+        messages.error(request, str(error))
+        return redirect("report_list")
     content = _content(
         scope=scope,
         period=period,
@@ -353,7 +361,11 @@ def report_export(request: HttpRequest, public_id: Any) -> HttpResponse:
         messages.error(request, _("Choose XLSX, CSV or PDF."))
         return redirect("report_detail", public_id=report.public_id)
     scope = _scope(request.user, str(report.unit.public_id))
-    period = _report_period(report)
+    try:
+        period = _report_period(report, scope)
+    except PeriodError as error:
+        messages.error(request, str(error))
+        return redirect("report_list")
     codes, dims = list(report.indicators), list(report.dims)
     content = _content(
         scope=scope,

@@ -2,7 +2,7 @@
 
 Cases opened in March 2025: three persons in diocese A (two women, one man), seven in diocese B. The
 manager of diocese A may see persons there, so no cell of diocese A is hidden from them; the viewer
-(organisation-wide, no personal data) sees each of diocese A's cells, all below five, as "<5".
+(organisation-wide, no personal data) sees each of diocese A's cells, all below five, "hidden".
 """
 
 from __future__ import annotations

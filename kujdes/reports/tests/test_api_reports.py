@@ -55,7 +55,7 @@ class ReportsApiTests(EnglishTestCase):
         body = self._figures(self.viewer).json()
         self.assertEqual(body["threshold"], 5)
         figure = body["figures"][0]
-        self.assertEqual(figure["total"], {"value": None, "shown": "<5", "suppressed": True})
+        self.assertEqual(figure["total"], {"value": None, "shown": "hidden", "suppressed": True})
         self.assertTrue(all(row["value"] is None for row in figure["breakdowns"][0]["rows"]))
 
     def test_another_units_or_organisations_unit_is_404_and_no_role_403(self) -> None:

@@ -57,7 +57,7 @@ class BuilderTests(EnglishTestCase):
 
     def test_the_viewer_sees_small_cells_hidden(self) -> None:
         html = self._get(self.viewer, **choices(self)).content.decode()
-        self.assertIn('<span class="indicator-total">&lt;5</span>', html)
+        self.assertIn('<span class="indicator-total">hidden</span>', html)
         self.assertIn("Figures about fewer than 5 persons", html)
         self.assertNotRegex(html, r"Female</th><td class=\"number\">2</td>")
 
