@@ -372,34 +372,52 @@ class Engine:
         return sql, params
 
     def rows(
-        self, indicator: Indicator, *, dim: str = ""
-    ) -> list[tuple[Any, int, int, tuple[Any, ...], Any]]:
+        self, indicator: Indicator, *, dim: str = "", dims: Sequence[str] = ()
+    ) -> list[tuple[Any, int, int, Any, Any]]:
         """An indicator's pooled rows, grouped by person, unit, month (of the trend) and value of `dim`:
         (entity, unit id, month number, the values it counts under — one, several for a list,
         NOT_RECORDED —, number of rows or their sum). One query from which the reports' protection
         counts every unit of a tree, month and value (kujdes/reports/protection.py); counted, event and
-        summed indicators."""
-        field_ = self._field(indicator, dim) if dim else None
-        flags = field_ is not None and field_.kind == "flags"
+        summed indicators. With `dims` instead, one query for several disaggregations: the fourth item
+        is then a tuple of each one's values."""
+        wanted = list(dims) if dims else ([dim] if dim else [])
+        fields = [self._field(indicator, d) for d in wanted]
+        flags = [f is not None and f.kind == "flags" for f in fields]
         columns = {"u": UNIT_COLUMN, "m": MONTH_NUMBER}
-        if dim:
-            columns["f" if flags else "g"] = dim
+        for index, d in enumerate(wanted):
+            columns[f"{'f' if flags[index] else 'g'}{index}"] = d
         parts = [self._part_columns(indicator, source, columns) for source in indicator.sources]
         union = " UNION ALL ".join(sql for sql, _ in parts)
         params = [p for _, part_params in parts for p in part_params]
         keys = ", ".join(f"t.{alias}" for alias in ["e", *columns])
         value = "SUM(t.v)" if indicator.formula == "sum" else "COUNT(*)"
         sql = f"SELECT {keys}, {value} FROM ({union}) t GROUP BY {keys}"  # noqa: S608 - as _aggregate
-        out = []
-        for row in self._fetch(sql, params):
-            codes: tuple[Any, ...] = ()
-            if dim and flags:
-                listed = json.loads(row[3]) if row[3] else []
-                known = field_.codes  # type: ignore[union-attr]
-                codes = tuple(c for c in listed if c in known) if listed else (NOT_RECORDED,)
-            elif dim:
-                codes = (NOT_RECORDED if row[3] in (None, "") else row[3],)
-            out.append((row[0], row[1], int(row[2] or 0), codes, row[-1] or 0))
+        fetched = self._fetch(sql, params)
+        if not wanted:
+            return [(e, u, int(m or 0), (), n or 0) for e, u, m, n in fetched]
+        # The same few values over and over: each decoded once.
+        decoded: dict[tuple[int, Any], tuple[Any, ...]] = {}
+
+        def decode(index: int, value: Any) -> tuple[Any, ...]:
+            found = decoded.get((index, value))
+            if found is None:
+                if flags[index]:
+                    listed = json.loads(value) if value else []
+                    known = fields[index].codes  # type: ignore[union-attr]
+                    found = tuple(c for c in listed if c in known) if listed else (NOT_RECORDED,)
+                else:
+                    found = (NOT_RECORDED if value in (None, "") else value,)
+                decoded[(index, value)] = found
+            return found
+
+        out: list[tuple[Any, int, int, Any, Any]] = []
+        if not dims:
+            for e, u, m, value, n in fetched:
+                out.append((e, u, int(m or 0), decode(0, value), n or 0))
+            return out
+        for row in fetched:
+            values = tuple(decode(index, v) for index, v in enumerate(row[3:-1]))
+            out.append((row[0], row[1], int(row[2] or 0), values, row[-1] or 0))
         return out
 
     def _fetch(self, sql: str, params: Iterable[Any]) -> list[tuple[Any, ...]]:

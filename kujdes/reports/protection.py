@@ -322,6 +322,8 @@ class Values:
         self._persons: dict[tuple[str, Node, Time, str], dict[str, int]] = {}
         self._groups: dict[tuple[str, Time, str], dict[int, dict[tuple[int, str], list]]] = {}
         self._preferred: dict[str, str] = {}
+        self._together: dict[str, tuple[str, ...]] = {}
+        self._multi: dict[tuple[str, Time], list[tuple]] = {}
         self._relations: list[tuple[int, int]] | None = None
         self._originals: dict[tuple[str, str], dict[str, Any]] = {}
 
@@ -413,7 +415,8 @@ class Values:
 
     def _rows_of(self, indicator: Indicator, context: Time, dim: str) -> list[tuple]:
         """The indicator's rows in a period, all of the tree's units but those whose persons the reader
-        sees: (entity, unit, month number, value codes, rows or sum), as `Engine.rows` gives them."""
+        sees: (entity, unit, month number, value codes, rows or sum), as `Engine.rows` gives them. The
+        breakdowns a page shows are fetched in one query and taken apart here."""
         units = tuple(
             u for root in self.tree.roots() for u in self.tree.subtree[root] if u not in self.known_units
         )
@@ -430,6 +433,15 @@ class Values:
                 age_bounds=self.age_bounds,
             )
         )
+        together = self._together.get(indicator.code, ())
+        if len(together) > 1 and (not dim or dim in together):
+            key = (indicator.code, context)
+            if key not in self._multi:
+                self._multi[key] = engine.rows(indicator, dims=together)
+            if not dim:
+                return [(e, u, m, (), n) for e, u, m, _values, n in self._multi[key]]
+            index = together.index(dim)
+            return [(e, u, m, values[index], n) for e, u, m, values, n in self._multi[key]]
         return engine.rows(indicator, dim=dim)
 
     def _relatives(self, indicator: Indicator, node: Node, time: Time) -> int:
@@ -462,10 +474,13 @@ class Values:
                 counted.add(person)
         return len(counted)
 
-    def prefer(self, indicator: Indicator, dim: str) -> None:
-        """Count this indicator's totals from its rows by `dim` too (one query for both: the page
-        shows that breakdown)."""
-        self._preferred.setdefault(indicator.code, dim)
+    def prefer(self, indicator: Indicator, dims: Sequence[str]) -> None:
+        """The breakdowns a page shows: the indicator's totals are counted from the rows by the first of
+        them, and several are fetched in one query."""
+        wanted = tuple(d for d in dims if d and d != "unit")
+        if wanted:
+            self._preferred.setdefault(indicator.code, wanted[0])
+            self._together.setdefault(indicator.code, wanted)
 
     def _groups_of(
         self, indicator: Indicator, context: Time, dim: str
@@ -550,9 +565,7 @@ class Values:
         else:
             context, months = slot.time, None
         wanted = [d for d in dims if d]
-        prefer = next((d for d in wanted if d != "unit"), "")
-        if prefer:
-            self.prefer(indicator, prefer)
+        self.prefer(indicator, wanted)
         units = self.tree.units(node)
 
         def count(dim: str, key_of: Any, persons: bool) -> dict[Any, int]:
@@ -589,8 +602,9 @@ class Values:
                 if dim == "unit":
                     memo.setdefault((code, dim), count("unit", lambda u, m, c: u, persons))
                 else:
+                    counted = count(dim, lambda u, m, c: c, persons)  # counting fills the table of codes
                     table = originals.get((indicator.code, dim), {})
-                    memo.setdefault((code, dim), count(dim, lambda u, m, c, t=table: t.get(c, c), persons))
+                    memo.setdefault((code, dim), {table.get(c, c): v for c, v in counted.items()})
 
     @staticmethod
     def _month_from_trend(shape: Shape, month: int) -> bool:
@@ -843,8 +857,7 @@ class Protection:
         on few persons (the number on the page, even if it changed since the pattern's numbers)."""
         self.values.adopt(engine, ("s", unit), slot.time)
         indicator, k = figure.indicator, self.k
-        if len(figure.breakdowns) == 1 and figure.breakdowns[0].dim != "unit":
-            self.values.prefer(indicator, figure.breakdowns[0].dim)
+        self.values.prefer(indicator, [breakdown.dim for breakdown in figure.breakdowns])
         figure.total.suppressed = self.total_hidden(indicator, unit=unit, slot=slot) or engine._small(
             indicator, "", None, k
         )

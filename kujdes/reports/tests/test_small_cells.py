@@ -19,17 +19,19 @@ from kujdes.network.releases.suppression import Equation, Published, quantity, t
 from kujdes.network.releases.suppression import suppress as release_suppress
 from kujdes.people.services import person_create
 from kujdes.reports.catalogue import catalogue
-from kujdes.reports.engine import NOT_RECORDED
+from kujdes.reports.engine import HIDDEN_LINES, NOT_RECORDED, Engine
 from kujdes.reports.protection import Protection, Slot, Tree, Values, Y, time_kind
 from kujdes.reports.selectors import (
     figures_compute,
     indicators_get,
     period_quarter,
     period_year,
+    report_context,
     report_scope,
 )
 from kujdes.reports.tests.attacker import P, Vector, determined, worked_out
 from kujdes.reports.tests.builder_data import EnglishTestCase
+from kujdes.reports.tests.data import indicator_dataset
 
 FIGURES = "/api/v1/reports/figures"
 YEAR = 2025
@@ -143,6 +145,56 @@ class MonthInsideAQuarterTests(EnglishTestCase):
             },
         )
         self.assertEqual(response.status_code, 200)
+
+
+class ViewerNumbersTests(EnglishTestCase):
+    """What the viewer is shown is the engine's own figures: the protection counts every unit from the
+    indicators' rows and hands the page its figures from them (no second query), so they must agree."""
+
+    @classmethod
+    def setUpTestData(cls) -> None:
+        super().setUpTestData()
+        with tenant_scope(organisation_ids=[cls.org.pk, cls.other_org.pk]):
+            indicator_dataset(cls)
+
+    def test_every_shown_number_is_the_engines(self) -> None:
+        with tenant_scope(organisation_ids=[self.org.pk]):
+            for unit in (self.root, self.diocese_a):
+                scope = report_scope(actor=self.viewer, unit_public_id=str(unit.public_id))
+                for period in (period_quarter(2025, 2), period_year(2025)):
+                    indicators = list(catalogue().values())
+                    figures, _engine = figures_compute(
+                        scope=scope, period=period, indicators=indicators, dims=None, trend=True
+                    )
+                    exact = Engine(report_context(scope=scope, period=period))
+                    for figure in figures:
+                        indicator = figure.indicator
+                        dims = [b.dim for b in figure.breakdowns]
+                        expected = exact.figure(indicator, dims=dims, trend=bool(figure.trend))
+                        with self.subTest(unit=unit.name, period=period.label, indicator=indicator.code):
+                            self.assertEqual(figure.total.value, expected.total.value)
+                            by_code = {
+                                (b.dim, row.code): row.cell.value
+                                for b in expected.breakdowns
+                                for row in b.rows
+                            }
+                            for breakdown in figure.breakdowns:
+                                for row in breakdown.rows:
+                                    if row.code != HIDDEN_LINES:
+                                        self.assertEqual(row.cell.value, by_code[(breakdown.dim, row.code)])
+                                        self.assertEqual(
+                                            row.label,
+                                            next(
+                                                r.label
+                                                for b in expected.breakdowns
+                                                for r in b.rows
+                                                if (b.dim, r.code) == (breakdown.dim, row.code)
+                                            ),
+                                        )
+                            self.assertEqual(
+                                [cell.value for _m, cell in figure.trend],
+                                [cell.value for _m, cell in expected.trend],
+                            )
 
 
 # --- the property: every question a reader can ask, against an independent attacker -------------------
