@@ -517,6 +517,7 @@ class Values:
     ) -> dict[str, int]:
         kind, n = time
         # Which period's rows, and which of their months.
+        months: list[int] | None
         if shape.kind == "point":
             context, months = Y, (Slot(self.year, time).months if kind != "S" else [n])
         elif kind in ("Y", "S") or time == _m(1):
@@ -590,7 +591,7 @@ class Values:
 
         originals = self._originals
         persons_code = f"{indicator.code}:persons"
-        memo = engine._memo
+        memo: dict[Any, Any] = engine._memo
         for persons in (False, True) if indicator.formula == "events" else (False,):
             code = persons_code if persons else indicator.code
             memo.setdefault((code, ""), {None: count("", lambda u, m, c: None, persons).get(None, 0)})

@@ -80,7 +80,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import Any
+from typing import Any, cast
 
 PRIMARY = "primary"
 COMPLEMENTARY = "complementary"
@@ -290,6 +290,8 @@ def _propagate(
         lo_infinite = hi_infinite = 0
         for q, a in unknown:
             lo, hi = bounds[q]
+            share_lo: int | None
+            share_hi: int | None
             if a > 0:
                 share_lo, share_hi = (None if hi is None else -a * hi), -a * lo
             else:
@@ -464,7 +466,11 @@ def suppress(
     number = {q: i for i, q in enumerate(back)}
 
     def renumber(equation: Equation) -> Equation:
-        return Equation(total=number[equation.total], parts=tuple(number[p] for p in equation.parts))  # type: ignore[arg-type]
+        parts = tuple(number[p] for p in equation.parts)
+        return Equation(total=cast(Quantity, number[equation.total]), parts=cast(tuple[Quantity, ...], parts))
+
+    def name(i: Any) -> Quantity:
+        return back[cast(int, i)]
 
     result = _suppress(
         values={number[q]: v for q, v in values.items()},
@@ -478,10 +484,10 @@ def suppress(
         batch=batch,
     )
     return Suppression(
-        withheld={back[i]: why for i, why in result.withheld.items()},  # type: ignore[index]
-        exposed={back[i] for i in result.exposed},  # type: ignore[index]
-        exposed_by={back[i]: why for i, why in result.exposed_by.items()},  # type: ignore[index]
-        pinned_if_reasons_known={back[i] for i in result.pinned_if_reasons_known},  # type: ignore[index]
+        withheld={name(i): why for i, why in result.withheld.items()},
+        exposed={name(i) for i in result.exposed},
+        exposed_by={name(i): why for i, why in result.exposed_by.items()},
+        pinned_if_reasons_known={name(i) for i in result.pinned_if_reasons_known},
     )
 
 
@@ -513,8 +519,8 @@ def _suppress(
             if shown.value is not None:
                 public_before[q] = shown.value
             else:
-                bound = _bounds_for(shown.reason, shown.k) if reasons else (1, None)
-                earlier_bounds[q] = _intersect(earlier_bounds.get(q, bound), bound)
+                limit = _bounds_for(shown.reason, shown.k) if reasons else (1, None)
+                earlier_bounds[q] = _intersect(earlier_bounds.get(q, limit), limit)
     all_equations = list(dict.fromkeys([*equations, *earlier_equations]))
     # An equation whose every term is a number published before (none of this release's cells, none
     # withheld) stays known whatever is withheld now: it tells nothing, and costs every round.
