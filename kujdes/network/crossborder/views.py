@@ -7,6 +7,7 @@ import base64
 import binascii
 import io
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -14,6 +15,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Q
+from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -408,87 +410,102 @@ def incoming_detail(request: HttpRequest, public_id: Any) -> HttpResponse:
     return _incoming_page(request, _incoming_or_404(request, public_id))
 
 
-@require_POST
-def incoming_assign(request: HttpRequest, public_id: Any) -> HttpResponse:
+def _incoming_allowed(request: HttpRequest, public_id: Any, allowed: Callable[..., bool]) -> IncomingReferral:
     incoming = _incoming_or_404(request, public_id)
-    if not incoming_can_assign(actor=request.user, incoming=incoming):
+    if not allowed(actor=request.user, incoming=incoming):
         raise PermissionDenied
-    units = {str(u.public_id): u for u in units_for_assignment(incoming=incoming)}
-    form = AssignForm(request.POST, units=[(key, u.name) for key, u in units.items()])
+    return incoming
+
+
+def _incoming_action(
+    request: HttpRequest,
+    incoming: IncomingReferral,
+    *,
+    form_name: str,
+    form: Form,
+    act: Callable[[IncomingReferral, dict[str, Any]], object],
+    done: str,
+    next_url: Callable[[IncomingReferral], HttpResponse],
+) -> HttpResponse:
+    """One decision on an incoming referral: the form, the service, a message; errors keep the input."""
     if form.is_valid():
         try:
-            services.incoming_assign(
-                actor=request.user, incoming=incoming, unit=units[form.cleaned_data["unit"]]
-            )
+            act(incoming, form.cleaned_data)
         except ValidationError as error:
             form_add_validation_error(form, error)
         else:
-            messages.success(request, _("Assigned: its programme managers will handle it."))
-            return redirect("crossborder_incoming_list")
-    return _incoming_page(request, incoming, forms={"assign": form}, status=400)
+            messages.success(request, done)
+            return next_url(incoming)
+    return _incoming_page(request, incoming, forms={form_name: form}, status=400)
+
+
+def _back_to(incoming: IncomingReferral) -> HttpResponse:
+    return redirect("crossborder_incoming", public_id=incoming.public_id)
+
+
+@require_POST
+def incoming_assign(request: HttpRequest, public_id: Any) -> HttpResponse:
+    incoming = _incoming_allowed(request, public_id, incoming_can_assign)
+    units = {str(u.public_id): u for u in units_for_assignment(incoming=incoming)}
+    return _incoming_action(
+        request,
+        incoming,
+        form_name="assign",
+        form=AssignForm(request.POST, units=[(key, u.name) for key, u in units.items()]),
+        act=lambda incoming, data: services.incoming_assign(
+            actor=request.user, incoming=incoming, unit=units[data["unit"]]
+        ),
+        done=_("Assigned: its programme managers will handle it."),
+        next_url=lambda incoming: redirect("crossborder_incoming_list"),
+    )
 
 
 @require_POST
 def incoming_decline(request: HttpRequest, public_id: Any) -> HttpResponse:
-    incoming = _incoming_or_404(request, public_id)
-    if not incoming_can_handle(actor=request.user, incoming=incoming):
-        raise PermissionDenied
-    form = DeclineForm(request.POST)
-    if form.is_valid():
-        try:
-            services.incoming_decline(
-                actor=request.user, incoming=incoming, reason=form.cleaned_data["reason"]
-            )
-        except ValidationError as error:
-            form_add_validation_error(form, error)
-        else:
-            messages.success(request, _("Declined; the sending partner is told why."))
-            return redirect("crossborder_incoming", public_id=incoming.public_id)
-    return _incoming_page(request, incoming, forms={"decline": form}, status=400)
+    return _incoming_action(
+        request,
+        _incoming_allowed(request, public_id, incoming_can_handle),
+        form_name="decline",
+        form=DeclineForm(request.POST),
+        act=lambda incoming, data: services.incoming_decline(
+            actor=request.user, incoming=incoming, reason=data["reason"]
+        ),
+        done=_("Declined; the sending partner is told why."),
+        next_url=_back_to,
+    )
 
 
 @require_POST
 def incoming_step(request: HttpRequest, public_id: Any) -> HttpResponse:
-    incoming = _incoming_or_404(request, public_id)
-    if not incoming_can_follow(actor=request.user, incoming=incoming):
-        raise PermissionDenied
-    form = StepForm(request.POST)
-    if form.is_valid():
-        try:
-            services.incoming_step(
-                actor=request.user,
-                incoming=incoming,
-                step=form.cleaned_data["step"],
-                note=form.cleaned_data["note"],
-            )
-        except ValidationError as error:
-            form_add_validation_error(form, error)
-        else:
-            messages.success(request, _("Recorded; the sending partner is told."))
-            return redirect("crossborder_incoming", public_id=incoming.public_id)
-    return _incoming_page(request, incoming, forms={"step": form}, status=400)
+    return _incoming_action(
+        request,
+        _incoming_allowed(request, public_id, incoming_can_follow),
+        form_name="step",
+        form=StepForm(request.POST),
+        act=lambda incoming, data: services.incoming_step(
+            actor=request.user, incoming=incoming, step=data["step"], note=data["note"]
+        ),
+        done=_("Recorded; the sending partner is told."),
+        next_url=_back_to,
+    )
 
 
 @require_POST
 def incoming_resolve(request: HttpRequest, public_id: Any) -> HttpResponse:
-    incoming = _incoming_or_404(request, public_id)
-    if not incoming_can_resolve(actor=request.user, incoming=incoming):
-        raise PermissionDenied
-    form = ResolveForm(request.POST)
-    if form.is_valid():
-        try:
-            services.incoming_resolve(
-                actor=request.user,
-                incoming=incoming,
-                erase=form.cleaned_data["decision"] == "erase",
-                legal_basis=form.cleaned_data["legal_basis"],
-            )
-        except ValidationError as error:
-            form_add_validation_error(form, error)
-        else:
-            messages.success(request, _("Decision recorded."))
-            return redirect("crossborder_incoming", public_id=incoming.public_id)
-    return _incoming_page(request, incoming, forms={"resolve": form}, status=400)
+    return _incoming_action(
+        request,
+        _incoming_allowed(request, public_id, incoming_can_resolve),
+        form_name="resolve",
+        form=ResolveForm(request.POST),
+        act=lambda incoming, data: services.incoming_resolve(
+            actor=request.user,
+            incoming=incoming,
+            erase=data["decision"] == "erase",
+            legal_basis=data["legal_basis"],
+        ),
+        done=_("Decision recorded."),
+        next_url=_back_to,
+    )
 
 
 @require_GET
