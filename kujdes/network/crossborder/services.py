@@ -136,6 +136,28 @@ def _reference(referral: OutgoingReferral | IncomingReferral) -> dict[str, Any]:
     return details
 
 
+def _audit(
+    referral: OutgoingReferral | IncomingReferral,
+    *,
+    actor: User | None,
+    action: str,
+    unit: Any = ...,
+    details: dict[str, Any] | None = None,
+) -> None:
+    """An audit event `crossborder.referral.<action>` of a referral, with its references; the unit
+    is its case's (outgoing) or the one it is assigned to (incoming) unless given."""
+    if unit is ...:
+        unit = referral.case.unit if isinstance(referral, OutgoingReferral) else referral.unit
+    audit_record(
+        actor=actor,
+        organisation=referral.organisation_id,
+        action=f"crossborder.referral.{action}",
+        obj=referral,
+        unit=unit,
+        details={**_reference(referral), **(details or {})},
+    )
+
+
 # --- sending ------------------------------------------------------------------------------------
 
 
@@ -345,14 +367,11 @@ def _send(*, referral: OutgoingReferral, actor: User) -> None:
         update_fields=["state", "package_id", "sent_at", "consent_basis", "consent_date", "updated_at"]
     )
     _event(kind=EventKind.SENT, outgoing=referral, actor=actor, package_id=package.package_id)
-    audit_record(
+    _audit(
+        referral,
         actor=actor,
-        organisation=referral.organisation_id,
-        action="crossborder.referral.sent",
-        obj=referral,
-        unit=referral.case.unit,
+        action="sent",
         details={
-            **_reference(referral),
             "package": str(package.package_id),
             "services": list(referral.services),
             "fields": list(referral.fields),
@@ -405,13 +424,12 @@ def approval_decided(approval: Approval, actor: User) -> None:
         referral.state, kind = OutgoingState.CANCELLED, EventKind.CANCELLED
     referral.save(update_fields=["state", "updated_at"])
     _event(kind=kind, outgoing=referral, actor=actor, reason=approval.decision_comment or "")
-    audit_record(
+    _audit(
+        referral,
         actor=actor,
-        organisation=referral.organisation_id,
-        action=f"crossborder.referral.{kind}",
-        obj=referral,
+        action=kind,
         unit=case.unit,
-        details={**_reference(referral), "approval": str(approval.public_id)},
+        details={"approval": str(approval.public_id)},
     )
 
 
@@ -444,13 +462,11 @@ def _withdraw(*, referral: OutgoingReferral, actor: User, reason: str, text: str
     referral.withdrawal_package_id = package_id
     referral.save(update_fields=["state", "withdrawal_package_id", "updated_at"])
     _event(kind=EventKind.WITHDRAWN, outgoing=referral, actor=actor, package_id=package_id, reason=text)
-    audit_record(
+    _audit(
+        referral,
         actor=actor,
-        organisation=referral.organisation_id,
-        action="crossborder.referral.withdrawn",
-        obj=referral,
-        unit=referral.case.unit,
-        details={**_reference(referral), "reason": reason, "package": str(package_id or "")},
+        action="withdrawn",
+        details={"reason": reason, "package": str(package_id or "")},
     )
 
 
@@ -550,13 +566,11 @@ def referral_ack_apply(*, received: Received) -> OutgoingReferral:
         referral.partner_contact = {k: str(contact.get(k, ""))[:200] for k in ("name", "email", "phone")}
         changed.append("partner_contact")
     referral.save(update_fields=changed)
-    audit_record(
+    _audit(
+        referral,
         actor=None,
-        organisation=referral.organisation_id,
-        action="crossborder.referral.acknowledged",
-        obj=referral,
-        unit=referral.case.unit,
-        details={**_reference(referral), "status": status, "package": str(received.package_id)},
+        action="acknowledged",
+        details={"status": status, "package": str(received.package_id)},
     )
     return referral
 
@@ -599,12 +613,11 @@ def referral_receive(*, received: Received) -> IncomingReferral:
         key_id=key.public_id,
     )
     _event(kind=EventKind.RECEIVED, incoming=incoming, package_id=received.package_id)
-    audit_record(
+    _audit(
+        incoming,
         actor=None,
-        organisation=incoming.organisation_id,
-        action="crossborder.referral.received",
-        obj=incoming,
-        details=_reference(incoming),
+        action="received",
+        unit=None,
     )
     _acknowledge(incoming=incoming, status="received", actor=None)
     return incoming
@@ -645,13 +658,11 @@ def _step(
     """Record a step of the receiving side, acknowledge it to the sender, audit it."""
     package_id = _acknowledge(incoming=incoming, status=kind, actor=actor, reason=reason, contact=contact)
     _event(kind=kind, incoming=incoming, actor=actor, package_id=package_id, reason=reason)
-    audit_record(
+    _audit(
+        incoming,
         actor=actor,
-        organisation=incoming.organisation_id,
-        action=f"crossborder.referral.{kind}",
-        obj=incoming,
-        unit=incoming.unit,
-        details={**_reference(incoming), "ack": str(package_id)},
+        action=kind,
+        details={"ack": str(package_id)},
     )
 
 
@@ -685,13 +696,12 @@ def incoming_assign(*, actor: User, incoming: IncomingReferral, unit: Unit) -> I
     incoming.state = IncomingState.ASSIGNED
     incoming.save(update_fields=["unit", "state", "updated_at"])
     _event(kind=EventKind.ASSIGNED, incoming=incoming, actor=actor)
-    audit_record(
+    _audit(
+        incoming,
         actor=actor,
-        organisation=incoming.organisation_id,
-        action="crossborder.referral.assigned",
-        obj=incoming,
+        action="assigned",
         unit=unit,
-        details={**_reference(incoming), "unit": str(unit.public_id)},
+        details={"unit": str(unit.public_id)},
     )
     return incoming
 
@@ -706,13 +716,10 @@ def incoming_open(*, actor: User, incoming: IncomingReferral) -> dict[str, Any]:
     with transaction.atomic():
         if not ReferralEvent.objects.filter(incoming=incoming, kind=EventKind.OPENED).exists():
             _event(kind=EventKind.OPENED, incoming=incoming, actor=actor)
-        audit_record(
+        _audit(
+            incoming,
             actor=actor,
-            organisation=incoming.organisation_id,
-            action="crossborder.referral.opened",
-            obj=incoming,
-            unit=incoming.unit,
-            details=_reference(incoming),
+            action="opened",
         )
     return payload
 
@@ -982,14 +989,11 @@ def referral_withdrawal_apply(*, received: Received) -> IncomingReferral:
         package_id=received.package_id,
         reason=str(payload.get("text") or "")[:REASON_LIMIT],
     )
-    audit_record(
+    _audit(
+        incoming,
         actor=None,
-        organisation=incoming.organisation_id,
-        action="crossborder.referral.withdrawal_received",
-        obj=incoming,
-        unit=incoming.unit,
+        action="withdrawal_received",
         details={
-            **_reference(incoming),
             "reason": reason if reason in ("consent_withdrawn", "withdrawn_by_sender") else "other",
             "withdrawal": str(received.package_id),
             "needs_resolution": incoming.needs_resolution,
@@ -1039,12 +1043,10 @@ def incoming_resolve(
     incoming.resolved_at = timezone.now()
     incoming.save(update_fields=["resolution", "legal_basis", "resolved_by", "resolved_at", "updated_at"])
     _event(kind=kind, incoming=incoming, actor=actor)
-    audit_record(
+    _audit(
+        incoming,
         actor=actor,
-        organisation=incoming.organisation_id,
-        action=f"crossborder.referral.{kind}",
-        obj=incoming,
-        unit=incoming.unit,
-        details={**_reference(incoming), "person": str(person.public_id)},
+        action=kind,
+        details={"person": str(person.public_id)},
     )
     return incoming
