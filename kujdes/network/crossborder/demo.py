@@ -17,6 +17,8 @@ from kujdes.cases.choices import OPEN_STATUSES
 from kujdes.cases.models import Case
 from kujdes.cases.services import case_create
 from kujdes.core.models import Unit
+from kujdes.network.crossborder import dataset
+from kujdes.network.crossborder.dataset import Purpose
 from kujdes.network.crossborder.models import IncomingReferral
 from kujdes.network.crossborder.services import incoming_assign, referral_abroad_request
 from kujdes.network.federation.services import installation_get, outbox_deliver_due
@@ -97,18 +99,7 @@ def demo_populate() -> str:
             partner=partners["al"],
             purpose="return_reintegration",
             services=["return", "reintegration"],
-            fields=[
-                "given_name",
-                "family_name",
-                "sex",
-                "date_of_birth",
-                "citizenships",
-                "languages",
-                "phone",
-                "municipality",
-                "exploitation_types",
-                "identification",
-            ],
+            fields=list(dataset.MINIMUM[Purpose.RETURN_REINTEGRATION]),
             message="Elle souhaite être accueillie à Shkodër ; sa mère est prévenue.",
         )
     # The worker would deliver these; the demo delivers them now (this installation to itself).

@@ -52,6 +52,7 @@ from kujdes.network.federation.models import (
     PeerStatus,
 )
 from kujdes.network.models import Partner
+from kujdes.network.services import actor_home_organisation_id
 
 logger = logging.getLogger("kujdes.federation")
 
@@ -422,7 +423,13 @@ def package_broadcast(
     subject: str,
 ) -> int:
     """Queue one payload for several peers (inside the caller's transaction); a peer that cannot be
-    sent to (no valid key) is logged and skipped, never stops the act. Returns how many were queued."""
+    sent to (no valid key) is logged and skipped, never stops the act. Returns how many were queued.
+
+    The queued packages are recorded in the acting user's chain, like the act itself (a request may
+    write audit rows only for its own organisations); `organisation` (the owner of what is sent) when
+    no user acts."""
+    if actor is not None:
+        organisation = actor_home_organisation_id(actor=actor)
     queued = 0
     for peer in peers:
         try:

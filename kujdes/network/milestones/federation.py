@@ -39,7 +39,6 @@ from kujdes.network.milestones.models import (
     ProgressReport,
 )
 from kujdes.network.releases.federation import coordinator_peers
-from kujdes.network.services import actor_home_organisation_id
 
 if TYPE_CHECKING:
     from kujdes.accounts.models import User
@@ -90,17 +89,12 @@ def milestone_report_push(
     peers = coordinator_peers() if peers is None else peers
     if not peers:
         return 0
-    # The queued packages are recorded in the acting user's chain, like the act itself (a request
-    # may write audit rows only for its own organisations).
-    organisation = report.partner.organisation_id
-    if actor is not None:
-        organisation = actor_home_organisation_id(actor=actor)
     return package_broadcast(
         type=PackageType.MILESTONE_REPORT,
         payload=milestone_report_payload(report=report),
         peers=peers,
         actor=actor,
-        organisation=organisation,
+        organisation=report.partner.organisation_id,
         subject=str(report.public_id),
     )
 

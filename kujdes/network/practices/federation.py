@@ -49,7 +49,6 @@ from kujdes.network.practices.models import (
     PracticeVersion,
     TextState,
 )
-from kujdes.network.services import actor_home_organisation_id
 
 if TYPE_CHECKING:
     from kujdes.accounts.models import User
@@ -173,17 +172,12 @@ def practice_push(*, practice: Practice, actor: User | None, peers: list[Peer] |
     peers = library_peers() if peers is None else peers
     if not peers:
         return 0
-    # The queued packages are recorded in the acting user's chain, like the act itself (a request
-    # may write audit rows only for its own organisations).
-    organisation = practice.partner.organisation_id
-    if actor is not None:
-        organisation = actor_home_organisation_id(actor=actor)
     return package_broadcast(
         type=PackageType.PRACTICE,
         payload=practice_payload(practice=practice),
         peers=peers,
         actor=actor,
-        organisation=organisation,
+        organisation=practice.partner.organisation_id,
         subject=str(practice.public_id),
     )
 

@@ -42,7 +42,6 @@ from kujdes.network.releases.models import (
     TableKind,
     WithheldReason,
 )
-from kujdes.network.services import actor_home_organisation_id
 
 if TYPE_CHECKING:
     from kujdes.accounts.models import User
@@ -165,17 +164,12 @@ def release_push(*, release: Release, actor: User | None, peers: list[Peer] | No
     peers = coordinator_peers() if peers is None else peers
     if not peers:
         return 0
-    # The queued packages are recorded in the acting user's chain, like the act itself (a request
-    # may write audit rows only for its own organisations).
-    organisation = release.organisation_id
-    if actor is not None:
-        organisation = actor_home_organisation_id(actor=actor)
     return package_broadcast(
         type=PackageType.RELEASE,
         payload=release_payload(release=release),
         peers=peers,
         actor=actor,
-        organisation=organisation,
+        organisation=release.organisation_id,
         subject=str(release.public_id),
     )
 
