@@ -7,12 +7,13 @@ from allauth.mfa.adapter import DefaultMFAAdapter
 from allauth.mfa.models import Authenticator
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from kujdes.accounts.middleware import SESSION_AUTHENTICATED_AT
 from kujdes.accounts.selectors import user_requires_mfa
 from kujdes.accounts.services import user_sessions_end
 from kujdes.core.crypto import installation_secret_open, installation_secret_seal
+from kujdes.core.middleware import language_for_request
 from kujdes.core.probing import sign_in_locked
 
 
@@ -32,6 +33,13 @@ class AccountAdapter(DefaultAccountAdapter):
     def login(self, request: HttpRequest, user) -> None:  # type: ignore[no-untyped-def]
         super().login(request, user)
         request.session[SESSION_AUTHENTICATED_AT] = timezone.now().timestamp()
+
+    def add_message(self, request: HttpRequest, *args: Any, **kwargs: Any) -> None:
+        # A message is stored as text, in the language active when it is made. The language was
+        # chosen when the request began; signing in can change it (her own preference), and the
+        # next page speaks hers: the message must too ("Successfully signed in" came in Albanian).
+        with translation.override(language_for_request(request)):
+            super().add_message(request, *args, **kwargs)
 
     def logout(self, request: HttpRequest) -> None:
         # Signing out ends every session of the account, on every device: a

@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+from typing import Any
+
+from allauth.mfa.base.forms import AuthenticateForm, ReauthenticateForm
 from django import forms
 from django.conf import settings
 from django.db.models import QuerySet
@@ -42,3 +45,44 @@ class InviteForm(MembershipForm):
     language = forms.ChoiceField(label=_("Language"), choices=settings.LANGUAGES)
 
     field_order = ["username", "first_name", "last_name", "email", "language", "unit", "role"]
+
+
+def _code_just_used(*, user: Any, code: str) -> bool:
+    """Whether `code` is her current one-time code, refused only because it was used already."""
+    from allauth.mfa.models import Authenticator
+    from allauth.mfa.totp.internal.auth import validate_totp_code
+    from allauth.mfa.utils import decrypt
+    from django.core.cache import cache
+
+    for authenticator in Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP):
+        totp = authenticator.wrap()
+        if cache.get(totp._get_used_cache_key(code)) is not None and validate_totp_code(
+            decrypt(authenticator.data["secret"]), code
+        ):
+            return True
+    return False
+
+
+class _UsedCodeMessage:
+    """A code typed a second time within its 30 seconds (a double submit, a second tab) is not
+    "incorrect": say so, and what to do. Reusing it stays refused (the replay protection is kept)."""
+
+    def clean_code(self) -> str:
+        try:
+            return super().clean_code()  # type: ignore[misc]
+        except forms.ValidationError:
+            code = str(self.cleaned_data.get("code", "")).strip()  # type: ignore[attr-defined]
+            if code and _code_just_used(user=self.user, code=code):  # type: ignore[attr-defined]
+                raise forms.ValidationError(
+                    _("This code was just used. Wait for the next one in your app and type that."),
+                    code="code_just_used",
+                ) from None
+            raise
+
+
+class MFAAuthenticateForm(_UsedCodeMessage, AuthenticateForm):
+    pass
+
+
+class MFAReauthenticateForm(_UsedCodeMessage, ReauthenticateForm):
+    pass

@@ -363,8 +363,19 @@ def _csv_text(value: Any) -> str:
     return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
+def _csv_figure(line: LineOut) -> str:
+    """A figure for machines: a plain number (no thousands separator, "." for decimals, no "%"), the
+    hidden mark for a small cell, nothing where there is nothing to count. The page shows "89,140";
+    a CSV says 89140, whatever the report's language (people get the XLSX)."""
+    if line.value is None:
+        return "" if line.shown == "–" else line.shown
+    value = float(line.value)
+    return str(int(value)) if value == int(value) else f"{value:.1f}"
+
+
 def report_csv(content: ReportContent) -> bytes:
-    """Long format, one figure a line, UTF-8 with a byte-order mark (so spreadsheets read ë and ç)."""
+    """Long format, one figure a line, figures as plain numbers; UTF-8 with a byte-order mark (the one
+    thing Excel needs to read ë and ç in a CSV; every CSV reader skips it)."""
     output = io.StringIO()
     writer = csv.writer(output, lineterminator="\r\n")
     writer.writerow(
@@ -378,7 +389,9 @@ def report_csv(content: ReportContent) -> bytes:
         ]
     )
     for item in content.items:
-        writer.writerow([item.indicator.code, _csv_text(item.name), "", "", _("Total"), item.total.shown])
+        writer.writerow(
+            [item.indicator.code, _csv_text(item.name), "", "", _("Total"), _csv_figure(item.total)]
+        )
         for breakdown in item.breakdowns:
             for line in breakdown.lines:
                 writer.writerow(
@@ -388,7 +401,7 @@ def report_csv(content: ReportContent) -> bytes:
                         breakdown.dim,
                         _csv_text(line.code),
                         _csv_text(line.label),
-                        line.shown,
+                        _csv_figure(line),
                     ]
                 )
     return ("\ufeff" + output.getvalue()).encode("utf-8")

@@ -21,12 +21,9 @@ class PeriodUnitForm(forms.Form):
 
     unit = forms.ChoiceField(label=_("Unit"), required=False)
     year = forms.TypedChoiceField(label=_("Year"), coerce=int, required=False)
-    quarter = forms.TypedChoiceField(
-        label=_("Quarter"),
-        coerce=int,
-        required=False,
-        choices=[("", _("Whole year")), *[(q, _("Quarter %(number)s") % {"number": q}) for q in range(1, 5)]],
-    )
+    # Choices made per request (in __init__): "%" on a lazy string translates it at import, in the
+    # default language, and every page then showed "Tremujori 1".
+    quarter = forms.TypedChoiceField(label=_("Quarter"), coerce=int, required=False)
     month = forms.TypedChoiceField(label=_("Month"), coerce=int, required=False)
     date_from = forms.DateField(
         label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
@@ -39,6 +36,10 @@ class PeriodUnitForm(forms.Form):
         this_year = timezone.localdate().year
         self.fields["unit"].choices = unit_choices(scope)
         self.fields["year"].choices = [(y, str(y)) for y in range(this_year, this_year - 8, -1)]
+        self.fields["quarter"].choices = [
+            ("", _("Whole year")),
+            *[(q, _("Quarter %(number)s") % {"number": q}) for q in range(1, 5)],
+        ]
         months = [datetime.date(2000, m, 1) for m in range(1, 13)]
         from django.utils.dateformat import format as date_format
 
