@@ -25,7 +25,7 @@ MAX_CLUSTER = 12
 # The joint frequency of a (given, family) name pair is used from this many records on.
 PAIR_TF_MIN_COUNT = 5
 # Bounds of the term-frequency adjustment (bits).
-TF_MIN, TF_MAX = -4.0, 6.0
+TF_MIN, TF_MAX = -4.0, 3.0
 
 
 @dataclass
