@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 from ninja.errors import HttpError
+from pydantic import ConfigDict
 
 from kujdes.cases.models import Case
 from kujdes.cases.selectors import case_get
@@ -91,6 +92,22 @@ class ReferralIn(Schema):
     referred_on: datetime.date | None = None
     override_reason: str = ""
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "case": "5b0c3a1e-8f2d-4c7a-9e61-2f4d8a7b9c10",
+                    "to_provider": "3e2d1c0b-9a8f-4e7d-8c6b-5a4f3e2d1c0b",
+                    "service_type": "Shelter",
+                    "reason": "AdditionalServicesRequired",
+                    "details": "Needs a safe shelter for three months.",
+                    "urgent": True,
+                    "referred_on": "2026-05-19",
+                }
+            ]
+        }
+    )
+
 
 class RespondIn(Schema):
     decision: Literal["accept", "decline"]
@@ -98,6 +115,12 @@ class RespondIn(Schema):
     contact_person: str = ""
     responded_on: datetime.date | None = None
     version: int | None = None
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"decision": "accept", "contact_person": "Social worker on duty", "version": 1}]
+        }
+    )
 
 
 class Problem(Schema):

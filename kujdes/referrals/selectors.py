@@ -139,3 +139,15 @@ def referral_sides(*, actor: User, referral: Referral) -> ReferralSides:
         and units_for_actor(actor=actor, perm=Perm.CASE_VIEW).filter(pk=referral.to_unit_id).exists()
     )
     return ReferralSides(sender=sender, sender_manages=manages, receiver=receiver)
+
+
+def referral_case_choices(*, actor: User, code: str = "") -> QuerySet[Case]:
+    """Open cases the actor may refer (works on them), newest first; `code` narrows to a case or
+    person code. The page that asks "which case?" when a referral is started without one."""
+    from kujdes.cases.choices import OPEN_STATUSES
+
+    cases = cases_for_actor(actor=actor, perm=Perm.CASE_MANAGE).filter(status__in=OPEN_STATUSES)
+    code = code.strip().upper()
+    if code:
+        cases = cases.filter(Q(code=code) | Q(person__code=code))
+    return cases.order_by("-opened_on", "-pk")

@@ -18,10 +18,11 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from kujdes.cases.choices import SupportType
 from kujdes.cases.models import Case
-from kujdes.cases.selectors import case_can_manage, case_get
+from kujdes.cases.selectors import case_can_manage, case_get, cases_page
 from kujdes.core.audit import audit_record
 from kujdes.core.forms import form_add_validation_error
 from kujdes.core.locking import StaleVersion
+from kujdes.core.reads import ReadRow, identity_rows_read
 from kujdes.core.roles import Perm
 from kujdes.core.selectors import actor_has_perm, organisations_for_actor
 from kujdes.people.consent import ConsentMissing, consent_active
@@ -45,6 +46,7 @@ from kujdes.referrals.selectors import (
     providers_filter_service,
     providers_for_actor,
     providers_for_case,
+    referral_case_choices,
     referral_get,
     referral_sides,
     referral_units_for_case,
@@ -249,9 +251,36 @@ def _referral_form_page(
     return render(request, "referrals/referral_form.html", context, status=status)
 
 
+def _case_choice(request: HttpRequest, *, next_url: str, title: str) -> HttpResponse:
+    """A referral started without a case (from the referrals page, a bookmark): the open cases the
+    actor works on, a page at a time, searchable by case or person code; each leads to the form."""
+    _require_any(request, Perm.CASE_MANAGE)
+    search = request.GET.get("q", "").strip()[:40]
+    page = cases_page(
+        referral_case_choices(actor=request.user, code=search), number=request.GET.get("page"), size=PAGE_SIZE
+    )
+    identity_rows_read(
+        request=request,
+        action="case.list.viewed",
+        rows=[ReadRow.of(case, charged_pk=case.person_id) for case in page.object_list],
+        filters={"status": "open", "purpose": "referral"},
+        search=search,
+        page=page.number,
+    )
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {"page": page, "q": search, "query": query.urlencode(), "next_url": next_url, "title": title}
+    return render(request, "referrals/referral_case_choice.html", context)
+
+
 @require_http_methods(["GET", "POST"])
 def referral_create(request: HttpRequest) -> HttpResponse:
-    """Refer a case (?case=<uuid>) to a provider of the directory or to another unit."""
+    """Refer a case (?case=<uuid>) to a provider of the directory or to another unit; without a case,
+    choose it first."""
+    if request.method == "GET" and "case" not in request.GET:
+        return _case_choice(
+            request, next_url=reverse("referral_create"), title=_("New referral: choose the case")
+        )
     case = _case_from_query(request)
     if not case.is_open:
         messages.error(request, _("Only an open case can be referred."))
