@@ -15,6 +15,7 @@ from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
 from ninja.errors import HttpError
+from pydantic import ConfigDict
 
 from kujdes.cases.choices import CaseStatus
 from kujdes.cases.models import Approval, Case
@@ -91,6 +92,51 @@ class CasePage(Schema):
     pages: int
     results: list[CaseOut]
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "count": 98,
+                    "page": 1,
+                    "pages": 4,
+                    "results": [
+                        {
+                            "id": "5b0c3a1e-8f2d-4c7a-9e61-2f4d8a7b9c10",
+                            "code": "SHK-2026-0007",
+                            "version": 3,
+                            "person": "0f9e8d7c-6b5a-4c3d-9e2f-1a0b9c8d7e6f",
+                            "person_code": "P-SHK-2026-00017",
+                            "unit": "7c1d2e3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f",
+                            "case_type": "victim_assistance",
+                            "status": "Active",
+                            "opened_on": "2026-05-12",
+                            "closed_on": None,
+                            "closure_reason": "",
+                            "nrm_stage": "potential_victim",
+                            "nrm_decided_on": "2026-05-15",
+                            "nrm_authority": "Police",
+                            "joint_interview_on": None,
+                            "trafficking_status": "PossibleVictimOfTrafficking",
+                            "status_decided_by": "Police",
+                            "exploitation_types": ["SexualExploitation"],
+                            "labour_industry": "",
+                            "sex_exploitation_types": ["Prostitution"],
+                            "control_methods": ["WithholdsDocuments"],
+                            "recruitment_methods": ["ThroughOnlineSocialNetworks"],
+                            "recruitment_websites": ["Facebook"],
+                            "exploitation_websites": [],
+                            "vulnerabilities": [],
+                            "trafficker_relationship": "Acquainted",
+                            "age_when_trafficked": 16,
+                            "cross_border": True,
+                            "primary_worker": "7c1d2e3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f",
+                        }
+                    ],
+                }
+            ]
+        }
+    )
+
 
 class CaseFilters(Schema):
     status: str = ""
@@ -111,6 +157,20 @@ class CaseIn(Schema):
     case_type: str = "prevention"
     opened_on: datetime.date
     summary: str = ""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "person": "0f9e8d7c-6b5a-4c3d-9e2f-1a0b9c8d7e6f",
+                    "unit": "7c1d2e3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f",
+                    "case_type": "prevention",
+                    "opened_on": "2026-05-12",
+                    "summary": "Left school in year nine; offered a waitressing job on Instagram.",
+                }
+            ]
+        }
+    )
 
 
 class CasePatch(Schema):
@@ -148,11 +208,29 @@ class NrmIn(Schema):
     authority: str = ""
     joint_interview_on: datetime.date | None = None
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "to_stage": "official_victim",
+                    "decided_on": "2026-06-30",
+                    "authority": "Responsible Authority",
+                }
+            ]
+        }
+    )
+
 
 class ClosureIn(Schema):
     status: str = CaseStatus.CLOSED
     reason: str
     details: str = ""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"status": "Closed", "reason": "goals_met", "details": "Back at school."}]
+        }
+    )
 
 
 class ApprovalOut(Schema):

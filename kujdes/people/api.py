@@ -13,6 +13,7 @@ from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
+from pydantic import ConfigDict
 
 from kujdes.core.audit import audit_record
 from kujdes.core.locking import StaleVersion
@@ -149,6 +150,29 @@ class PersonPage(Schema):
     pages: int
     results: list[PersonSummary]
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "count": 241,
+                    "page": 1,
+                    "pages": 10,
+                    "results": [
+                        {
+                            "id": "0f9e8d7c-6b5a-4c3d-9e2f-1a0b9c8d7e6f",
+                            "code": "P-SHK-2026-00017",
+                            "unit": "7c1d2e3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f",
+                            "sex": "Feminine",
+                            "birth_year": 2011,
+                            "municipality": "Shkodër",
+                            "categories": ["child_at_risk"],
+                        }
+                    ],
+                }
+            ]
+        }
+    )
+
 
 class PersonFilters(Schema):
     q: str = Field("", max_length=100, description="Name (accents and 3-letter prefixes), code, phone, ID")
@@ -182,6 +206,24 @@ class PersonIn(Schema):
     children_count: int | None = None
     confirm_new: bool = Field(False, description="Register even though possible duplicates were found")
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "unit": "7c1d2e3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f",
+                    "given_name": "Elira",
+                    "family_name": "Gjoni",
+                    "date_of_birth": "2011-03-14",
+                    "sex": "Feminine",
+                    "municipality": "Shkodër",
+                    "citizenships": ["AL"],
+                    "phones": ["+355 67 000 0000"],
+                    "categories": ["child_at_risk"],
+                }
+            ]
+        }
+    )
+
 
 class CandidateOut(Schema):
     id: UUID | None = Field(None, description="Only for persons the caller may see")
@@ -201,6 +243,17 @@ class DuplicatesOut(Schema):
 class Problem(Schema):
     detail: str
     errors: dict[str, list[str]] = Field(default_factory=dict)
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "detail": "Check the fields marked.",
+                    "errors": {"date_of_birth": ["This date is in the future."]},
+                }
+            ]
+        }
+    )
 
 
 def _summary(person: Person, *, identity: bool) -> PersonSummary:
