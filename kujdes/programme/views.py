@@ -11,6 +11,7 @@ import datetime
 import uuid
 from collections import defaultdict
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -696,8 +697,23 @@ def participation_certificate(request: HttpRequest, public_id: uuid.UUID) -> Htt
 def outcome_list(request: HttpRequest) -> HttpResponse:
     """Follow-ups due in the next 30 days and overdue, of the activities the actor manages."""
     _require_perm(request, Perm.PROGRAMME_MANAGE)
-    outcomes = list(sel.outcomes_due(actor=request.user)[:200])
-    persons = persons_with_keys([o.participation.person for o in outcomes])
+    today = timezone.localdate()
+    outcomes = sel.outcomes_due(actor=request.user)
+    # Filters kept in the URL like the activity list's; an unknown value is ignored (the whole list).
+    months = request.GET.get("months", "")
+    if months in ("3", "6", "12"):
+        outcomes = outcomes.filter(months=int(months))
+    else:
+        months = ""
+    when = request.GET.get("when", "")
+    if when == "overdue":
+        outcomes = outcomes.filter(due_on__lt=today)
+    elif when == "upcoming":
+        outcomes = outcomes.filter(due_on__gte=today)
+    else:
+        when = ""
+    page = Paginator(outcomes, PAGE_SIZE).get_page(request.GET.get("page"))
+    persons = persons_with_keys([o.participation.person for o in page.object_list])
     if persons:
         identity_rows_read(
             request=request,
@@ -705,10 +721,19 @@ def outcome_list(request: HttpRequest) -> HttpResponse:
             rows=[ReadRow.of(person) for person in persons],
             details={"page": "outcomes", "participants": len(persons)},
         )
+    query = urlencode({name: value for name, value in (("months", months), ("when", when)) if value})
     return render(
         request,
         "programme/outcome_list.html",
-        {"outcomes": outcomes, "today": timezone.localdate(), "form": OutcomeForm()},
+        {
+            "page": page,
+            "outcomes": page.object_list,
+            "months": months,
+            "when": when,
+            "query": query,
+            "today": today,
+            "form": OutcomeForm(),
+        },
     )
 
 
