@@ -57,11 +57,11 @@ def classes_of(a: dict, b: dict, nat: str) -> list[str]:
         ya, ma, xa = da.split("-")
         yb, mb, xb = db.split("-")
         if (ma, xa) == ("01", "01") or (mb, xb) == ("01", "01"):
-            out.append(
-                f"estimated date (1 Jan), year {abs(int(ya) - int(yb))} off"
-                if ya != yb
-                else "estimated date (1 Jan), same year"
+            off = abs(int(ya) - int(yb))
+            band = {0: "same year", 1: "year 1 off", 2: "year 2–3 off", 3: "year 2–3 off"}.get(
+                off, "year >3 off"
             )
+            out.append(f"estimated date (1 Jan), {band}")
         elif ya == yb and ma == xb and xa == mb:
             out.append("day/month swapped")
         else:

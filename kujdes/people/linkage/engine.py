@@ -154,7 +154,10 @@ class Engine:
         )
         # Names go with nationality, birthplace and father's name (one population's names), so the
         # name session trains only the date of birth, sex and document.
-        m, _ = estimate_m(by_name, u, active=[2, 4, 7])
+        u_nat = estimate_u(
+            records, pairs=self.u_pairs // 2, use_document=self.use_document, same_nationality=True
+        )
+        m, _ = estimate_m(by_name, u_nat, active=[2, 4, 5, 7])
         by_date = self._session(
             records, lambda r: r.dob.digits if r.dob and not r.dob.estimated else "", self.session_pairs, 3
         )
@@ -167,7 +170,7 @@ class Engine:
         all_pairs = max(n * (n - 1) // 2, 1)
         prior = min(max(prior_compared * compared / all_pairs, 1e-12), 0.5)
         tf, u_exact = term_frequencies(records)
-        model = Model(m=m, u=u, prior=prior, tf=tf, u_exact=u_exact)
+        model = Model(m=m, u=u, prior=prior, tf=tf, u_exact=u_exact, u_population=u_nat)
         self.model = model
         return model
 

@@ -35,6 +35,9 @@ class Model:
     prior: float  # share of matches among the compared (blocked) pairs
     tf: dict[str, dict[str, float]] = field(default_factory=dict)  # field -> skeleton -> frequency
     u_exact: list[float] = field(default_factory=lambda: [0.0, 0.0])  # Σ freq² per name field
+    # u among random pairs of one nationality: used for father's name and birthplace when a name
+    # agrees (the pair is then of one population, whose fathers' names and birthplaces agree more)
+    u_population: list[list[float]] | None = None
     weights: list[list[float]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -46,6 +49,11 @@ class Model:
             for ms, us in zip(self.m, self.u, strict=False)
         ]
         self.prior_weight = math.log2(self.prior / (1 - self.prior))
+        up = self.u_population or self.u
+        self.population_weights = [
+            [math.log2(max(m, 1e-9) / max(u, 1e-9)) for m, u in zip(ms, us, strict=False)]
+            for ms, us in zip(self.m, up, strict=False)
+        ]
 
     def field_weights(
         self, levels: Sequence[int], a: Prepared | None = None, b: Prepared | None = None
@@ -64,6 +72,8 @@ class Model:
             w = self.weights[f][level]
             if names_agree and f in (3, 6) and w > 0:
                 w = 0.0
+            elif names_agree and f in (4, 5):
+                w = self.population_weights[f][level]
             if a is not None and f < 2 and level <= N_SKELETON and self.tf:
                 name = FIELDS[f]
                 value = a.given_skel if f == 0 else a.surname_skel
@@ -120,18 +130,38 @@ def _level_counts(patterns: Iterable[tuple[int, ...]]) -> list[list[float]]:
 
 
 def estimate_u(
-    records: Sequence[Prepared], *, pairs: int = 200_000, seed: int = 1, use_document: bool = True
+    records: Sequence[Prepared],
+    *,
+    pairs: int = 200_000,
+    seed: int = 1,
+    use_document: bool = True,
+    same_nationality: bool = False,
 ) -> list[list[float]]:
-    """u: level frequencies among random pairs (nearly all non-matches), add-half smoothing."""
+    """u: level frequencies among random pairs (nearly all non-matches), add-half smoothing.
+    With `same_nationality`, random pairs of one nationality: the non-matches of a session blocked
+    on names are of one population, whose fathers' names and birthplaces agree more often."""
     rng = random.Random(seed)
     n = len(records)
     if n < 2:
         return [[1.0 / LEVELS[f]] * LEVELS[f] for f in FIELDS]
     sample = []
-    for _ in range(min(pairs, n * (n - 1) // 2)):
-        i, j = rng.randrange(n), rng.randrange(n)
-        if i != j:
-            sample.append(compare(records[i], records[j], use_document=use_document)[0])
+    if same_nationality:
+        groups: dict[str, list[int]] = {}
+        for i, r in enumerate(records):
+            if r.nationality:
+                groups.setdefault(r.nationality, []).append(i)
+        pool = [g for g in groups.values() if len(g) > 1]
+        weights = [len(g) ** 2 for g in pool]
+        if pool:
+            for g in rng.choices(pool, weights=weights, k=pairs):
+                i, j = rng.choice(g), rng.choice(g)
+                if i != j:
+                    sample.append(compare(records[i], records[j], use_document=use_document)[0])
+    if not sample:
+        for _ in range(min(pairs, n * (n - 1) // 2)):
+            i, j = rng.randrange(n), rng.randrange(n)
+            if i != j:
+                sample.append(compare(records[i], records[j], use_document=use_document)[0])
     counts = _level_counts(sample)
     u = []
     for row in counts:
