@@ -52,6 +52,9 @@ ILO_OUTCOMES = ("victim", "deceived_exploited", "exploited", "no_indication")
 LEVELS = ("low", "medium", "high")
 KINDS = ("ilo", "risk")
 TARGETS = ("adult", "child", "any")
+# How a dimension of an ILO list becomes positive: one of `rules.combinations` (the default, no key)
+# or any one indicator ("rule": "any", the act of a child list).
+DIMENSION_RULES = ("combinations", "any")
 
 _CODE = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 MAX_DIMENSIONS = 20
@@ -294,6 +297,11 @@ def definition_validate(definition: Any, *, kind: str, target: str = "any") -> l
                 _("%(where)s: the role must be lower-case letters, digits and “_”.") % {"where": where}
             )
         problems += _label_problems(dimension.get("label"), where)
+        if kind == "ilo" and dimension.get("rule", "combinations") not in DIMENSION_RULES:
+            problems.append(
+                _("%(where)s: a dimension is positive with the combinations or with any one indicator.")
+                % {"where": where}
+            )
         indicators = dimension.get("indicators")
         if not isinstance(indicators, list) or not indicators:
             problems.append(_("%(where)s: a dimension needs at least one indicator.") % {"where": where})
@@ -335,6 +343,264 @@ def definition_validate(definition: Any, *, kind: str, target: str = "any") -> l
     return problems
 
 
+def combination_format(combination: Mapping[str, Any]) -> str:
+    return " + ".join(f"{count} {key}" for key, count in combination.items())
+
+
+def combinations_unreachable(
+    definition: Mapping[str, Any], combinations: list[Mapping[str, Any]]
+) -> list[Mapping[str, Any]]:
+    """The combinations no dimension ruled by combinations can meet, even with every indicator present."""
+    dimensions = [
+        d for d in definition.get("dimensions", []) if isinstance(d, dict) and d.get("rule") != "any"
+    ]
+    return [
+        combination
+        for combination in combinations
+        if not any(_satisfies(_strength_counts(d), combination) for d in dimensions)
+    ]
+
+
+def _strength_counts(dimension: Mapping[str, Any]) -> dict[str, int]:
+    """How many indicators of each strength the dimension has (all of them present, at best)."""
+    indicators = dimension.get("indicators")
+    indicators = indicators if isinstance(indicators, list) else []
+    return {
+        strength: sum(1 for i in indicators if isinstance(i, dict) and i.get("strength") == strength)
+        for strength in STRENGTHS
+    }
+
+
+def _role_list(value: Any) -> list[str] | None:
+    if value is None:
+        return []
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        return None
+    return value
+
+
+def _outcome_covers(earlier: Mapping[str, Any], later: Mapping[str, Any]) -> bool:
+    """Whether `earlier` applies whenever `later` would (so that `later`, listed after it, never does)."""
+    earlier_all, earlier_any = set(earlier.get("all", [])), set(earlier.get("any", []))
+    later_all, later_any = set(later.get("all", [])), set(later.get("any", []))
+    if not earlier_all <= later_all:
+        return False
+    return not earlier_any or bool(earlier_any & later_all) or bool(later_any and later_any <= earlier_any)
+
+
+def _ilo_rules_problems(
+    definition: dict, rules: dict, *, target: str, roles: set[str], step_known: Any
+) -> list[str]:
+    problems: list[str] = []
+    dimensions = [d for d in definition.get("dimensions", []) if isinstance(d, dict)]
+    combinations = rules.get("combinations")
+    well_formed = False
+    if not isinstance(combinations, list) or not combinations:
+        problems.append(_("Give at least one combination of indicators."))
+    elif not all(
+        isinstance(combination, dict)
+        and combination
+        and all(
+            all(s in STRENGTHS for s in str(key).split("|")) and _whole(count, 1, 99)
+            for key, count in combination.items()
+        )
+        for combination in combinations
+    ):
+        problems.append(_("A combination counts indicators by strength, e.g. “1 strong + 1 medium|weak”."))
+    else:
+        well_formed = True
+    # Which roles can ever be positive: known only when the combinations can be read.
+    possible_roles: set[str] | None = None
+    if well_formed:
+        # A combination no dimension can meet is only unused (the shipped children's lists have no weak
+        # indicator); when none can be met, no dimension but "any one indicator" ones is ever positive.
+        assert isinstance(combinations, list)  # well formed
+        if combinations_unreachable(definition, combinations) == combinations and any(
+            d.get("rule") != "any" for d in dimensions
+        ):
+            problems.append(
+                _(
+                    "None of the combinations can ever apply: no dimension has that many indicators of "
+                    "those strengths."
+                )
+            )
+        possible_roles = {
+            str(d.get("role", ""))
+            for d in dimensions
+            if (
+                any(isinstance(i, dict) for i in d.get("indicators") or [])
+                if d.get("rule") == "any"
+                else dimension_positive(_strength_counts(d), rules)
+            )
+        }
+    outcomes = rules.get("outcomes", {})
+    for group in ("adult", "child") if target == "any" else (target,):
+        group_name = _("children") if group == "child" else _("adults")
+        entries = outcomes.get(group) if isinstance(outcomes, dict) else None
+        if not isinstance(entries, list) or not entries:
+            problems.append(_("The outcome rules for %(group)s are missing.") % {"group": group_name})
+            continue
+        usable: list[tuple[int, dict]] = []
+        for number, entry in enumerate(entries, start=1):
+            if not isinstance(entry, dict):
+                problems.append(_("An outcome rule must be an object."))
+                continue
+            where = _("Outcome rule %(number)s for %(group)s (%(code)s)") % {
+                "number": number,
+                "group": group_name,
+                "code": entry.get("code", "?"),
+            }
+            if entry.get("code") not in ILO_OUTCOMES:
+                problems.append(
+                    _("%(where)s: the outcome must be one of %(codes)s.")
+                    % {"where": where, "codes": ", ".join(ILO_OUTCOMES)}
+                )
+            if entry.get("level") not in LEVELS:
+                problems.append(_("%(where)s: the level must be low, medium or high.") % {"where": where})
+            step_known(entry, where)
+            all_of, any_of = _role_list(entry.get("all")), _role_list(entry.get("any"))
+            if all_of is None or any_of is None:
+                problems.append(_("%(where)s: the dimensions must be a list of roles.") % {"where": where})
+                continue
+            if not all_of and not any_of:
+                problems.append(
+                    _(
+                        "%(where)s: the rule is empty. Say which dimensions must be positive; "
+                        "an empty rule would apply to everyone."
+                    )
+                    % {"where": where}
+                )
+                continue
+            unknown = [role for role in [*all_of, *any_of] if role not in roles]
+            if unknown:
+                problems.append(
+                    _("%(where)s: no dimension has the role %(roles)s.")
+                    % {"where": where, "roles": ", ".join(unknown)}
+                )
+                continue
+            if possible_roles is not None:
+                never = [role for role in all_of if role not in possible_roles]
+                if any_of and not any(role in possible_roles for role in any_of):
+                    never += any_of
+                if never:
+                    problems.append(
+                        _(
+                            "%(where)s: the rule can never apply: %(roles)s can never be positive "
+                            "with these combinations and indicators."
+                        )
+                        % {"where": where, "roles": ", ".join(never)}
+                    )
+                    continue
+            earlier = next(
+                (n for n, other in usable if _outcome_covers(other, {"all": all_of, "any": any_of})), None
+            )
+            if earlier is not None:
+                problems.append(
+                    _(
+                        "%(where)s: the rule can never apply: rule %(earlier)s above it applies "
+                        "whenever this one would. Put the stricter rule first."
+                    )
+                    % {"where": where, "earlier": earlier}
+                )
+                continue
+            usable.append((number, entry))
+    default = rules.get("default", {})
+    if isinstance(default, dict) and default:
+        where = _("Default outcome")
+        if default.get("code") not in ILO_OUTCOMES:
+            problems.append(
+                _("%(where)s: the outcome must be one of %(codes)s.")
+                % {"where": where, "codes": ", ".join(ILO_OUTCOMES)}
+            )
+        if default.get("level") not in LEVELS:
+            problems.append(_("%(where)s: the level must be low, medium or high.") % {"where": where})
+        step_known(default, where)
+    elif default:
+        problems.append(_("The default outcome must be an object."))
+    return problems
+
+
+def _risk_rules_problems(
+    definition: dict, rules: dict, *, indicator_codes: set[str], step_known: Any
+) -> list[str]:
+    problems: list[str] = []
+    # The highest scores possible, known only when every weight is a whole number.
+    dimension_scores: list[int] = []
+    weights_known = True
+    for dimension in definition.get("dimensions", []):
+        indicators = dimension.get("indicators") if isinstance(dimension, dict) else None
+        weights = [i.get("weight") for i in indicators or [] if isinstance(i, dict)]
+        if not all(_whole(w, 0, 10) for w in weights):
+            weights_known = False
+        else:
+            dimension_scores.append(sum(int(w) for w in weights if w is not None))
+    highest = sum(dimension_scores) if weights_known else None
+    levels = rules.get("levels")
+    if not isinstance(levels, list) or not levels:
+        problems.append(_("Give the scores of the risk levels."))
+    else:
+        seen = []
+        for level in levels:
+            if not isinstance(level, dict) or level.get("level") not in LEVELS:
+                problems.append(_("A risk level must be low, medium or high."))
+                continue
+            where = _("Level %(level)s") % {"level": level["level"]}
+            if not _whole(level.get("min_score"), 0, 1000):
+                problems.append(
+                    _("%(where)s: the score must be a whole number from 0 to 1000.") % {"where": where}
+                )
+                continue
+            if highest is not None and level["min_score"] > highest:
+                problems.append(
+                    _(
+                        "%(where)s: a score of %(score)s can never be reached; the highest possible "
+                        "score is %(max)s."
+                    )
+                    % {"where": where, "score": level["min_score"], "max": highest}
+                )
+            seen.append((LEVELS.index(level["level"]), level["min_score"]))
+            step_known(level, where)
+        ordered = sorted(seen)
+        if any(a[1] >= b[1] for a, b in zip(ordered, ordered[1:], strict=False)):
+            problems.append(_("Each risk level needs a higher score than the level below it."))
+    if "dimension_min_score" in rules:
+        flag = rules["dimension_min_score"]
+        if not _whole(flag, 0, 1000):
+            problems.append(_("The score that flags a dimension must be a whole number from 0 to 1000."))
+        elif weights_known and dimension_scores and flag > max(dimension_scores):
+            problems.append(
+                _(
+                    "No dimension can ever be flagged: the score that flags a dimension (%(score)s) is "
+                    "above the highest score of any dimension (%(max)s)."
+                )
+                % {"score": flag, "max": max(dimension_scores)}
+            )
+    floors = rules.get("floors", [])
+    if not isinstance(floors, list):
+        return [*problems, _("The level rules must be a list.")]
+    for number, floor in enumerate(floors, start=1):
+        if not isinstance(floor, dict):
+            problems.append(_("A level rule must be an object."))
+            continue
+        where = _("Level rule %(number)s") % {"number": number}
+        codes = _role_list(floor.get("all"))
+        if not codes:
+            problems.append(
+                _("%(where)s: the rule is empty. Name the factors that, all present, raise the level.")
+                % {"where": where}
+            )
+        else:
+            unknown = [code for code in codes if code not in indicator_codes]
+            if unknown:
+                problems.append(
+                    _("%(where)s: unknown indicators %(codes)s.")
+                    % {"where": where, "codes": ", ".join(unknown)}
+                )
+        if floor.get("level") not in LEVELS:
+            problems.append(_("%(where)s: the level must be low, medium or high.") % {"where": where})
+    return problems
+
+
 def _rules_problems(
     definition: dict, *, kind: str, target: str, roles: set[str], indicator_codes: set[str]
 ) -> list[str]:
@@ -356,86 +622,11 @@ def _rules_problems(
             )
 
     if kind == "ilo":
-        combinations = rules.get("combinations")
-        if not isinstance(combinations, list) or not combinations:
-            problems.append(_("Give at least one combination of indicators."))
-        elif not all(
-            isinstance(combination, dict)
-            and combination
-            and all(
-                all(s in STRENGTHS for s in str(key).split("|")) and _whole(count, 1, 99)
-                for key, count in combination.items()
-            )
-            for combination in combinations
-        ):
-            problems.append(
-                _("A combination counts indicators by strength, e.g. “1 strong + 1 medium|weak”.")
-            )
-        outcomes = rules.get("outcomes", {})
-        for group in ("adult", "child") if target == "any" else (target,):
-            group_name = _("children") if group == "child" else _("adults")
-            entries = outcomes.get(group) if isinstance(outcomes, dict) else None
-            if not isinstance(entries, list) or not entries:
-                problems.append(_("The outcome rules for %(group)s are missing.") % {"group": group_name})
-                continue
-            for entry in entries:
-                if not isinstance(entry, dict):
-                    problems.append(_("An outcome rule must be an object."))
-                    continue
-                where = _("Outcome rule for %(group)s (%(code)s)") % {
-                    "group": group_name,
-                    "code": entry.get("code", "?"),
-                }
-                if entry.get("code") not in ILO_OUTCOMES:
-                    problems.append(
-                        _("%(where)s: the outcome must be one of %(codes)s.")
-                        % {"where": where, "codes": ", ".join(ILO_OUTCOMES)}
-                    )
-                named = [*entry.get("all", []), *entry.get("any", [])]
-                unknown = [str(role) for role in named if role not in roles]
-                if unknown:
-                    problems.append(
-                        _("%(where)s: no dimension has the role %(roles)s.")
-                        % {"where": where, "roles": ", ".join(unknown)}
-                    )
-                if entry.get("level") not in LEVELS:
-                    problems.append(_("%(where)s: the level must be low, medium or high.") % {"where": where})
-                step_known(entry, where)
-        default = rules.get("default", {})
-        if isinstance(default, dict) and default:
-            step_known(default, _("Default outcome"))
+        problems += _ilo_rules_problems(definition, rules, target=target, roles=roles, step_known=step_known)
     else:
-        levels = rules.get("levels")
-        if not isinstance(levels, list) or not levels:
-            problems.append(_("Give the scores of the risk levels."))
-        else:
-            seen = []
-            for level in levels:
-                if not isinstance(level, dict) or level.get("level") not in LEVELS:
-                    problems.append(_("A risk level must be low, medium or high."))
-                    continue
-                where = _("Level %(level)s") % {"level": level["level"]}
-                if not _whole(level.get("min_score"), 0, 1000):
-                    problems.append(
-                        _("%(where)s: the score must be a whole number from 0 to 1000.") % {"where": where}
-                    )
-                    continue
-                seen.append((LEVELS.index(level["level"]), level["min_score"]))
-                step_known(level, where)
-            ordered = sorted(seen)
-            if any(a[1] >= b[1] for a, b in zip(ordered, ordered[1:], strict=False)):
-                problems.append(_("Each risk level needs a higher score than the level below it."))
-        for floor in rules.get("floors", []):
-            if not isinstance(floor, dict):
-                problems.append(_("A level rule must be an object."))
-                continue
-            unknown = [str(code) for code in floor.get("all", []) if code not in indicator_codes]
-            if unknown:
-                problems.append(
-                    _("A level rule names unknown indicators: %(codes)s.") % {"codes": ", ".join(unknown)}
-                )
-            if floor.get("level") not in LEVELS:
-                problems.append(_("A level rule must raise to low, medium or high."))
+        problems += _risk_rules_problems(
+            definition, rules, indicator_codes=indicator_codes, step_known=step_known
+        )
     return problems
 
 

@@ -4,8 +4,9 @@ The instrument editor is not a Django Form: its fields follow the definition (on
 indicator, in three languages), so `instrument_draft_from_post` reads the posted fields into a
 draft definition, which the page shows again as typed when the service refuses it.
 Field names: `d<i>-label-<lang>`, `d<i>-i<j>-{code,strength,weight,label-<lang>,confirmed,remove}`,
-`d<i>-new-{…}` for the indicator being added, `next-<code>-<lang>`, `notes-<lang>`, `combinations`,
-`level-<level>`.
+`d<i>-new-{…}` for the indicator being added, `next-<code>-<lang>`, `notes-<lang>`.
+The rules have their own page, read the same way by `rules_draft_from_post` (its fields are named
+there), with a preview on sample answers computed by the engine.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import Any
 from django import forms
 from django.http import QueryDict
 from django.utils.text import slugify
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from kujdes.screening.engine import (
@@ -30,6 +32,7 @@ from kujdes.screening.engine import (
 from kujdes.screening.models import AgeGroup
 
 FIELD_MAX = 4000  # a posted value longer than this is cut (the validation then names the label)
+MAX_RULES = 30  # outcome rules of an age group, or level rules, read from a post
 
 
 def _value(post: QueryDict, key: str) -> str:
@@ -111,6 +114,89 @@ def instrument_draft_from_post(
     draft["notes"] = _label(post, "notes")
     verification = post.get("verification", "")
     draft["verification"] = verification if verification in ("to_verify", "verified") else "to_verify"
+    # The rules are edited on their own page, with a preview (`rules_draft_from_post`).
+    return draft, problems
+
+
+def _count(post: QueryDict, key: str, most: int) -> int:
+    try:
+        return max(0, min(int(post.get(key, "0")), most))
+    except ValueError:
+        return 0
+
+
+def _choice(post: QueryDict, key: str, default: str) -> str:
+    """A posted choice as posted (validation names a wrong one); `default` when the field is absent."""
+    return post[key][:64].strip() if key in post else default
+
+
+def _outcome_from_post(
+    post: QueryDict, prefix: str, roles: list[str], base: dict[str, Any]
+) -> dict[str, Any]:
+    entry: dict[str, Any] = {
+        "code": _choice(post, f"{prefix}-code", base.get("code", "")),
+        "all": [],
+        "level": _choice(post, f"{prefix}-level", base.get("level", "")),
+    }
+    any_of: list[str] = []
+    for role in roles:
+        needed = post.get(f"{prefix}-role-{role}", "")
+        if needed == "all":
+            entry["all"].append(role)
+        elif needed == "any":
+            any_of.append(role)
+    if any_of:
+        entry["any"] = any_of
+    next_step = _choice(post, f"{prefix}-next", base.get("next_step", ""))
+    if next_step:
+        entry["next_step"] = next_step
+    return entry
+
+
+def _ordered(rows: list[tuple[str, int, dict[str, Any]]], problems: list[str]) -> list[dict[str, Any]]:
+    """Rows sorted by the order the administrator typed (ties keep the page's order)."""
+    keyed = []
+    for raw, index, entry in rows:
+        entry["_position"] = raw
+        if re.fullmatch(r"\d{1,3}", raw):
+            keyed.append(((int(raw), index), entry))
+        else:
+            keyed.append(((index + 1, index), entry))
+            problems.append(
+                gettext("The order of a rule must be a whole number (it was “%(value)s”).") % {"value": raw}
+            )
+    return [entry for _key, entry in sorted(keyed, key=lambda item: item[0])]
+
+
+def rule_roles(definition: dict[str, Any]) -> list[str]:
+    """The roles outcome rules can name, in the order of the dimensions."""
+    roles: list[str] = []
+    for dimension in definition.get("dimensions", []):
+        if dimension.get("role") and dimension["role"] not in roles:
+            roles.append(dimension["role"])
+    return roles
+
+
+def outcome_groups(target: str) -> tuple[str, ...]:
+    return ("adult", "child") if target == "any" else (target,)
+
+
+def rules_draft_from_post(
+    *, base: dict[str, Any], kind: str, target: str, post: QueryDict
+) -> tuple[dict[str, Any], list[str]]:
+    """The definition with the rules as the administrator posted them, and the problems found reading them.
+
+    Everything but the rules comes from `base` (the current version). ILO lists: the combinations
+    (`combinations`), how each dimension becomes positive (`dim-<code>-rule`), the outcome rules of each
+    age group (`o-<group>-<k>-{code,level,next,position,remove,role-<role>}`, a new one `o-<group>-new-…`)
+    and the default outcome (`default-{code,level,next}`). Risk screenings: the levels' lowest scores and
+    next steps (`level-<level>`, `level-<level>-next`), the score that flags a dimension
+    (`dimension_min_score`) and the level rules (`f-<k>-{indicators,level,remove}`, `f-new-…`). Rows marked
+    removed keep a `_remove` mark, typed orders a `_position` and typed factors a `_text`, so that the page
+    shows again what was typed; `draft_clean` drops them.
+    """
+    draft = copy.deepcopy(base)
+    problems: list[str] = []
     rules = draft.setdefault("rules", {})
     if kind == "ilo":
         text = post.get("combinations", "")[:FIELD_MAX]
@@ -119,22 +205,94 @@ def instrument_draft_from_post(
             rules["combinations"] = combinations_parse(text)
         except DefinitionError as error:
             problems += error.messages
-    else:
-        for level in rules.get("levels", []):
-            level["min_score"] = _number(_value(post, f"level-{level['level']}"))
+        for dimension in draft.get("dimensions", []):
+            choice = _choice(post, f"dim-{dimension['code']}-rule", dimension.get("rule", "combinations"))
+            if choice == "combinations":
+                dimension.pop("rule", None)
+            else:
+                dimension["rule"] = choice
+        roles = rule_roles(draft)
+        outcomes = rules["outcomes"] = dict(rules.get("outcomes") or {})
+        for group in outcome_groups(target):
+            old = outcomes.get(group) or []
+            count = _count(post, f"o-{group}-count", MAX_RULES)
+            rows: list[tuple[str, int, dict[str, Any]]] = []
+            for k in range(count):
+                prefix = f"o-{group}-{k}"
+                entry = _outcome_from_post(post, prefix, roles, old[k] if k < len(old) else {})
+                if post.get(f"{prefix}-remove") == "on":
+                    entry["_remove"] = True
+                rows.append((_value(post, f"{prefix}-position") or str(k + 1), k, entry))
+            if _value(post, f"o-{group}-new-code"):
+                entry = _outcome_from_post(post, f"o-{group}-new", roles, {})
+                rows.append((_value(post, f"o-{group}-new-position") or str(count + 1), count, entry))
+            outcomes[group] = _ordered(rows, problems)
+        default = rules.get("default") or {}
+        rules["default"] = {
+            "code": _choice(post, "default-code", default.get("code", "no_indication")),
+            "level": _choice(post, "default-level", default.get("level", "low")),
+        }
+        next_step = _choice(post, "default-next", default.get("next_step", ""))
+        if next_step:
+            rules["default"]["next_step"] = next_step
+        return draft, problems
+    for level in rules.get("levels", []):
+        level["min_score"] = _number(_value(post, f"level-{level['level']}"))
+        next_step = _choice(post, f"level-{level['level']}-next", level.get("next_step", ""))
+        if next_step:
+            level["next_step"] = next_step
+        else:
+            level.pop("next_step", None)
+    if "dimension_min_score" in post:
+        rules["dimension_min_score"] = _number(_value(post, "dimension_min_score"))
+    floors = []
+    for k in range(_count(post, "f-count", MAX_RULES)):
+        floor = _floor_from_post(post, f"f-{k}")
+        if post.get(f"f-{k}-remove") == "on":
+            floor["_remove"] = True
+        floors.append(floor)
+    if _value(post, "f-new-indicators"):
+        floors.append(_floor_from_post(post, "f-new"))
+    rules["floors"] = floors
     return draft, problems
+
+
+def _floor_from_post(post: QueryDict, prefix: str) -> dict[str, Any]:
+    text = _value(post, f"{prefix}-indicators")[:1000]
+    codes = [code for code in re.split(r"[\s+,;]+", text) if code]
+    return {"all": codes, "level": _choice(post, f"{prefix}-level", "medium"), "_text": text}
+
+
+def floor_text(floor: dict[str, Any]) -> str:
+    if "_text" in floor:
+        return str(floor["_text"])
+    return " + ".join(str(code) for code in floor.get("all", []))
 
 
 def draft_clean(draft: dict[str, Any]) -> dict[str, Any]:
     """The definition to save: removed rows dropped, editing marks stripped."""
     clean = copy.deepcopy(draft)
     clean.pop("_combinations_text", None)
-    for dimension in clean.get("dimensions", []):
-        dimension["indicators"] = [
-            {k: v for k, v in indicator.items() if not k.startswith("_")}
-            for indicator in dimension["indicators"]
-            if not indicator.get("_remove")
+
+    def kept(rows: list[Any]) -> list[Any]:
+        return [
+            {k: v for k, v in row.items() if not k.startswith("_")} if isinstance(row, dict) else row
+            for row in rows
+            if not (isinstance(row, dict) and row.get("_remove"))
         ]
+
+    for dimension in clean.get("dimensions", []):
+        dimension["indicators"] = kept(dimension["indicators"])
+    rules = clean.get("rules")
+    if isinstance(rules, dict):
+        outcomes = rules.get("outcomes")
+        if isinstance(outcomes, dict):
+            rules["outcomes"] = {
+                group: kept(entries) if isinstance(entries, list) else entries
+                for group, entries in outcomes.items()
+            }
+        if isinstance(rules.get("floors"), list):
+            rules["floors"] = kept(rules["floors"])
     return clean
 
 

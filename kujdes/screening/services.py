@@ -75,13 +75,19 @@ def instruments_install(*, organisation: Organisation, actor: User | None = None
     return created
 
 
-def _version_audit(*, actor: User | None, version: InstrumentVersion, reason: str) -> None:
+def _version_audit(
+    *, actor: User | None, version: InstrumentVersion, reason: str, changed: list[str] | None = None
+) -> None:
+    details: dict[str, Any] = {"code": version.instrument.code, "version": version.number, "reason": reason}
+    if changed is not None:
+        # Which parts of the definition changed ("rules", "dimensions", …): codes, never content.
+        details["changed"] = changed
     audit_record(
         actor=actor,
         organisation=version.organisation_id,
         action="screening.instrument.version_created",
         obj=version.instrument,
-        details={"code": version.instrument.code, "version": version.number, "reason": reason},
+        details=details,
     )
 
 
@@ -147,7 +153,9 @@ def instrument_version_create(
             definition=definition,
             created_by=actor,
         )
-        _version_audit(actor=actor, version=version, reason="edited")
+        previous = current.definition if current else {}
+        changed = sorted(k for k in {*previous, *definition} if previous.get(k) != definition.get(k))
+        _version_audit(actor=actor, version=version, reason="edited", changed=changed)
         return version
 
 

@@ -7,6 +7,12 @@ from kujdes.screening import views
 urlpatterns = [
     path("screening/instruments/", views.instrument_list, name="instrument_list"),
     path("screening/instruments/<uuid:public_id>/edit", views.instrument_edit, name="instrument_edit"),
+    path("screening/instruments/<uuid:public_id>/rules", views.instrument_rules, name="instrument_rules"),
+    path(
+        "screening/instruments/<uuid:public_id>/rules/preview",
+        views.instrument_rules_preview,
+        name="instrument_rules_preview",
+    ),
     path(
         "screening/instruments/<uuid:public_id>/versions/<int:number>",
         views.instrument_version_detail,

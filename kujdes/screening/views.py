@@ -25,15 +25,28 @@ from kujdes.core.locking import StaleVersion
 from kujdes.core.roles import Perm
 from kujdes.core.selectors import actor_has_perm, organisations_for_actor
 from kujdes.people.models import Person
-from kujdes.screening.engine import age_group_from_birth_year, answers_clean, screening_evaluate
+from kujdes.screening.engine import (
+    ILO_OUTCOMES,
+    LEVELS,
+    age_group_from_birth_year,
+    answers_clean,
+    combination_format,
+    combinations_unreachable,
+    definition_validate,
+    screening_evaluate,
+)
 from kujdes.screening.forms import (
     InstrumentNameForm,
     ScreeningForm,
     combinations_text,
     draft_clean,
+    floor_text,
     instrument_draft_from_post,
+    outcome_groups,
+    rule_roles,
+    rules_draft_from_post,
 )
-from kujdes.screening.models import Instrument, InstrumentVersion, Screening
+from kujdes.screening.models import Instrument, InstrumentVersion, Level, Outcome, Screening
 from kujdes.screening.selectors import (
     instrument_current_version,
     instrument_get_for_configuration,
@@ -207,6 +220,196 @@ def instrument_version_detail(request: HttpRequest, public_id: Any, number: int)
             "combinations": combinations_text(version.definition),
         },
     )
+
+
+# -- the rules, with a preview -------------------------------------------------------------------
+
+
+def _sample_from_post(request: HttpRequest, instrument: Instrument, definition: dict[str, Any]) -> dict:
+    """The sample answers the administrator ticked, and whose rule they test (adult or child)."""
+    answers = answers_clean(definition, [str(a)[:100] for a in request.POST.getlist("sample")[:500]])
+    group = instrument.target
+    if group == "any":
+        group = "child" if request.POST.get("sample_age_group") == "child" else "adult"
+    return {"answers": answers, "age_group": group}
+
+
+def _rules_preview_context(
+    *,
+    instrument: Instrument,
+    current: InstrumentVersion,
+    draft: dict[str, Any],
+    problems: list[str],
+    sample: dict[str, Any],
+) -> dict[str, Any]:
+    """The results of the sample answers under the edited rules and under the current version.
+
+    The same engine as real screenings (`screening_evaluate`); nothing is saved or audited: no
+    person is involved.
+    """
+    clean = draft_clean(draft)
+    problems = list(dict.fromkeys([*problems, *definition_validate(
+        {**clean, "kind": instrument.kind}, kind=instrument.kind, target=instrument.target
+    )]))  # fmt: skip
+    is_child = sample["age_group"] == "child"
+    result = None if problems else screening_evaluate(clean, sample["answers"], is_child=is_child)
+    saved = screening_evaluate(current.definition, sample["answers"], is_child=is_child)
+    unused = []
+    if instrument.kind == "ilo" and not problems:
+        unused = [
+            combination_format(c) for c in combinations_unreachable(clean, clean["rules"]["combinations"])
+        ]
+    labels = {d["code"]: d["label"] for d in clean.get("dimensions", [])}
+    return {
+        "preview_problems": problems,
+        "result": result,
+        "saved": saved,
+        "changed": result is not None
+        and (result["outcome"], result["level"]) != (saved["outcome"], saved["level"]),
+        "rows": [
+            {**row, "label": labels.get(row["code"], row["code"])} for row in (result or saved)["dimensions"]
+        ],
+        "definition": clean,
+        "current": current,
+        "sample": sample,
+        "unused_combinations": unused,
+    }
+
+
+def _rules_page(
+    request: HttpRequest,
+    *,
+    instrument: Instrument,
+    current: InstrumentVersion,
+    draft: dict[str, Any],
+    based_on: int,
+    problems: list[str],
+    sample: dict[str, Any],
+    status: int = 200,
+    newer: InstrumentVersion | None = None,
+) -> HttpResponse:
+    groups = []
+    for group in outcome_groups(instrument.target):
+        entries = (draft.get("rules", {}).get("outcomes") or {}).get(group) or []
+        groups.append(
+            {
+                "code": group,
+                "entries": [e for e in entries if isinstance(e, dict)],
+                "count": len(entries),
+            }
+        )
+    roles = [
+        {
+            "role": role,
+            "labels": [d["label"] for d in draft.get("dimensions", []) if d.get("role") == role],
+        }
+        for role in rule_roles(draft)
+    ]
+    floors = [
+        {**floor, "text": floor_text(floor)}
+        for floor in draft.get("rules", {}).get("floors", [])
+        if isinstance(floor, dict)
+    ]
+    context = {
+        "instrument": instrument,
+        "current": current,
+        "draft": draft,
+        "based_on": based_on,
+        "problems": problems,
+        "newer": newer,
+        "combinations": combinations_text(draft),
+        "groups": groups,
+        "roles": roles,
+        "floors": floors,
+        "outcome_choices": [(code, label) for code, label in Outcome.choices if code in ILO_OUTCOMES],
+        "level_choices": [(code, label) for code, label in Level.choices if code in LEVELS],
+        "next_steps": list(draft.get("next_steps", {}).items()),
+        "sample_codes": set(sample["answers"]),
+        **_rules_preview_context(
+            instrument=instrument, current=current, draft=draft, problems=problems, sample=sample
+        ),
+    }
+    return render(request, "screening/instrument_rules.html", context, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+def instrument_rules(request: HttpRequest, public_id: Any) -> HttpResponse:
+    """Edit the rules (combinations and outcomes, or levels and level rules); saving adds a version.
+
+    "Preview" (the button, for browsers without htmx) shows the page again with the sample's result;
+    nothing is saved. Past screenings keep the version they used.
+    """
+    instrument = _configured_instrument_or_404(request, public_id)
+    current = instrument_current_version(instrument=instrument)
+    if current is None:
+        raise Http404
+    if request.method == "GET":
+        return _rules_page(
+            request,
+            instrument=instrument,
+            current=current,
+            draft=current.definition,
+            based_on=current.number,
+            problems=[],
+            sample={"answers": [], "age_group": "adult" if instrument.target == "any" else instrument.target},
+        )
+    draft, problems = rules_draft_from_post(
+        base=current.definition, kind=instrument.kind, target=instrument.target, post=request.POST
+    )
+    sample = _sample_from_post(request, instrument, current.definition)
+    raw_based_on = request.POST.get("based_on", "")
+    based_on = int(raw_based_on) if raw_based_on.isdigit() and len(raw_based_on) < 9 else current.number
+    if not (raw_based_on.isdigit() and len(raw_based_on) < 9):
+        problems.append(_("The page was incomplete. Check the rules below, then save again."))
+    page: dict[str, Any] = {"instrument": instrument, "current": current, "draft": draft, "sample": sample}
+    if "preview" in request.POST:
+        return _rules_page(request, **page, based_on=based_on, problems=problems)
+    if problems:
+        return _rules_page(request, **page, based_on=based_on, problems=problems, status=400)
+    try:
+        version = instrument_version_create(
+            actor=request.user, instrument=instrument, based_on=based_on, definition=draft_clean(draft)
+        )
+    except ValidationError as exc:
+        return _rules_page(request, **page, based_on=based_on, problems=exc.messages, status=400)
+    except StaleVersion as conflict:
+        newer: InstrumentVersion = conflict.current  # type: ignore[assignment]
+        problem = _(
+            "Someone saved version %(number)s while you were editing. Your changes are kept below: "
+            "compare with the new version, then save again."
+        ) % {"number": newer.number}
+        return _rules_page(
+            request, **page, based_on=newer.number, problems=[problem], status=409, newer=newer
+        )
+    if version.number == current.number:
+        messages.success(request, _("Saved. The rules did not change, so no new version was needed."))
+    else:
+        messages.success(
+            request,
+            _("Version %(number)s saved. Screenings already recorded keep the version they used.")
+            % {"number": version.number},
+        )
+    return redirect("instrument_version_detail", public_id=instrument.public_id, number=version.number)
+
+
+@require_POST
+def instrument_rules_preview(request: HttpRequest, public_id: Any) -> HttpResponse:
+    """The rules page's live preview (htmx): the sample's result under the edited rules; nothing saved."""
+    instrument = _configured_instrument_or_404(request, public_id)
+    current = instrument_current_version(instrument=instrument)
+    if current is None:
+        raise Http404
+    draft, problems = rules_draft_from_post(
+        base=current.definition, kind=instrument.kind, target=instrument.target, post=request.POST
+    )
+    context = _rules_preview_context(
+        instrument=instrument,
+        current=current,
+        draft=draft,
+        problems=problems,
+        sample=_sample_from_post(request, instrument, current.definition),
+    )
+    return render(request, "screening/_rules_preview.html", {"instrument": instrument, **context})
 
 
 # -- case workers --------------------------------------------------------------------------------
@@ -419,6 +622,8 @@ def screening_detail(request: HttpRequest, public_id: Any) -> HttpResponse:
             "present": [group for group in present if group["indicators"]],
             "notes": notes,
             "history": screenings_of_person(actor=request.user, person=screening.person)[:20],
+            # The result stays the one computed with its version, even when the rules changed since.
+            "newest_version": instrument_current_version(instrument=screening.version.instrument),
         },
     )
 

@@ -17,6 +17,11 @@ ROUTES: dict[str, Route] = {
     # Configuration: organisation administrators only; another organisation's instrument is missing.
     "instrument_list": Route(expect={"admin": OK, "other_admin": OK}, others=DENIED),
     "instrument_edit": admins_of_al(OK, kwargs=lambda t: {"public_id": t.risk_instrument.public_id}),
+    "instrument_rules": admins_of_al(OK, kwargs=lambda t: {"public_id": t.risk_instrument.public_id}),
+    # The live preview answers with the problems of an empty post (nothing saved).
+    "instrument_rules_preview": admins_of_al(
+        OK, method="POST", kwargs=lambda t: {"public_id": t.risk_instrument.public_id}
+    ),
     "instrument_version_detail": admins_of_al(
         OK, kwargs=lambda t: {"public_id": t.risk_instrument.public_id, "number": 1}
     ),
