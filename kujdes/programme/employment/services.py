@@ -500,7 +500,7 @@ def follow_up_record(
             },
         )
         if signs:
-            if sel.screening_can_record(actor=actor, follow_up=follow_up):
+            if sel.screening_can_record(actor=actor, follow_up=follow_up) and _labour_instrument(person):
                 _screening_record(actor=actor, follow_up=follow_up, notes="")
             else:
                 audit_record(
@@ -521,17 +521,25 @@ def _labour_answers(definition: dict[str, Any], signs: list[str]) -> list[str]:
     return sorted({SIGN_INDICATORS[sign] for sign in signs if SIGN_INDICATORS.get(sign) in known})
 
 
-def _screening_record(*, actor: User, follow_up: PlacementFollowUp, notes: str) -> Screening:
+def _labour_instrument(person: Person) -> Any:
+    """The active ILO labour list for the person's age group today (None if the organisation retired it)."""
     from kujdes.screening.models import Instrument
+    from kujdes.screening.services import screening_age_group
+
+    group = screening_age_group(person=person, performed_on=_today()) or "adult"
+    return Instrument.objects.filter(
+        organisation_id=person.organisation_id, code=LABOUR_INSTRUMENTS[group], is_active=True
+    ).first()
+
+
+def _screening_record(*, actor: User, follow_up: PlacementFollowUp, notes: str) -> Screening:
     from kujdes.screening.selectors import instrument_current_version
     from kujdes.screening.services import screening_age_group, screening_record
 
     person = follow_up.placement.person
     today = _today()
     group = screening_age_group(person=person, performed_on=today) or "adult"
-    instrument = Instrument.objects.filter(
-        organisation_id=person.organisation_id, code=LABOUR_INSTRUMENTS[group], is_active=True
-    ).first()
+    instrument = _labour_instrument(person)
     if instrument is None:
         raise ValidationError(_("The labour exploitation indicator list is not installed or not active."))
     version = instrument_current_version(instrument=instrument)

@@ -196,3 +196,25 @@ class EmploymentIndicatorTests(BaseTestCase):
         self.assertIn("employment", SECTIONS)
         self.assertEqual(catalogue()["persons_placed"].section, "employment")
         self.assertTrue(catalogue()["persons_placed"].headline)
+
+    def test_the_dashboard_and_the_builder_show_the_employment_indicators(self) -> None:
+        import re
+
+        from django.conf import settings
+        from django.urls import reverse
+
+        self.login(self.manager)
+        self.client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+        response = self.client.get(
+            reverse("report_dashboard"), {"year": 2025, "unit": str(self.diocese_a.public_id)}
+        )
+        self.assertEqual(response.status_code, 200)
+        html = response.content.decode()
+        match = re.search(
+            r'<span class="headline-figure">([^<]*)</span> <span class="headline-name">Persons placed', html
+        )
+        self.assertIsNotNone(match, "no headline Persons placed")
+        self.assertEqual(match.group(1).strip(), "6")  # type: ignore[union-attr]
+        self.assertIn("Placements still held at 6 months", html)
+        response = self.client.get(reverse("report_builder"))
+        self.assertContains(response, "Micro-businesses still active after 12 months")
