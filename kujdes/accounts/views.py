@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -31,6 +34,8 @@ from kujdes.core.roles import Perm
 from kujdes.core.selectors import actor_has_perm, memberships_held, units_for_actor
 from kujdes.core.services import membership_assign, membership_revoke
 
+PAGE_SIZE = 50
+
 
 def _require_user_admin(request: HttpRequest) -> None:
     if not actor_has_perm(actor=request.user, perm=Perm.ORGANISATION_USERS_MANAGE):
@@ -56,7 +61,15 @@ def user_list(request: HttpRequest) -> HttpResponse:
     users = users_for_actor(actor=request.user)
     if query:
         users = users.filter(username__icontains=query) | users.filter(last_name__icontains=query)
-    return render(request, "accounts/user_list.html", {"users": users, "query": query})
+    page = Paginator(users.order_by("username", "pk"), PAGE_SIZE).get_page(request.GET.get("page"))
+    # Page links keep the search (the paginated lists' habit: filters live in the URL).
+    context = {
+        "page": page,
+        "users": page.object_list,
+        "query": query,
+        "qs": urlencode({"q": query} if query else {}),
+    }
+    return render(request, "accounts/user_list.html", context)
 
 
 @require_http_methods(["GET", "POST"])

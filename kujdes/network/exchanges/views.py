@@ -10,6 +10,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -44,6 +45,8 @@ from kujdes.network.exchanges.models import (
 from kujdes.network.models import Partner
 from kujdes.network.selectors import actor_is_coordinator, actor_partners, network_require
 from kujdes.programme.forms import month_parse
+
+PAGE_SIZE = 25
 
 
 def _exchange_or_404(request: HttpRequest, public_id: uuid.UUID) -> Exchange:
@@ -88,12 +91,17 @@ def exchange_list(request: HttpRequest) -> HttpResponse:
         kind=filters.get("kind", ""),
         status=filters.get("status", ""),
     )
+    page = Paginator(exchanges, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
     return render(
         request,
         "network_exchanges/exchange_list.html",
         {
             "form": form,
-            "exchanges": exchanges,
+            "page": page,
+            "exchanges": page.object_list,
+            "query": query.urlencode(),
             "can_create": selectors.exchange_can_manage(actor=request.user),
         },
         status=400 if form.is_bound and not form.is_valid() else 200,
@@ -157,14 +165,17 @@ def action_list(request: HttpRequest) -> HttpResponse:
         status=filters.get("status", ""),
         partner=filters.get("partner"),
     )
+    page = Paginator(actions, PAGE_SIZE).get_page(request.GET.get("page"))
     rows = [
         (action, action.is_overdue(today), selectors.action_can_update(actor=request.user, action=action))
-        for action in actions
+        for action in page.object_list
     ]
+    query = request.GET.copy()
+    query.pop("page", None)
     return render(
         request,
         "network_exchanges/action_list.html",
-        {"form": form, "rows": rows, "today": today},
+        {"form": form, "rows": rows, "page": page, "query": query.urlencode(), "today": today},
         status=400 if form.is_bound and not form.is_valid() else 200,
     )
 

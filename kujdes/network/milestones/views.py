@@ -12,6 +12,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -33,6 +34,8 @@ from kujdes.network.milestones.forms import (
 )
 from kujdes.network.milestones.models import Framework, Milestone, UpdateRequest, UpdateStatus
 from kujdes.network.models import Partner
+
+PAGE_SIZE = 25
 
 
 def _read(request: HttpRequest) -> None:
@@ -451,11 +454,14 @@ def request_list(request: HttpRequest) -> HttpResponse:
     requests = selectors.update_requests_for_actor(
         actor=request.user, status="" if status == "all" else status
     )
+    # Paged (it stopped silently at 200), the status kept in the page links.
+    page = Paginator(requests, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "network_milestones/request_list.html",
         {
-            "requests": requests[:200],
+            "page": page,
+            "requests": page.object_list,
             "status": status,
             "framework": selectors.framework_current(actor=request.user),
             "is_coordinator": network_selectors.actor_is_coordinator(actor=request.user),
