@@ -11,9 +11,9 @@ from __future__ import annotations
 import csv
 import datetime
 import io
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
@@ -414,9 +414,19 @@ def report_pdf_html(content: ReportContent) -> str:
     return render_to_string("reports/pdf/report.html", {"content": content})
 
 
-def report_pdf(content: ReportContent) -> bytes:
-    from weasyprint import HTML
-    from weasyprint.urls import URLFetcher
+@overload
+def report_pdf(content: ReportContent, *, on_page: Callable[[int], None] | None = ...) -> bytes: ...
+@overload
+def report_pdf(
+    content: ReportContent, *, on_page: Callable[[int], None] | None = ..., with_pages: Literal[True]
+) -> tuple[bytes, int]: ...
+def report_pdf(
+    content: ReportContent, *, on_page: Callable[[int], None] | None = None, with_pages: bool = False
+) -> bytes | tuple[bytes, int]:
+    """The PDF (and its page count): `on_page(n)` hears of each page laid out (the background job's
+    progress). Nothing is fetched from anywhere: the page carries its styles and charts, system fonts."""
+    from kujdes.core.documents.pdf import html_layout, pdf_write
 
-    # Nothing is fetched from anywhere: the page carries its styles and charts, and uses system fonts.
-    return HTML(string=report_pdf_html(content), url_fetcher=URLFetcher(allowed_protocols=())).write_pdf()
+    document = html_layout(report_pdf_html(content), on_page=on_page)
+    pdf = pdf_write(document)
+    return (pdf, len(document.pages)) if with_pages else pdf

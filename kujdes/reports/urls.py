@@ -18,5 +18,6 @@ urlpatterns = [
     path(R + "edit", views_builder.report_edit, name="report_edit"),
     path(R + "delete", views_builder.report_delete, name="report_delete"),
     path(R + "export", views_builder.report_export, name="report_export"),
+    path(R + "pdf", views_builder.report_pdf_background, name="report_pdf_background"),
     path("reports/files/<uuid:public_id>", views_builder.report_file_download, name="report_file_download"),
 ]

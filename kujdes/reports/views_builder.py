@@ -20,12 +20,14 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from kujdes.core.documents.selectors import document_jobs_of_subject
 from kujdes.core.forms import form_add_validation_error
 from kujdes.reports import selectors, services
 from kujdes.reports.catalogue import catalogue
+from kujdes.reports.documents import JOB_KIND, report_pdf_request, saved_report_period
 from kujdes.reports.exports import CONTENT_TYPES, ReportContent, report_content, report_file, report_filename
 from kujdes.reports.forms_builder import BuilderForm, ReportEditForm, SaveReportForm
-from kujdes.reports.models import PeriodKind, ReportFile, SavedReport
+from kujdes.reports.models import ReportFile, SavedReport
 from kujdes.reports.selectors import Period, PeriodError, Scope, ScopeError
 from kujdes.reports.sources import DISAGGREGATIONS
 
@@ -59,13 +61,7 @@ def _choices_query(data: QueryDict) -> str:
 
 
 def _report_period(report: SavedReport, scope: Scope) -> Period:
-    """The saved report's period; for a reader whose small cells are hidden, the year, quarter or month
-    around it (PeriodError when it spans two years)."""
-    if report.period == PeriodKind.CUSTOM and report.starts_on and report.ends_on:
-        period = selectors.period_custom(report.starts_on, report.ends_on)
-    else:
-        period = selectors.period_relative(report.period)
-    return selectors.period_for_scope(scope=scope, period=period, widen=True)
+    return saved_report_period(report, scope)
 
 
 def _file_response(content: bytes, export_format: str, filename: str) -> HttpResponse:
@@ -271,6 +267,9 @@ def report_detail(request: HttpRequest, public_id: Any) -> HttpResponse:
             "period": period,
             "content": content,
             "files": selectors.report_files_for(report=report),
+            "pdf_jobs": document_jobs_of_subject(
+                actor=request.user, kind=JOB_KIND, subject_id=str(report.public_id)
+            ),
             "dims": [str(DISAGGREGATIONS[d]) for d in report.dims if d in DISAGGREGATIONS],
             "formats": FORMATS,
         },
@@ -390,6 +389,15 @@ def report_export(request: HttpRequest, public_id: Any) -> HttpResponse:
         report=report,
     )
     return _file_response(file, export_format, report_filename(content, export_format))
+
+
+@require_POST
+def report_pdf_background(request: HttpRequest, public_id: Any) -> HttpResponse:
+    """Make the saved report's PDF in the background and show its progress (long reports)."""
+    report = _own_report(request, public_id)
+    _scope(request.user, str(report.unit.public_id))
+    job = report_pdf_request(actor=request.user, report=report)
+    return redirect("document_job", public_id=job.public_id)
 
 
 @require_GET

@@ -71,6 +71,7 @@ ROUTES: dict[str, Route] = {
     "report_edit": _owner(OK, kwargs=_report),
     "report_delete": _owner(REDIRECT, method="POST", kwargs=_report),
     "report_export": _owner(REDIRECT, kwargs=_report),
+    "report_pdf_background": _owner(REDIRECT, method="POST", kwargs=_report),
     "report_file_download": _owner(OK, kwargs=lambda t: {"public_id": t.rp_file.public_id}),
     # The API: the catalogue; figures without indicators are 422 for those who report.
     "api:reports_indicators": Route(
