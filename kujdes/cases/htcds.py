@@ -116,6 +116,22 @@ LABEL_ALIASES: dict[str, str] = {
     "Male": Sex.MALE,
 }
 
+# The referral columns (HTCDS cas_*): who referred her to the organisation, and where it referred her.
+REFERRAL_COLUMNS: dict[str, dict[str, str]] = {
+    "INCOMING": {
+        "organisation": "cas_ReferringOrganisation",
+        "date": "cas_IncomingReferralDate",
+        "reason": "cas_ReasonForIncomingReferral",
+        "details": "cas_IncomingReferralDetails",
+    },
+    "OUTGOING": {
+        "organisation": "cas_ReferredOrganisation",
+        "date": "cas_OutgoingReferralDate",
+        "reason": "cas_ReasonForOutgoingReferral",
+        "details": "cas_OutgoingReferralDetails",
+    },
+}
+
 # Columns the import reads; any other filled column is reported as not imported.
 IMPORTED_COLUMNS = frozenset(
     {
@@ -135,6 +151,7 @@ IMPORTED_COLUMNS = frozenset(
         "cas_Status",
         "cas_ReasonForCaseClosure",
         *CASE_PICKLISTS,
+        *(column for columns in ("INCOMING", "OUTGOING") for column in REFERRAL_COLUMNS[columns].values()),
     }
 )
 
@@ -374,6 +391,8 @@ class ImportRow:
     case: dict[str, Any] = field(default_factory=dict)
     consent: bool = False
     duplicate: bool = False
+    # "incoming"/"outgoing" → {provider or unit, date, reason, details}, from the referral columns.
+    referrals: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @property
     def valid(self) -> bool:
@@ -493,9 +512,15 @@ def htcds_check(*, actor: User, unit: Unit, upload: bytes) -> ImportCheck:
     Raises HtcdsFileRefused when the file cannot be read as one. Row messages are in the active language.
     """
     workbook = _workbook_open(upload)
+    from kujdes.referrals.models import ServiceProvider
+
+    providers = ServiceProvider.objects.filter(organisation_id=unit.organisation_id, is_active=True)
+    units = Unit.objects.filter(organisation_id=unit.organisation_id, is_active=True).exclude(pk=unit.pk)
     place = _Place(
         home=unit.organisation.country,
         municipalities=municipalities_for_organisation(organisation_id=unit.organisation_id),
+        providers={_fold(provider.name): provider for provider in providers},
+        units={_fold(other.name): other for other in units},
     )
     try:
         sheet, columns = _sheet_find(workbook)
@@ -569,6 +594,9 @@ def _limited(row: ImportRow, column: str, value: str, limit: int) -> str:
 class _Place:
     home: str  # the organisation's country
     municipalities: tuple[str, ...] | None  # its municipality list, None where free text
+    # The organisation's service directory and its other units, by folded name (referral columns).
+    providers: dict[str, Any] = field(default_factory=dict)
+    units: dict[str, Any] = field(default_factory=dict)
 
 
 def _row_check(number: int, cells: dict[str, Any], *, place: _Place) -> ImportRow:
@@ -632,7 +660,71 @@ def _row_check(number: int, cells: dict[str, Any], *, place: _Place) -> ImportRo
         )
 
     _case_check(row, cells)
+    _referrals_check(row, cells, place=place)
     return row
+
+
+def _referrals_check(row: ImportRow, cells: dict[str, Any], *, place: _Place) -> None:
+    """The referral columns: the organisations must be in the service directory (or, for an outgoing
+    referral, be another unit of the organisation), the dates dates, the reasons the standard's."""
+    from kujdes.referrals.models import ReferralReason
+
+    reasons = {_fold(code): code for code in ReferralReason.values}
+    reasons.update({_fold(str(label)): code for code, label in ReferralReason.choices})
+    reasons.update({_fold("Additional services required"): ReferralReason.ADDITIONAL_SERVICES})
+    for direction, columns in REFERRAL_COLUMNS.items():
+        if not any(_text(cells.get(column)) for column in columns.values()):
+            continue
+        key = direction.lower()
+        name = _text(cells.get(columns["organisation"]))
+        referral: dict[str, Any] = {}
+        if not name:
+            row.errors.append(
+                _("%(column)s: name the organisation of the referral.") % {"column": columns["organisation"]}
+            )
+        elif _fold(name) in place.providers:
+            referral["provider"] = place.providers[_fold(name)]
+        elif key == "outgoing" and _fold(name) in place.units:
+            referral["unit"] = place.units[_fold(name)]
+        else:
+            row.errors.append(
+                _("%(column)s: “%(value)s” is not in the service directory. Add it, or correct the name.")
+                % {"column": columns["organisation"], "value": name[:100]}
+            )
+        raw = cells.get(columns["date"])
+        if not _text(raw):
+            row.errors.append(_("%(column)s: give the date of the referral.") % {"column": columns["date"]})
+        else:
+            try:
+                date = _date(raw)
+                if not datetime.date(1900, 1, 1) <= date <= timezone.localdate():
+                    raise ValueError(date)
+                referral["date"] = date
+            except ValueError:
+                row.errors.append(
+                    _("%(column)s: “%(value)s” is not a past date (YYYY-MM-DD or DD.MM.YYYY).")
+                    % {"column": columns["date"], "value": _text(raw)[:40]}
+                )
+        reason = _text(cells.get(columns["reason"]))
+        referral["reason"] = reasons.get(_fold(reason), "") if reason else ReferralReason.OTHER
+        if not referral["reason"]:
+            row.errors.append(
+                _("%(column)s: “%(value)s” is not a value of the standard. Allowed: %(allowed)s.")
+                % {
+                    "column": columns["reason"],
+                    "value": reason[:100],
+                    "allowed": ", ".join(ReferralReason.values),
+                }
+            )
+        referral["details"] = _limited(row, columns["details"], _text(cells.get(columns["details"])), 4000)
+        row.referrals[key] = referral
+    if "outgoing" in row.referrals and not row.errors:
+        row.warnings.append(
+            _(
+                "The outgoing referral is recorded without the person's referral consent (the file does not "
+                "carry it): as an audited exception."
+            )
+        )
 
 
 def _address_check(row: ImportRow, cells: dict[str, Any], person: dict[str, Any], *, place: _Place) -> None:
@@ -763,15 +855,26 @@ def _duplicates_flag(*, actor: User, unit: Unit, rows: list[ImportRow]) -> None:
 
 @transaction.atomic
 def htcds_import(
-    *, actor: User, unit: Unit, check: ImportCheck, include_duplicates: bool = False
+    *,
+    actor: User,
+    unit: Unit,
+    check: ImportCheck,
+    include_duplicates: bool = False,
+    imported_by: User | None = None,
 ) -> list[Case]:
-    """Create a person, a case and (where given) the case-management consent for each valid row;
-    possible duplicates only with `include_duplicates`. All or nothing: HtcdsImportFailed if a row
-    is refused after all (nothing is then written)."""
+    """Create a person, a case, (where given) the case-management consent and the referrals of each
+    valid row; possible duplicates only with `include_duplicates`. All or nothing: HtcdsImportFailed if
+    a row is refused after all (nothing is then written).
+
+    `actor` is the case worker who receives the cases (the services check they manage cases in the
+    unit); an organisation administrator or programme manager who imports for them is `imported_by`,
+    the actor of the import's own audit event.
+    """
     today = timezone.localdate()
     created: list[Case] = []
     statuses: dict[str, int] = {}
     consents = 0
+    referrals = 0
     for row in check.rows_to_import(include_duplicates=include_duplicates):
         codes = dict(row.case)
         status = codes.pop("status")
@@ -784,6 +887,8 @@ def htcds_import(
                 case = case_create(
                     actor=actor, person=person, unit=unit, case_type=case_type, opened_on=today, **codes
                 )
+                # Referrals first: only an open case is referred; the file's status comes after.
+                referrals += _referrals_import(actor=actor, case=case, row=row)
                 if status != CaseStatus.ACTIVE:
                     # The status the sending organisation gave; its closure was decided there.
                     case.status = status
@@ -806,11 +911,13 @@ def htcds_import(
         statuses[status] = statuses.get(status, 0) + 1
         created.append(case)
     audit_record(
-        actor=actor,
+        actor=imported_by or actor,
         organisation=unit.organisation_id,
         action="case.htcds.imported",
         unit=unit,
         details={
+            "case_worker": str(actor.public_id),
+            "referrals": referrals,
             "count": len(created),
             "rows": len(check.rows),
             "rows_refused": len(check.invalid_rows),
@@ -822,3 +929,40 @@ def htcds_import(
         },
     )
     return created
+
+
+def _referrals_import(*, actor: User, case: Case, row: ImportRow) -> int:
+    """The row's referrals, through the referrals room's services (their checks and audit events)."""
+    from kujdes.cases.choices import SupportType
+    from kujdes.referrals.services import referral_incoming_record, referral_send
+
+    count = 0
+    incoming = row.referrals.get("incoming")
+    if incoming is not None:
+        referral_incoming_record(
+            actor=actor,
+            case=case,
+            from_provider=incoming["provider"],
+            referred_on=incoming["date"],
+            reason=incoming["reason"],
+            details=incoming["details"],
+        )
+        count += 1
+    outgoing = row.referrals.get("outgoing")
+    if outgoing is not None:
+        referral_send(
+            actor=actor,
+            case=case,
+            to_provider=outgoing.get("provider"),
+            to_unit=outgoing.get("unit"),
+            service_type=SupportType.OTHER,
+            reason=outgoing["reason"],
+            details=outgoing["details"] or _("Referral recorded from an HTCDS import."),
+            urgent=False,
+            referred_on=outgoing["date"],
+            # The referral was made by the sending organisation, before the import; the file carries
+            # no referral consent. The override is recorded and audited (consent.overridden).
+            override_reason=_("Referral made before the import, recorded from an HTCDS file."),
+        )
+        count += 1
+    return count

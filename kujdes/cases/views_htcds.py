@@ -31,7 +31,7 @@ from kujdes.cases.htcds import (
 )
 from kujdes.cases.selectors import cases_filtered
 from kujdes.core.files import XLSX
-from kujdes.core.roles import Perm
+from kujdes.core.roles import Perm, roles_with
 from kujdes.core.selectors import actor_has_perm, units_for_actor
 
 SHOWN = 200
@@ -71,6 +71,11 @@ class ImportForm(forms.Form):
     confirm = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
     include_duplicates = forms.BooleanField(
         label=gettext_lazy("Also import the rows that may be persons registered already"), required=False
+    )
+    case_worker = forms.ChoiceField(
+        label=gettext_lazy("Case worker who receives the cases"),
+        help_text=gettext_lazy("The cases are opened in their hands; they must work on cases in the unit."),
+        required=False,
     )
 
 
@@ -145,10 +150,46 @@ def _export(request: HttpRequest) -> HttpResponse:
 
 
 def _import_units(request: HttpRequest) -> Any:
-    units = units_for_actor(actor=request.user, perm=Perm.CASE_MANAGE).filter(is_active=True).order_by("path")
+    """Case workers, programme managers and organisation administrators import (Perm.CASE_IMPORT)."""
+    units = units_for_actor(actor=request.user, perm=Perm.CASE_IMPORT).filter(is_active=True).order_by("path")
     if not units.exists():
         raise PermissionDenied
     return units
+
+
+def _case_workers(units: Any) -> list[Any]:
+    """Who may receive imported cases: active users working on cases in one of the importer's units."""
+    from kujdes.accounts.models import User
+
+    organisations = {unit.organisation_id for unit in units}
+    return list(
+        User.objects.filter(
+            memberships__organisation_id__in=organisations,
+            memberships__role__in=[role.value for role in roles_with(Perm.CASE_MANAGE)],
+            is_active=True,
+        )
+        .distinct()
+        .order_by("first_name", "last_name", "pk")
+    )
+
+
+def _receiver(request: HttpRequest, form: ImportForm, unit: Any, workers: list[Any]) -> Any:
+    """The importer, if they work on cases in the unit; otherwise the case worker they chose, who must."""
+    from kujdes.accounts.models import User
+
+    def manages(user: User) -> bool:
+        return units_for_actor(actor=user, perm=Perm.CASE_MANAGE).filter(pk=unit.pk).exists()
+
+    if manages(request.user):  # type: ignore[arg-type]
+        return request.user
+    chosen = next((user for user in workers if str(user.public_id) == form.cleaned_data["case_worker"]), None)
+    if chosen is None:
+        form.add_error("case_worker", _("Choose the case worker who receives the cases."))
+        return None
+    if not manages(chosen):
+        form.add_error("case_worker", _("This case worker does not work on cases in the unit."))
+        return None
+    return chosen
 
 
 @require_http_methods(["GET", "POST"])
@@ -156,12 +197,22 @@ def htcds_import_view(request: HttpRequest) -> HttpResponse:
     units = _import_units(request)
     form = ImportForm(request.POST if request.method == "POST" else None, request.FILES or None)
     form.fields["unit"].choices = [(str(unit.public_id), unit.name) for unit in units]
+    workers = [] if actor_has_perm(actor=request.user, perm=Perm.CASE_MANAGE) else _case_workers(units)
+    if workers:
+        form.fields["case_worker"].choices = [("", "—")] + [
+            (str(user.public_id), user.display_name) for user in workers
+        ]
+    else:
+        del form.fields["case_worker"]
     context: dict[str, Any] = {"form": form}
     if request.method != "POST":
         return render(request, "cases/htcds/import.html", context)
     if not form.is_valid():
         return render(request, "cases/htcds/import.html", context, status=400)
     unit = units.select_related("organisation").get(public_id=uuid.UUID(form.cleaned_data["unit"]))
+    receiver = _receiver(request, form, unit, workers)
+    if receiver is None:
+        return render(request, "cases/htcds/import.html", context, status=400)
     upload = form.cleaned_data["workbook"]
     try:
         if upload.size > settings.UPLOAD_MAX_BYTES:
@@ -172,7 +223,7 @@ def htcds_import_view(request: HttpRequest) -> HttpResponse:
                     "limit": round(settings.UPLOAD_MAX_BYTES / 1_000_000),
                 }
             )
-        check = htcds_check(actor=request.user, unit=unit, upload=upload.read())
+        check = htcds_check(actor=receiver, unit=unit, upload=upload.read())
     except HtcdsFileRefused as refused:
         form.add_error("workbook", str(refused))
         return render(request, "cases/htcds/import.html", context, status=400)
@@ -189,7 +240,11 @@ def htcds_import_view(request: HttpRequest) -> HttpResponse:
         return render(request, "cases/htcds/import.html", context, status=400)
     try:
         created = htcds_import(
-            actor=request.user, unit=unit, check=check, include_duplicates=include_duplicates
+            actor=receiver,
+            unit=unit,
+            check=check,
+            include_duplicates=include_duplicates,
+            imported_by=request.user,  # type: ignore[arg-type]
         )
     except HtcdsImportFailed as failed:
         form.add_error(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import uuid
 from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
@@ -20,8 +21,9 @@ from kujdes.people.models import (
     ConsentPurpose,
     Person,
     PersonFileKind,
+    PersonRelation,
 )
-from kujdes.people.services import person_file_store
+from kujdes.people.services import person_file_store, person_guardian_register, person_relation_add
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -59,16 +61,31 @@ def consent_record(
     given_on: datetime.date,
     partner: Organisation | None = None,
     guardian_name: str = "",
+    guardian: Person | None = None,
+    activity: uuid.UUID | None = None,
     document: UploadedFile | None = None,
 ) -> Consent:
-    """Record a consent. Sharing needs a named partner; a guardian's consent names the guardian."""
+    """Record a consent. Sharing needs a named partner; taking part names the activity; a guardian's
+    consent names the guardian, and `guardian` must be a recorded guardian of the person (a relation
+    marked guardian, recorded before or in the same transaction). A child's consent is a guardian's."""
     if purpose not in ConsentPurpose.values:
         raise ValidationError({"purpose": _("Unknown purpose.")})
     if (purpose == ConsentPurpose.PARTNER_SHARING) != (partner is not None):
         raise ValidationError(
             {"partner": _("Name the partner organisation for sharing, and only for sharing.")}
         )
-    if given_by == ConsentGivenBy.GUARDIAN and not guardian_name.strip():
+    if purpose == ConsentPurpose.ACTIVITY and activity is None:
+        raise ValidationError({"purpose": _("Name the activity the person takes part in.")})
+    if purpose not in (ConsentPurpose.ACTIVITY, ConsentPurpose.PHOTOS) and activity is not None:
+        raise ValidationError({"purpose": _("Only taking part and photos are consented for one activity.")})
+    if guardian is not None:
+        if given_by != ConsentGivenBy.GUARDIAN:
+            raise ValidationError({"given_by": _("A consent naming a guardian is given by the guardian.")})
+        if not guardian_is_recorded(person=person, guardian=guardian):
+            raise ValidationError({"guardian": _("Choose a recorded parent or guardian of the person.")})
+    if person_is_minor(person=person) and given_by != ConsentGivenBy.GUARDIAN:
+        raise ValidationError({"given_by": _("A child's consent is given by a parent or guardian.")})
+    if given_by == ConsentGivenBy.GUARDIAN and guardian is None and not guardian_name.strip():
         raise ValidationError({"guardian_name": _("Give the name of the parent or guardian.")})
     if given_on > timezone.localdate():
         raise ValidationError({"given_on": _("The date cannot be in the future.")})
@@ -83,6 +100,8 @@ def consent_record(
         partner=partner,
         given_by=given_by,
         guardian_name=guardian_name or None,
+        guardian=guardian,
+        activity=activity,
         method=method,
         given_on=given_on,
         recorded_by=actor,
@@ -98,9 +117,95 @@ def consent_record(
             "consent": str(consent.public_id),
             "given_by": given_by,
             "method": method,
+            "guardian": str(guardian.public_id) if guardian is not None else "",
+            "activity": str(activity) if activity is not None else "",
         },
     )
     return consent
+
+
+@transaction.atomic
+def intake_consents_record(
+    *,
+    actor: User,
+    person: Person,
+    purposes: list[str],
+    given_by: str,
+    method: str,
+    guardian: Person | None = None,
+    guardian_name: str = "",
+    guardian_kind: str = "parent",
+    activity: uuid.UUID | None = None,
+    given_on: datetime.date | None = None,
+) -> list[Consent]:
+    """The consents given when a person is registered or enrolled, in that same step.
+
+    A guardian's consent names a recorded guardian: `guardian` (a registered person, recorded as the
+    guardian now if they are not yet) or, by `guardian_name`, a guardian registered now
+    (`person_guardian_register`). Returns the consents, one per purpose.
+    """
+    if not purposes:
+        return []
+    if given_by == ConsentGivenBy.GUARDIAN:
+        if guardian is not None and not guardian_is_recorded(person=person, guardian=guardian):
+            if PersonRelation.objects.filter(person=person, relative=guardian).exists():
+                raise ValidationError(
+                    {"guardian_code": _("This person is recorded as a relative, not as the guardian.")}
+                )
+            person_relation_add(
+                actor=actor, person=person, relative=guardian, kind=guardian_kind, is_guardian=True
+            )
+        elif guardian is None:
+            given, family = guardian_name_split(guardian_name)
+            guardian = person_guardian_register(
+                actor=actor, person=person, given_name=given, family_name=family, kind=guardian_kind
+            )
+    else:
+        guardian = None
+    return [
+        consent_record(
+            actor=actor,
+            person=person,
+            purpose=purpose,
+            given_by=given_by,
+            method=method,
+            given_on=given_on or timezone.localdate(),
+            guardian=guardian,
+            activity=activity if purpose in (ConsentPurpose.ACTIVITY, ConsentPurpose.PHOTOS) else None,
+        )
+        for purpose in purposes
+    ]
+
+
+def guardian_name_split(name: str) -> tuple[str, str]:
+    """ "Drane Gjoka" → ("Drane", "Gjoka"): one line of a form, the given name first."""
+    given, _sep, family = name.strip().partition(" ")
+    return given, family.strip()
+
+
+def person_is_minor(*, person: Person) -> bool:
+    """Under 18 by the recorded year of birth (unknown age: not known to be a child)."""
+    return person.birth_year is not None and timezone.localdate().year - person.birth_year < 18
+
+
+def guardian_is_recorded(*, person: Person, guardian: Person) -> bool:
+    return PersonRelation.objects.filter(person=person, relative=guardian, is_guardian=True).exists()
+
+
+def guardians_of(*, person: Person) -> list[Person]:
+    """The person's recorded guardians, keys loaded (the caller has checked the person is visible)."""
+    from kujdes.people.selectors import persons_with_keys
+
+    relations = PersonRelation.objects.filter(
+        person=person, is_guardian=True, relative__erased_at__isnull=True
+    ).select_related("relative")
+    return persons_with_keys([relation.relative for relation in relations.order_by("created_at")])
+
+
+def consents_withdraw(*, actor: User, consents: list[Consent]) -> list[Consent]:
+    """Withdraw several consents at once (a parent withdrawing a camp's consent for its purposes)."""
+    with transaction.atomic():
+        return [consent_withdraw(actor=actor, consent=consent) for consent in consents]
 
 
 @transaction.atomic
@@ -122,10 +227,14 @@ def consent_withdraw(*, actor: User, consent: Consent, withdrawn_on: datetime.da
     return consent
 
 
-def consent_active(*, person: Person, purpose: str, partner: Organisation | None = None) -> Consent | None:
+def consent_active(
+    *, person: Person, purpose: str, partner: Organisation | None = None, activity: uuid.UUID | None = None
+) -> Consent | None:
     consents = Consent.objects.filter(person=person, purpose=purpose, withdrawn_on__isnull=True)
     if partner is not None:
         consents = consents.filter(partner=partner)
+    if activity is not None:
+        consents = consents.filter(activity=activity)
     return consents.order_by("-given_on").first()
 
 

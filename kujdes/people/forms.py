@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from kujdes.people.models import (
     ConsentGivenBy,
     ConsentMethod,
+    ConsentPurpose,
     Education,
     MaritalStatus,
     PersonCategory,
@@ -19,6 +20,17 @@ from kujdes.people.models import (
     Sex,
 )
 from kujdes.people.services import COUNTRY_CODES
+
+# The consents a case worker records at registration (DESIGN.md §4). Sharing with a partner names the
+# partner and comes with the network; taking part names an activity and comes with it.
+INTAKE_PURPOSES = (
+    ConsentPurpose.CASE_MANAGEMENT,
+    ConsentPurpose.REFERRAL,
+    ConsentPurpose.STATISTICS,
+    ConsentPurpose.PHOTOS,
+)
+# Who may be a child's parent or guardian (not their child).
+GUARDIAN_KINDS = [(kind, label) for kind, label in RelationKind.choices if kind != RelationKind.CHILD]
 
 DOCUMENT_TYPES = ("id_card", "passport", "birth_certificate", "residence_permit", "other")
 LINE_LIMIT = 20
@@ -138,7 +150,27 @@ class PersonForm(forms.Form):
     consent_method = forms.ChoiceField(
         label=_("How"), choices=ConsentMethod.choices, initial=ConsentMethod.ORAL
     )
+    # Full registration (case workers): the consents of DESIGN.md §4, recorded with the person.
+    consents = forms.MultipleChoiceField(
+        label=_("Consents given"),
+        choices=[(p, label) for p, label in ConsentPurpose.choices if p in INTAKE_PURPOSES],
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Tick what the person (or, for a child, a parent or guardian) agreed to."),
+    )
+    guardian_code = forms.CharField(
+        label=_("Code of the parent or guardian, if registered"),
+        help_text=_("Such as AL-SHK-2026-000123. Leave empty to register them with their name below."),
+        max_length=40,
+        required=False,
+    )
     guardian_name = forms.CharField(label=_("Name of the parent or guardian"), max_length=200, required=False)
+    guardian_kind = forms.ChoiceField(
+        label=_("The parent or guardian is the person's"),
+        choices=GUARDIAN_KINDS,
+        initial=RelationKind.PARENT,
+        required=False,
+    )
     version = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
 
     MINIMAL_FIELDS = (
@@ -153,8 +185,12 @@ class PersonForm(forms.Form):
         "consent_given_by",
         "consent_method",
         "guardian_name",
+        "guardian_kind",
     )
-    CONSENT_FIELDS = ("consent_given", "consent_given_by", "consent_method", "guardian_name")
+    # Minimal registration only / full registration only / both.
+    MINIMAL_CONSENT_FIELDS = ("consent_given",)
+    FULL_CONSENT_FIELDS = ("consents", "guardian_code")
+    CONSENT_FIELDS = ("consent_given_by", "consent_method", "guardian_name", "guardian_kind")
 
     def __init__(
         self,
@@ -175,8 +211,15 @@ class PersonForm(forms.Form):
             self.fields["categories"].required = True
             self.fields["consent_given"].required = True
         else:
-            for name in self.CONSENT_FIELDS:
+            for name in self.MINIMAL_CONSENT_FIELDS:
                 del self.fields[name]
+            # Consents are optional here: who gave them and how matter only once one is ticked.
+            self.fields["consent_given_by"].required = False
+            self.fields["consent_method"].required = False
+        if editing:
+            # Consents are recorded (and withdrawn) on the person page once the person exists.
+            for name in (*self.FULL_CONSENT_FIELDS, *self.CONSENT_FIELDS):
+                self.fields.pop(name, None)
         if editing:
             del self.fields["unit"]
             self.fields["version"].required = True
@@ -250,10 +293,41 @@ class PersonForm(forms.Form):
                 data["birth_date_estimated"] = True
         if born is not None and data.get("birth_year") and data["birth_year"] != born.year:
             self.add_error("birth_year", _("The year does not match the date of birth."))
-        guardian = self.minimal and data.get("consent_given_by") == ConsentGivenBy.GUARDIAN
-        if guardian and not (data.get("guardian_name") or "").strip():
-            self.add_error("guardian_name", _("Give the name of the parent or guardian."))
+        if "consent_given_by" in self.fields:
+            self._consent_clean(data, today)
         return data
+
+    def _consent_clean(self, data: dict[str, Any], today: datetime.date) -> None:
+        """A child's consent is given by a parent or guardian, who is named: registered already (by
+        code) or registered now, with the child (their name)."""
+        given = bool(data.get("consents")) if not self.minimal else bool(data.get("consent_given"))
+        if not given:
+            return
+        year = data.get("birth_year") or (data["date_of_birth"].year if data.get("date_of_birth") else None)
+        child = year is not None and today.year - year < 18
+        by_guardian = data.get("consent_given_by") == ConsentGivenBy.GUARDIAN
+        if child and not by_guardian:
+            self.add_error("consent_given_by", _("A child's consent is given by a parent or guardian."))
+        named = (data.get("guardian_name") or "").strip() or (data.get("guardian_code") or "").strip()
+        if by_guardian and not named:
+            self.add_error("guardian_name", _("Give the name of the parent or guardian."))
+
+    def consent_values(self) -> dict[str, Any]:
+        """What the view records with the person: purposes, who gave them, how, and the guardian."""
+        data = self.cleaned_data
+        if self.minimal:
+            purposes = [ConsentPurpose.CASE_MANAGEMENT] if data.get("consent_given") else []
+        else:
+            purposes = list(data.get("consents") or [])
+        by_guardian = data.get("consent_given_by") == ConsentGivenBy.GUARDIAN
+        return {
+            "purposes": purposes,
+            "given_by": data.get("consent_given_by") or ConsentGivenBy.SELF,
+            "method": data.get("consent_method") or ConsentMethod.ORAL,
+            "guardian_code": (data.get("guardian_code") or "").strip() if by_guardian else "",
+            "guardian_name": (data.get("guardian_name") or "").strip() if by_guardian else "",
+            "guardian_kind": data.get("guardian_kind") or RelationKind.PARENT,
+        }
 
     def person_values(self) -> dict[str, Any]:
         """What person_create / person_update take, from the cleaned data."""

@@ -214,6 +214,9 @@ class ConsentPurpose(models.TextChoices):
     PARTNER_ABROAD = "partner_abroad", _("Sharing with a partner organisation abroad")
     STATISTICS = "statistics", _("Anonymised statistics")
     PHOTOS = "photos", _("Photos")
+    # Taking part in one programme activity (a course, a camp): registration, attendance, the activity's
+    # lists. The minimal consent of a field educator's registration; a camp's parental consent.
+    ACTIVITY = "activity", _("Taking part in the activity")
 
 
 class ConsentGivenBy(models.TextChoices):
@@ -243,6 +246,19 @@ class Consent(TenantModel):
     )
     given_by = models.CharField(_("given by"), max_length=16, choices=ConsentGivenBy.choices)
     guardian_name = EncryptedTextField(_("name of the guardian"))
+    # The guardian who gave it, a recorded guardian of the person (PersonRelation.is_guardian): a
+    # child's consent names them.
+    guardian = models.ForeignKey(
+        "Person",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("guardian"),
+    )
+    # For purpose "activity" (and photos taken at one): the public id of the programme activity. A plain
+    # id, not a foreign key: people does not depend on the programme room (DESIGN.md §3).
+    activity = models.UUIDField(_("activity"), null=True, blank=True)
     method = models.CharField(_("how"), max_length=16, choices=ConsentMethod.choices)
     given_on = models.DateField(_("given on"))
     recorded_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, null=True, related_name="+")
@@ -261,7 +277,10 @@ class Consent(TenantModel):
     class Meta:
         verbose_name = _("consent")
         verbose_name_plural = _("consents")
-        indexes = [models.Index(fields=["person", "purpose"], name="people_consent_lookup_idx")]
+        indexes = [
+            models.Index(fields=["person", "purpose"], name="people_consent_lookup_idx"),
+            models.Index(fields=["activity", "purpose"], name="people_consent_activity_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.purpose} ({self.public_id})"

@@ -26,10 +26,12 @@ from kujdes.people.models import (
     BlindIndexEntry,
     BlindIndexKind,
     Consent,
+    ConsentPurpose,
     Household,
     MergeStatus,
     Person,
     PersonFile,
+    PersonFileKind,
     PersonMerge,
     PersonRelation,
     RetentionRule,
@@ -210,7 +212,12 @@ def person_file_get(*, actor: User, public_id: str) -> PersonFile:
         organisation__in=organisations_for_actor(actor=actor, perm=Perm.ERASURE_MANAGE).values("pk"),
         person__erased_at__isnull=True,
     )
-    return (visible | officer).select_related("person").get(public_id=public_id)
+    stored = (visible | officer).select_related("person").get(public_id=public_id)
+    if stored.kind == PersonFileKind.PHOTO and photos_withheld(person=stored.person):
+        # Hidden like a file that does not exist; the protection officer still reaches it through the
+        # subject access export and erasure.
+        raise PersonFile.DoesNotExist
+    return stored
 
 
 def person_get_for_officer(*, actor: User, public_id: str) -> Person:
@@ -367,11 +374,26 @@ def households_for_actor(*, actor: User) -> QuerySet[Household]:
 
 def consents_of_person(*, person: Person) -> QuerySet[Consent]:
     """A person's consents, newest first (the caller has checked the person is visible)."""
-    return Consent.objects.filter(person=person).select_related("partner").order_by("-given_on", "-pk")
+    return (
+        Consent.objects.filter(person=person).select_related("partner", "guardian").order_by("-given_on", "-pk")
+    )
+
+
+def photos_withheld(*, person: Person) -> bool:
+    """Whether the person's photos are hidden: a consent to photos was withdrawn and none stands."""
+    photos = Consent.objects.filter(person=person, purpose=ConsentPurpose.PHOTOS)
+    return (
+        photos.filter(withdrawn_on__isnull=False).exists()
+        and not photos.filter(withdrawn_on__isnull=True).exists()
+    )
 
 
 def files_of_person(*, person: Person) -> QuerySet[PersonFile]:
-    return PersonFile.objects.filter(person=person).order_by("-uploaded_at")
+    """The person's files; photos are left out once the consent to photos was withdrawn."""
+    files = PersonFile.objects.filter(person=person).order_by("-uploaded_at")
+    if photos_withheld(person=person):
+        files = files.exclude(kind=PersonFileKind.PHOTO)
+    return files
 
 
 def person_merges_for_actor(*, actor: User) -> QuerySet[PersonMerge]:

@@ -403,6 +403,48 @@ def person_relation_add(
 
 
 @transaction.atomic
+def person_guardian_register(
+    *, actor: User, person: Person, given_name: str, family_name: str = "", kind: str
+) -> Person:
+    """Register a parent or guardian of `person` (a new family member in the same unit, minimal fields)
+    and record the guardian relation, in the step that records the consent they give. Whoever may register
+    persons in the unit may (a field educator registering a child, or at a camp's consent). Returns them."""
+    from kujdes.people.models import RelationKind
+
+    if kind not in RelationKind.values or kind == RelationKind.CHILD:
+        raise ValidationError({"guardian_kind": _("Choose a value from the list.")})
+    if not given_name.strip():
+        raise ValidationError({"guardian_name": _("Give the name of the parent or guardian.")})
+    if not units_for_actor(actor=actor, perm=Perm.PERSON_REGISTER_MINIMAL).filter(pk=person.unit_id).exists():
+        raise PermissionDenied
+    guardian = person_create(
+        actor=actor,
+        unit=person.unit,
+        given_name=given_name.strip(),
+        family_name=family_name.strip(),
+        municipality=person.municipality,
+        categories=[PersonCategory.FAMILY_MEMBER],
+    )
+    PersonRelation.objects.create(
+        organisation_id=person.organisation_id,
+        person=person,
+        relative=guardian,
+        kind=kind,
+        is_guardian=True,
+        created_by=actor,
+    )
+    audit_record(
+        actor=actor,
+        organisation=person.organisation_id,
+        action="person.relation.added",
+        obj=person,
+        unit=person.unit,
+        details={"relative": str(guardian.public_id), "kind": kind, "guardian": True},
+    )
+    return guardian
+
+
+@transaction.atomic
 def household_create(*, actor: User, person: Person) -> Household:
     """Open a household in the person's unit, with the person as its first member."""
     _require_manage(actor, person)

@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -16,11 +17,27 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from kujdes.core.files import UploadRefused
 from kujdes.core.forms import form_add_validation_error
+from kujdes.core.reads import ReadRow, identity_rows_read
 from kujdes.core.roles import Perm
 from kujdes.core.selectors import units_for_actor
-from kujdes.people.consent import consent_record, consent_withdraw
-from kujdes.people.models import Consent, ConsentGivenBy, ConsentMethod, ConsentPurpose, Person
+from kujdes.people.consent import (
+    consent_record,
+    consent_withdraw,
+    guardian_name_split,
+    guardians_of,
+    person_is_minor,
+)
+from kujdes.people.forms import GUARDIAN_KINDS
+from kujdes.people.models import (
+    Consent,
+    ConsentGivenBy,
+    ConsentMethod,
+    ConsentPurpose,
+    Person,
+    RelationKind,
+)
 from kujdes.people.selectors import person_get, persons_with_keys
+from kujdes.people.services import person_guardian_register
 
 
 class DateInput(forms.DateInput):
@@ -30,16 +47,55 @@ class DateInput(forms.DateInput):
 class ConsentForm(forms.Form):
     purpose = forms.ChoiceField(
         label=gettext_lazy("Purpose"),
-        # Sharing with a partner names the partner: that comes with the partner network.
-        choices=[c for c in ConsentPurpose.choices if c[0] != ConsentPurpose.PARTNER_SHARING],
+        # Sharing with a partner names the partner: that comes with the partner network; taking part
+        # names an activity: that comes with the activity's registration and the camp's consent.
+        choices=[
+            c
+            for c in ConsentPurpose.choices
+            if c[0] not in (ConsentPurpose.PARTNER_SHARING, ConsentPurpose.ACTIVITY)
+        ],
     )
     given_by = forms.ChoiceField(label=gettext_lazy("Given by"), choices=ConsentGivenBy.choices)
+    guardian = forms.ChoiceField(label=gettext_lazy("Parent or guardian who gave it"), required=False)
     guardian_name = forms.CharField(
-        label=gettext_lazy("Name of the parent or guardian"), max_length=200, required=False
+        label=gettext_lazy("Or the name of a parent or guardian not registered yet"),
+        help_text=gettext_lazy("They are registered with the person, as the person's guardian."),
+        max_length=200,
+        required=False,
+    )
+    guardian_kind = forms.ChoiceField(
+        label=gettext_lazy("The parent or guardian is the person's"),
+        choices=GUARDIAN_KINDS,
+        initial=RelationKind.PARENT,
+        required=False,
     )
     method = forms.ChoiceField(label=gettext_lazy("How"), choices=ConsentMethod.choices)
     given_on = forms.DateField(label=gettext_lazy("Given on"), widget=DateInput)
     document = forms.FileField(label=gettext_lazy("Signed form (optional)"), required=False)
+
+    def __init__(self, *args: Any, guardians: list[Person], minor: bool, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.minor = minor
+        self.fields["guardian"].choices = [
+            ("", "—"),
+            *(
+                (str(g.public_id), f"{g.given_name or ''} {g.family_name or ''} ({g.code})")
+                for g in guardians
+            ),
+        ]
+        if minor:
+            self.fields["given_by"].initial = ConsentGivenBy.GUARDIAN
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        by_guardian = data.get("given_by") == ConsentGivenBy.GUARDIAN
+        if self.minor and data.get("given_by") == ConsentGivenBy.SELF:
+            self.add_error("given_by", _("A child's consent is given by a parent or guardian."))
+        if by_guardian and not data.get("guardian") and not (data.get("guardian_name") or "").strip():
+            self.add_error("guardian", _("Choose the parent or guardian, or give their name."))
+        if data.get("guardian") and (data.get("guardian_name") or "").strip():
+            self.add_error("guardian_name", _("Choose a registered guardian or give a name, not both."))
+        return data
 
     def clean_given_on(self) -> Any:
         value = self.cleaned_data["given_on"]
@@ -62,24 +118,48 @@ def _person_for_consent(request: HttpRequest, public_id: Any) -> Person:
 @require_http_methods(["GET", "POST"])
 def person_consent_add(request: HttpRequest, public_id: Any) -> HttpResponse:
     person = _person_for_consent(request, public_id)
+    guardians = guardians_of(person=person)
     form = ConsentForm(
         request.POST if request.method == "POST" else None,
         request.FILES or None,
         initial={"given_on": timezone.localdate(), "purpose": request.GET.get("purpose", "")},
+        guardians=guardians,
+        minor=person_is_minor(person=person),
     )
+    if guardians:
+        identity_rows_read(
+            request=request,
+            action="person.guardians.viewed",
+            rows=[ReadRow.of(guardian) for guardian in guardians],
+            obj=person,
+            unit=person.unit,
+            enforce=request.method == "GET",
+        )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
+        guardian = next((g for g in guardians if str(g.public_id) == data["guardian"]), None)
+        by_guardian = data["given_by"] == ConsentGivenBy.GUARDIAN
         try:
-            consent_record(
-                actor=request.user,
-                person=person,
-                purpose=data["purpose"],
-                given_by=data["given_by"],
-                method=data["method"],
-                given_on=data["given_on"],
-                guardian_name=data["guardian_name"],
-                document=data["document"],
-            )
+            with transaction.atomic():
+                if by_guardian and guardian is None:
+                    given, family = guardian_name_split(data["guardian_name"])
+                    guardian = person_guardian_register(
+                        actor=request.user,
+                        person=person,
+                        given_name=given,
+                        family_name=family,
+                        kind=data["guardian_kind"] or RelationKind.PARENT,
+                    )
+                consent_record(
+                    actor=request.user,
+                    person=person,
+                    purpose=data["purpose"],
+                    given_by=data["given_by"],
+                    method=data["method"],
+                    given_on=data["given_on"],
+                    guardian=guardian if by_guardian else None,
+                    document=data["document"],
+                )
         except ValidationError as error:
             form_add_validation_error(form, error)
         except UploadRefused as refused:

@@ -25,6 +25,7 @@ from kujdes.core.panels import panels_render
 from kujdes.core.reads import ReadRow, identity_rows_read
 from kujdes.core.roles import Perm
 from kujdes.core.selectors import actor_has_perm, units_for_actor
+from kujdes.people.consent import intake_consents_record
 from kujdes.people.duplicates import DuplicateCheck, duplicate_candidates
 from kujdes.people.forms import (
     HouseholdForm,
@@ -34,7 +35,7 @@ from kujdes.people.forms import (
     RelationForm,
     person_initial,
 )
-from kujdes.people.models import ConsentPurpose, Person, PersonCategory, PersonMerge
+from kujdes.people.models import Consent, ConsentPurpose, Person, PersonCategory, PersonMerge
 from kujdes.people.selectors import (
     consents_of_person,
     files_of_person,
@@ -50,6 +51,7 @@ from kujdes.people.selectors import (
     persons_page_capped,
     persons_registry_search,
     persons_with_keys,
+    photos_withheld,
 )
 from kujdes.people.services import (
     household_create,
@@ -200,26 +202,46 @@ def person_create_view(request: HttpRequest) -> HttpResponse:
     try:
         with transaction.atomic():
             person = person_create(actor=request.user, unit=unit, **values)
-            if form.minimal:
-                from kujdes.people.consent import consent_record
-
-                consent_record(
-                    actor=request.user,
-                    person=person,
-                    purpose=ConsentPurpose.CASE_MANAGEMENT,
-                    given_by=form.cleaned_data["consent_given_by"],
-                    method=form.cleaned_data["consent_method"],
-                    given_on=timezone.localdate(),
-                    guardian_name=form.cleaned_data.get("guardian_name", ""),
-                )
+            intake_consents_save(request, person=person, form=form)
     except ValidationError as exc:
         form_add_validation_error(form, exc)
+        return _registration_page(request, form, status=400)
+    except PermissionDenied:
+        form.add_error("guardian_code", _("You cannot record this person as the guardian."))
         return _registration_page(request, form, status=400)
     if persons_for_actor(actor=request.user).filter(pk=person.pk).exists():
         messages.success(request, _("Person registered."))
         return redirect("person_detail", public_id=person.public_id)
     # A field educator registers but does not see persons: the code is all they take away.
     return render(request, "people/person_registered.html", {"code": person.code})
+
+
+def intake_consents_save(
+    request: HttpRequest, *, person: Person, form: PersonForm, activity: Any = None
+) -> list[Consent]:
+    """The consents of the registration form, with the person, in the caller's transaction: the
+    minimal form's agreement to be registered (for an activity: to take part in it), or the purposes
+    a case worker ticked. A guardian is named by code (a registered person) or registered now."""
+    values = form.consent_values()
+    purposes = values["purposes"]
+    if activity is not None and purposes:
+        purposes = [ConsentPurpose.ACTIVITY]
+    guardian = None
+    if values["guardian_code"]:
+        guardian = _person_by_code(request, values["guardian_code"])
+        if guardian is None:
+            raise ValidationError({"guardian_code": _("No person with this code in your units.")})
+    return intake_consents_record(
+        actor=request.user,
+        person=person,
+        purposes=purposes,
+        given_by=values["given_by"],
+        method=values["method"],
+        guardian=guardian,
+        guardian_name=values["guardian_name"],
+        guardian_kind=values["guardian_kind"],
+        activity=activity,
+    )
 
 
 # -- the person page ----------------------------------------------------------------------------
@@ -277,6 +299,7 @@ def person_detail(request: HttpRequest, public_id: Any) -> HttpResponse:
         ],
         "consents": consents_of_person(person=person),
         "files": files_of_person(person=person),
+        "photos_withheld": photos_withheld(person=person),
         "merges": merges,
         "can_manage": person_can_manage(actor=request.user, person=person),
         "panels": panels_render(page="person", request=request, obj=person),

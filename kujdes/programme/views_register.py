@@ -33,9 +33,10 @@ from kujdes.core.roles import Perm
 from kujdes.core.selectors import actor_has_perm, units_for_actor
 from kujdes.people.duplicates import DuplicateCheck, duplicate_candidates
 from kujdes.people.forms import PersonForm
-from kujdes.people.models import ConsentPurpose, Person
+from kujdes.people.models import Consent, ConsentGivenBy, Person
 from kujdes.people.selectors import municipalities_for_organisation
 from kujdes.programme import selectors, services
+from kujdes.programme.camp_consent import guardian_label, withdrawn_person_ids
 from kujdes.programme.forms_register import HeadcountForm, LateAddForm
 from kujdes.programme.models import (
     Activity,
@@ -183,6 +184,10 @@ def _register_page(
     error: str = "",
 ) -> HttpResponse:
     rows = selectors.attendance_register(session=session)
+    withdrawn = withdrawn_person_ids(activity=activity)
+    if withdrawn:
+        # Whose consent to take part was withdrawn leaves the activity's lists (camp_consent.py).
+        rows = [row for row in rows if row.participation.person_id not in withdrawn]
     identity_rows_read(
         request=request,
         action="programme.participants.viewed",
@@ -348,9 +353,22 @@ def _participant_page(
     return render(request, "programme/participant_register.html", context, status=status)
 
 
-def _enrol(request: HttpRequest, activity: Activity, session: Session | None, person: Person) -> None:
+def _enrol(
+    request: HttpRequest,
+    activity: Activity,
+    session: Session | None,
+    person: Person,
+    *,
+    consent: Consent | None = None,
+) -> None:
+    parental = consent is not None and consent.given_by == ConsentGivenBy.GUARDIAN
     participation = services.participant_enrol(
-        actor=request.user, activity=activity, person=person, late_addition=session is not None
+        actor=request.user,
+        activity=activity,
+        person=person,
+        late_addition=session is not None,
+        parental_consent=parental,
+        parental_consent_by=guardian_label(consent) if parental and consent else "",
     )
     if session is not None and session.date <= timezone.localdate():
         services.attendance_save(actor=request.user, session=session, marks={participation.pk: True})
@@ -417,22 +435,16 @@ def participant_register(request: HttpRequest, public_id: uuid.UUID) -> HttpResp
         )
         if check.found:
             return _participant_page(request, activity, session, form, check=check)
-    from kujdes.people.consent import consent_record
     from kujdes.people.services import person_create
+    from kujdes.people.views_registry import intake_consents_save
 
     try:
         with transaction.atomic():
             person = person_create(actor=request.user, unit=unit, **values)
-            consent_record(
-                actor=request.user,
-                person=person,
-                purpose=ConsentPurpose.CASE_MANAGEMENT,
-                given_by=form.cleaned_data["consent_given_by"],
-                method=form.cleaned_data["consent_method"],
-                given_on=timezone.localdate(),
-                guardian_name=form.cleaned_data.get("guardian_name", ""),
-            )
-            _enrol(request, activity, session, person)
+            # The minimal consent: to take part in this activity (a child's, given by the guardian
+            # registered with them). A camp's parental consent is that same consent.
+            consents = intake_consents_save(request, person=person, form=form, activity=activity.public_id)
+            _enrol(request, activity, session, person, consent=consents[0] if consents else None)
     except ValidationError as exc:
         form_add_validation_error(form, exc)
         return _participant_page(request, activity, session, form, status=400)

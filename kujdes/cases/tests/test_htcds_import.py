@@ -227,12 +227,13 @@ class HtcdsImportTests(BaseTestCase):
                     **GOOD,
                     "cas_CaseOwner": "Someone",
                     "prs_Email": "a@example.org",
-                    "cas_ReasonForOutgoingReferral": "Other",
+                    "cas_ReferredPrimaryCaseWorker": "Someone else",
                 }
             ]
         )
+        # The referral columns are imported (test_htcds_referrals.py), but not the receiver's worker.
         self.assertEqual(
-            check.ignored_columns, ["cas_CaseOwner", "prs_Email", "cas_ReasonForOutgoingReferral"]
+            check.ignored_columns, ["cas_CaseOwner", "prs_Email", "cas_ReferredPrimaryCaseWorker"]
         )
 
     def test_the_template_numbering_and_empty_rows_are_skipped(self) -> None:
@@ -380,6 +381,9 @@ class HtcdsImportTests(BaseTestCase):
         response = self.client.post(reverse("htcds_import"), {"unit": "not-a-uuid", "confirm": "x" * 500})
         self.assertEqual(response.status_code, 400)
 
-    def test_the_programme_manager_does_not_import(self) -> None:
+    def test_the_programme_manager_imports_for_a_case_worker(self) -> None:
+        # Issue 20: managers and administrators import too, choosing who receives the cases.
         self.login(self.manager)
-        self.assertEqual(self.client.get(reverse("htcds_import")).status_code, 403)
+        response = self.client.get(reverse("htcds_import"))
+        self.assertEqual(response.status_code, 200)
+        self.assertIn("case_worker", response.context["form"].fields)

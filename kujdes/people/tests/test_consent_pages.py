@@ -63,7 +63,13 @@ class ConsentPageTests(BaseTestCase):
         self.login(self.alice)
         self.client.post(
             self.url(),
-            {"purpose": "referral", "given_by": "self", "method": "oral", "given_on": "2026-11-01"},
+            {
+                "purpose": "referral",
+                "given_by": "guardian",
+                "guardian_name": "Mira Krasniqi",
+                "method": "oral",
+                "given_on": "2026-11-01",
+            },
         )
         with system_scope():
             consent = Consent.objects.get(person=self.person)

@@ -99,8 +99,12 @@ class RegistrationTests(BaseTestCase):
         )
         self.assertEqual(response.status_code, 200)
         with system_scope():
-            person = Person.objects.get(unit=self.centre_a)
-            consent = Consent.objects.get(person=person)
+            consent = Consent.objects.select_related("person", "guardian").get(person__unit=self.centre_a)
+            person = consent.person
+            # The guardian who agreed is registered with the child, as the child's guardian.
+            self.assertTrue(
+                PersonRelation.objects.filter(person=person, relative=consent.guardian, is_guardian=True).exists()
+            )
         self.assertContains(response, person.code)
         self.assertNotContains(response, reverse("person_detail", kwargs={"public_id": person.public_id}))
         self.assertEqual((consent.purpose, consent.given_by), ("case_management", "guardian"))

@@ -160,13 +160,19 @@ class CampParticipantTests(CampTestCase):
         self.login(self.educator)
         response = self.client.post(
             self.url(self.camper_without),
-            {"camp_group": str(self.pg_group.pk), "parental_consent": "on", "parental_consent_by": "Babai"},
+            {
+                "camp_group": str(self.pg_group.pk),
+                "parental_consent": "on",
+                "guardian_name": "Gjon Babai",
+                "guardian_kind": "parent",
+            },
         )
         self.assertRedirects(response, self.camp_url("camp_overview"))
         self.camper_without.refresh_from_db()
         self.assertEqual(self.camper_without.camp_group, self.pg_group)
         self.assertTrue(self.camper_without.parental_consent)
-        self.assertEqual(self.camper_without.parental_consent_by, "Babai")
+        with translation.override("sq"):
+            self.assertEqual(self.camper_without.parental_consent_by, gettext("Parent"))
         self.assertTrue(AuditEvent.objects.filter(action="programme.camp.consent.recorded").exists())
 
     def test_consent_without_who_answers_400(self) -> None:

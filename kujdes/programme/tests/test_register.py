@@ -370,7 +370,8 @@ class ParticipantRegisterTests(RegisterTestCase):
         )
         self.assertEqual(response.status_code, 200)
         with system_scope():
-            self.assertEqual(Person.objects.count(), count + 1)
+            # The participant, and the parent who agreed, registered with her as her guardian.
+            self.assertEqual(Person.objects.count(), count + 2)
 
     def test_rights(self) -> None:
         self.login(self.volunteer)
