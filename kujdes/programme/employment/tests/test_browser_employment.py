@@ -1,10 +1,10 @@
 """A job placement in a real browser, in Albanian, on a phone-sized screen.
 
-The Lezhë field educator records the job placement of a graduate of her centre's course (a young
-woman registered at the Shkodër centre), then the 3-month follow-up, where she ticks a warning sign
-of exploitation (wages withheld); the Shkodër case worker opens the person's page, sees the screening
-the warning sign opened, and records it. Every page visited is checked with axe-core and must fit a
-phone's width (the setup is that of kujdes/cases/tests/test_browser_case_work.py). Invented data only.
+The Lezhë field educator records the job placement of a graduate of her centre's course, then the
+3-month follow-up, where she ticks a warning sign of exploitation (wages withheld); the Shkodër case
+worker (who also covers the Lezhë centre here) opens the person's page, sees the screening the warning
+sign opened, and records it. Every page visited is checked with axe-core and must fit a phone's width
+(the setup is that of kujdes/cases/tests/test_browser_case_work.py). Invented data only.
 """
 
 from __future__ import annotations
@@ -57,6 +57,8 @@ def graduate(demo_accounts: dict[str, dict[str, Any]]) -> dict[str, Any]:  # noq
     from django.utils import timezone
 
     from kujdes.accounts.models import User
+    from kujdes.core.roles import Role
+    from kujdes.core.services import membership_assign
     from kujdes.people.services import person_create
     from kujdes.programme import services as programme
     from kujdes.programme.employment import services
@@ -80,14 +82,21 @@ def graduate(demo_accounts: dict[str, dict[str, Any]]) -> dict[str, Any]:  # noq
             ends_on=today - datetime.timedelta(days=110),
             municipality="Lezhë",
         )
+        # The demo has no case worker in Lezhë: the Shkodër case worker also covers its centre here.
+        membership_assign(
+            actor=None,
+            user=User.objects.get(username="caseworker-shkoder"),
+            unit=centre,
+            role=Role.CASE_WORKER,
+        )
         person = person_create(
-            actor=User.objects.get(username="caseworker-shkoder"),
-            unit=_unit("Qendra Sociale Shkodër"),
+            actor=educator,
+            unit=centre,
             given_name=GRADUATE,
             family_name="Prova",
             sex="Feminine",
             birth_year=today.year - 22,
-            municipality="Shkodër",
+            municipality="Lezhë",
         )
         participation = programme.participant_enrol(actor=educator, activity=course, person=person)
         programme.participation_complete(
