@@ -2,8 +2,8 @@
 
 Runs in the benchmark's own environment (var/bench-linkage-venv), never the application's.
 Names are compared folded (diacritics removed, lower case); blocking on the soundex of each name
-with the year of birth (the issue's configuration); u by random sampling, m by EM under two blocking rules; clusters are
-connected components at match probability >= 0.5.
+with the year of birth (the issue's configuration); u by random sampling, m by EM under two
+blocking rules; clusters are connected components at match probability >= 0.5.
 
     python splink_run.py RECORDS.csv CLUSTERS.csv [--no-id]
 """
