@@ -67,7 +67,11 @@ def consent_record(
 ) -> Consent:
     """Record a consent. Sharing needs a named partner; taking part names the activity; a guardian's
     consent names the guardian, and `guardian` must be a recorded guardian of the person (a relation
-    marked guardian, recorded before or in the same transaction). A child's consent is a guardian's."""
+    marked guardian, recorded before or in the same transaction).
+
+    That a child's consent is a guardian's is the forms' rule (registration, consent and camp pages,
+    `person_is_minor`), not this one's: imports, the API and the demo record consents given on paper,
+    and a 16- or 17-year-old's own consent may stand where the law lets it."""
     if purpose not in ConsentPurpose.values:
         raise ValidationError({"purpose": _("Unknown purpose.")})
     if (purpose == ConsentPurpose.PARTNER_SHARING) != (partner is not None):
@@ -83,8 +87,6 @@ def consent_record(
             raise ValidationError({"given_by": _("A consent naming a guardian is given by the guardian.")})
         if not guardian_is_recorded(person=person, guardian=guardian):
             raise ValidationError({"guardian": _("Choose a recorded parent or guardian of the person.")})
-    if person_is_minor(person=person) and given_by != ConsentGivenBy.GUARDIAN:
-        raise ValidationError({"given_by": _("A child's consent is given by a parent or guardian.")})
     if given_by == ConsentGivenBy.GUARDIAN and guardian is None and not guardian_name.strip():
         raise ValidationError({"guardian_name": _("Give the name of the parent or guardian.")})
     if given_on > timezone.localdate():
