@@ -125,13 +125,29 @@ class Unit(TenantModel):
         return self.name
 
 
+class StaffCategory(models.TextChoices):
+    """How someone serves the programme, whatever their role grants (reports count by it)."""
+
+    EMPLOYEE = "employee", _("Employee")
+    MISSIONARY = "missionary", _("Missionary or religious")
+    VOLUNTEER = "volunteer", _("Volunteer")
+    EXTERNAL_TRAINER = "external_trainer", _("External trainer")
+
+
 class Membership(TenantModel):
-    """A user holds a role at a unit (and, by the role's reach, below it)."""
+    """A user holds a role at a unit (and, by the role's reach, below it).
+
+    `staff_category` says how they serve the unit (an employee, a missionary at a centre…); empty for
+    those who are not the programme's staff (a board viewer, the network coordinator).
+    """
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
     unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="memberships")
     role = models.CharField(_("role"), max_length=32, choices=Role.choices)
+    staff_category = models.CharField(
+        _("staff category"), max_length=20, choices=StaffCategory.choices, blank=True
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"

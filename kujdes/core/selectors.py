@@ -93,3 +93,32 @@ def unit_subtree(*, unit: Unit) -> QuerySet[Unit]:
 
 def organisation_root_unit(*, organisation: Organisation) -> Unit | None:
     return Unit.objects.filter(organisation=organisation, parent__isnull=True).order_by("pk").first()
+
+
+def staff_memberships_for_actor(*, actor: User) -> QuerySet[Membership]:
+    """Memberships of the units where the actor manages users: the staff page's rows."""
+    units = units_for_actor(actor=actor, perm=Perm.ORGANISATION_USERS_MANAGE)
+    return Membership.objects.filter(unit__in=units.values("pk")).select_related("user", "unit")
+
+
+def staff_membership_get(*, actor: User, public_id: str) -> Membership:
+    """One membership the actor administers; Membership.DoesNotExist (→ 404) for any other."""
+    return staff_memberships_for_actor(actor=actor).get(public_id=public_id)
+
+
+def staff_category_of(*, user: User, unit: Unit) -> str:
+    """How `user` serves `unit`: the category of their membership closest to it (the unit itself, then
+    up its path), else of any of their memberships in its organisation; "" when they have none."""
+    memberships = [
+        m
+        for m in Membership.objects.filter(user=user, organisation_id=unit.organisation_id)
+        .select_related("unit")
+        .order_by("-unit__depth", "pk")
+        if m.staff_category
+    ]
+    for membership in memberships:
+        if unit.path.startswith(membership.unit.path):
+            return membership.staff_category
+    below = [m for m in memberships if m.unit.path.startswith(unit.path)]
+    chosen = below or memberships
+    return chosen[0].staff_category if chosen else ""

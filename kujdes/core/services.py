@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from kujdes.core.audit import audit_record
 from kujdes.core.crypto import organisation_key_create
 from kujdes.core.locking import versioned_save
-from kujdes.core.models import Country, Membership, Network, Organisation, Unit, UnitKind
+from kujdes.core.models import Country, Membership, Network, Organisation, StaffCategory, Unit, UnitKind
 from kujdes.core.roles import NETWORK_ROLES, ROLE_REACH, Perm, Reach, Role
 from kujdes.core.selectors import units_for_actor
 
@@ -131,10 +131,24 @@ def _membership_validate(*, user: User, unit: Unit, role: str) -> None:
         raise ValidationError({"unit": _("This unit is closed.")})
 
 
+def staff_category_default(role: str) -> str:
+    """How a new member serves, until an administrator says otherwise: volunteers volunteer, the
+    network coordinator and viewers (board, donors) are not the programme's staff, everyone else is
+    employed."""
+    if role == Role.VOLUNTEER:
+        return StaffCategory.VOLUNTEER
+    if role in (Role.NETWORK_COORDINATOR, Role.VIEWER):
+        return ""
+    return StaffCategory.EMPLOYEE
+
+
 @transaction.atomic
-def membership_assign(*, actor: User | None, user: User, unit: Unit, role: str) -> Membership:
+def membership_assign(
+    *, actor: User | None, user: User, unit: Unit, role: str, staff_category: str | None = None
+) -> Membership:
     """Give `user` the `role` at `unit`. The actor must administer the unit's organisation; a network
-    role (scope beyond one organisation) only the installation's network administrators grant."""
+    role (scope beyond one organisation) only the installation's network administrators grant.
+    `staff_category` None: the role's default (`staff_category_default`)."""
     if role in NETWORK_ROLES and actor is not None and not getattr(actor, "is_network_admin", False):
         raise ValidationError(
             {"role": _("Only the installation's network administrators grant network roles.")}
@@ -145,8 +159,16 @@ def membership_assign(*, actor: User | None, user: User, unit: Unit, role: str) 
     ):
         raise PermissionDenied
     _membership_validate(user=user, unit=unit, role=role)
+    if staff_category is None:
+        staff_category = staff_category_default(role)
+    if staff_category not in ("", *StaffCategory.values):
+        raise ValidationError({"staff_category": _("Unknown staff category.")})
     membership, created = Membership.objects.get_or_create(
-        organisation=unit.organisation, user=user, unit=unit, role=role, defaults={"created_by": actor}
+        organisation=unit.organisation,
+        user=user,
+        unit=unit,
+        role=role,
+        defaults={"created_by": actor, "staff_category": staff_category},
     )
     if not created:
         raise ValidationError(_("The user already has this role at this unit."))
@@ -185,3 +207,31 @@ def membership_revoke(*, actor: User, membership: Membership) -> None:
         details={"role": membership.role, "membership": str(membership.public_id)},
     )
     membership.delete()
+
+
+@transaction.atomic
+def membership_staff_category_set(*, actor: User, membership: Membership, staff_category: str) -> Membership:
+    """Say how a member serves their unit (employee, missionary, volunteer, external trainer, or none).
+    The actor must administer the membership's unit; audited with the old and new category."""
+    if (
+        not units_for_actor(actor=actor, perm=Perm.ORGANISATION_USERS_MANAGE)
+        .filter(pk=membership.unit_id)
+        .exists()
+    ):
+        raise PermissionDenied
+    if staff_category not in ("", *StaffCategory.values):
+        raise ValidationError({"staff_category": _("Unknown staff category.")})
+    before = membership.staff_category
+    if before == staff_category:
+        return membership
+    membership.staff_category = staff_category
+    membership.save(update_fields=["staff_category"])
+    audit_record(
+        actor=actor,
+        organisation=membership.organisation_id,
+        action="membership.staff_category.set",
+        obj=membership.user,
+        unit=membership.unit,
+        details={"membership": str(membership.public_id), "from": before, "to": staff_category},
+    )
+    return membership

@@ -5,6 +5,12 @@ Vocational courses with weekly sessions, attendance, completions and outcomes; a
 groups, parental consent and an incident; awareness campaigns and school sessions with anonymous
 headcounts; volunteers with trainings, safeguarding checks and hours; joint initiatives. One course
 at the Shkodër social centre has a session today, facilitated by the demo volunteer. Invented throughout.
+
+Staff and volunteers (issue 20): missionaries at two centres (the Lezhë educator, a religious brother,
+and a sister at the Pult health centre) who facilitate courses there; the training curriculum; every
+volunteer came through the recruitment pipeline, and there are people at each of its stages (new
+applications, an interview, two in training, one waiting for the safeguarding check, the active ones,
+an alumna, one not accepted and one who withdrew), with the history of who decided what and when.
 """
 
 from __future__ import annotations
@@ -16,18 +22,25 @@ from decimal import Decimal
 from django.utils import timezone
 
 from kujdes.accounts.models import User
-from kujdes.core.models import Organisation, Unit
+from kujdes.core.models import Membership, Organisation, StaffCategory, Unit
+from kujdes.core.roles import Role
+from kujdes.core.services import membership_assign, membership_staff_category_set
 from kujdes.people.models import Person
 from kujdes.people.seed import persons_bulk_create, persons_synthetic
 from kujdes.programme import services as s
 from kujdes.programme.models import (
     DEFAULT_AGE_GROUPS,
+    Activity,
     ActivityType,
     HeadcountCategory,
     OutcomeResult,
     Participation,
     Session,
+    TrainingModule,
+    Volunteer,
 )
+from kujdes.programme.volunteers import services as pipeline
+from kujdes.programme.volunteers.selectors import curriculum_modules
 from kujdes.referrals.models import ServiceProvider
 
 # (title, weekdays, weeks, seats) of the vocational courses.
@@ -183,6 +196,144 @@ def _headcount_cells(
     return cells
 
 
+def _missionaries(
+    organisation: Organisation, *, admin: User, educator: User, centre_pult: Unit
+) -> list[User]:
+    """Missionaries at two centres: the Lezhë educator is a religious brother; a sister serves the Pult
+    health centre (no sign-in of her own in the demo)."""
+    for membership in Membership.objects.filter(user=educator, organisation=organisation):
+        membership_staff_category_set(
+            actor=admin, membership=membership, staff_category=StaffCategory.MISSIONARY
+        )
+    sister = User.objects.create_user(
+        username="missionary-pult",
+        email="missionary-pult@example.invalid",
+        password=None,
+        organisation=organisation,
+        first_name="Motra Lucia",
+        last_name="Gjergji",
+    )
+    membership_assign(
+        actor=admin,
+        user=sister,
+        unit=centre_pult,
+        role=Role.FIELD_EDUCATOR,
+        staff_category=StaffCategory.MISSIONARY,
+    )
+    return [educator, sister]
+
+
+def _days(day: datetime.date, n: int) -> datetime.date:
+    return day + datetime.timedelta(days=n)
+
+
+def _through_pipeline(
+    volunteer: Volunteer,
+    *,
+    actor: User,
+    modules: list[TrainingModule],
+    applied: datetime.date,
+    until: str,
+    modules_done: int | None = None,
+    ended: tuple[str, int, str] | None = None,
+) -> None:
+    """Walk a volunteer from their application to `until`: an interview 5 days later, training 10 days
+    later with the curriculum's modules (`modules_done` of them: all by default), the safeguarding check
+    at 35 days, active at 60 days; `ended`: (refused/withdrawn/alumni, days after the application, why)."""
+
+    def step(stage: str, offset: int, note: str = "") -> None:
+        pipeline.volunteer_stage_change(
+            actor=actor, volunteer=volunteer, to_stage=stage, decided_on=_days(applied, offset), notes=note
+        )
+        volunteer.refresh_from_db()
+
+    order = ["interview", "training", "safeguarding", "active"]
+    reached = order[: order.index(until) + 1]
+    step("interview", 5, "Motivim i mirë; përvojë me fëmijët në famulli.")
+    if "training" in reached:
+        step("training", 10)
+        count = len(modules) if modules_done is None else modules_done
+        for index, module in enumerate(modules[:count]):
+            pipeline.training_record(
+                actor=actor,
+                volunteer=volunteer,
+                module=module,
+                completed_on=_days(applied, 12 + 3 * index),
+                given_by="Stafi i Caritas",
+            )
+    if "safeguarding" in reached:
+        step("safeguarding", 35, "Kurrikula e përfunduar; kërkohet vërtetimi i gjendjes gjyqësore.")
+    if "active" in reached:
+        step("active", 60, "Vërtetimi u mor; fillon me grupin e së shtunës.")
+    if ended is not None:
+        stage, offset, note = ended
+        step(stage, offset, note)
+
+
+# (given, family, unit index, days since the application, stage reached, modules done, how it ended)
+PIPELINE_PEOPLE = (
+    ("Erisa", "Gjoka", 0, 5, "application", None, None),
+    ("Kevin", "Marku", 2, 12, "application", None, None),
+    ("Albana", "Prenga", 0, 30, "interview", None, None),
+    ("Dorian", "Kola", 1, 60, "training", 3, None),
+    ("Mirela", "Hoxhaj", 2, 45, "training", 1, None),
+    ("Sokol", "Vata", 0, 800, "active", None, ("alumni", 700, "U transferua në Tiranë për studime.")),
+    (
+        "Greta",
+        "Lleshi",
+        2,
+        90,
+        "interview",
+        None,
+        (
+            "refused",
+            12,
+            "Nuk është e disponueshme në ditët e aktiviteteve; t'i propozohet të aplikojë sërish.",
+        ),
+    ),
+    ("Ermal", "Dushku", 1, 40, "interview", None, ("withdrawn", 15, "Gjeti punë me orar të plotë.")),
+)
+
+
+def _pipeline_people(
+    *, units: list[Unit], manager: User, educator: User, modules: list[TrainingModule], rng: random.Random
+) -> int:
+    today = timezone.localdate()
+    for given, family, unit_index, days, until, done, ended in PIPELINE_PEOPLE:
+        unit = units[unit_index]
+        actor = educator if unit.name.endswith("Lezhë") else manager
+        applied = today - datetime.timedelta(days=days)
+        cleared = until == "active"
+        volunteer = pipeline.volunteer_enter(
+            actor=actor,
+            unit=unit,
+            given_name=given,
+            family_name=family,
+            joined_on=applied,
+            stage="application",
+            phone=f"06{rng.choice('789')}{rng.randrange(10**7):07d}",
+            birth_year=today.year - rng.randint(17, 24),
+            skills=rng.choice(["Lojëra me fëmijë", "Muzikë", "Sport", "Teatër"]),
+            languages=["sq"],
+            background_check="cleared" if cleared else "not_started",
+            background_checked_on=_days(applied, 50) if cleared else None,
+            background_check_expires_on=_days(applied, 50 + 730) if cleared else None,
+        )
+        if until != "application":
+            _through_pipeline(
+                volunteer,
+                actor=actor,
+                modules=modules,
+                applied=applied,
+                until=until,
+                modules_done=done,
+                ended=ended,
+            )
+        elif ended is not None:  # pragma: no cover - no such row
+            raise AssertionError(given)
+    return len(PIPELINE_PEOPLE)
+
+
 def demo_populate() -> str:
     organisation = Organisation.objects.get(code="caritas-al")
     for other in Organisation.objects.all():
@@ -204,6 +355,11 @@ def demo_populate() -> str:
     tirane = _unit(organisation, "Arqidioqeza Tiranë-Durrës")
     centre_durres = _unit(organisation, "Qendra Sociale Durrës")
 
+    # Missionaries at two centres, and the volunteers' training curriculum.
+    missionaries = _missionaries(organisation, admin=admin, educator=educator, centre_pult=centre_pult)
+    pipeline.curriculum_install(actor=None, organisation_id=organisation.pk)
+    modules = list(curriculum_modules(organisation_id=organisation.pk))
+
     # Volunteers, the code of conduct, trainings and safeguarding checks.
     code = s.conduct_publish(
         actor=admin,
@@ -216,12 +372,15 @@ def demo_populate() -> str:
         unit = [centre_shkoder, centre_shkoder, centre_pult, centre_lezhe, centre_lezhe][i % 5]
         actor = educator if unit == centre_lezhe else manager
         checked = today - datetime.timedelta(days=rng.randint(30, 700))
-        volunteer = s.volunteer_create(
+        # Each came through the pipeline: applied two months before their check, active the day after it
+        # (one still waits for the check).
+        volunteer = pipeline.volunteer_enter(
             actor=actor,
             unit=unit,
             given_name=given,
             family_name=family,
-            joined_on=checked - datetime.timedelta(days=20),
+            joined_on=checked - datetime.timedelta(days=59),
+            stage="application",
             user=volunteer_user if i == 0 else None,
             phone=f"06{rng.choice('789')}{rng.randrange(10**7):07d}",
             birth_year=today.year - rng.randint(18, 26),
@@ -241,6 +400,14 @@ def demo_populate() -> str:
             if i != 7
             else None,
         )
+        _through_pipeline(
+            volunteer,
+            actor=actor,
+            modules=modules,
+            applied=checked - datetime.timedelta(days=59),
+            until="safeguarding" if i == 7 else "active",
+        )
+        volunteer.refresh_from_db()
         s.training_add(
             actor=actor,
             volunteer=volunteer,
@@ -282,6 +449,18 @@ def demo_populate() -> str:
             rng=rng,
             volunteer=volunteer,
         )
+    # The sister co-facilitates the Pult course (the Lezhë courses are the brother's own).
+    pult_course = Activity.objects.filter(unit=centre_pult, title=COURSES[2][0]).first()
+    if pult_course is not None:
+        s.facilitator_add(actor=manager, activity=pult_course, role="staff", user=missionaries[1])
+    # People at each stage of the pipeline.
+    pipeline_people = _pipeline_people(
+        units=[centre_shkoder, centre_pult, centre_lezhe],
+        manager=manager,
+        educator=educator,
+        modules=modules,
+        rng=rng,
+    )
     # The running course at the Shkodër centre meets every weekday, so the demo volunteer has a session today.
     taught += _course(
         actor=manager,
@@ -474,7 +653,9 @@ def demo_populate() -> str:
     )
     participations = Participation.objects.filter(organisation=organisation).count()
     return (
-        f"Programme: {len(volunteers)} volunteers, {len(plan) + 1} courses ({taught} participants),"
+        f"Programme: {len(volunteers)} volunteers and {pipeline_people} more along the pipeline,"
+        f" {len(missionaries)} missionaries, {len(modules)} curriculum modules,"
+        f" {len(plan) + 1} courses ({taught} participants),"
         f" a summer camp of {len(camp_rows)}, {campaigns} campaigns and school sessions with headcounts,"
         f" 4 meetings, 2 initiatives ({participations} participations in all)."
     )

@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
-from kujdes.programme.models import BackgroundCheck
+from kujdes.programme.models import BackgroundCheck, VolunteerStage
 
 BLANK: list[tuple[str, Any]] = [("", "—")]
 
@@ -49,7 +49,12 @@ class VolunteerForm(forms.Form):
         required=False,
     )
     joined_on = forms.DateField(label=_("Volunteer since"), widget=DateInput())
-    is_active = forms.BooleanField(label=_("Active"), required=False, initial=True)
+    stage = forms.ChoiceField(
+        label=_("Stage"),
+        help_text=_("A new application, usually; a volunteer recorded late may enter at any stage."),
+        choices=VolunteerStage.choices,
+        initial=VolunteerStage.APPLICATION,
+    )
     background_check = forms.ChoiceField(
         label=_("Background check"), choices=BackgroundCheck.choices, initial=BackgroundCheck.NOT_STARTED
     )
@@ -83,7 +88,14 @@ class VolunteerForm(forms.Form):
 
 
 class VolunteerEditForm(VolunteerForm):
+    """The profile; the stage changes through the pipeline (StageChangeForm), not here."""
+
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        del self.fields["stage"]
+        self.fields["joined_on"].help_text = ""
 
 
 class VolunteerFilterForm(forms.Form):
@@ -110,8 +122,33 @@ class ActivityChoiceField(forms.ModelChoiceField):
         return f"{obj.title} ({date_format(obj.starts_on, 'SHORT_DATE_FORMAT')})"
 
 
+class ModuleChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return f"{obj.name()} ({obj.hours.normalize():f} h)"
+
+
 class TrainingForm(forms.Form):
-    title = forms.CharField(label=_("Training"), max_length=200)
+    module = ModuleChoiceField(
+        label=_("Module of the curriculum"),
+        help_text=_("When the training is one of the curriculum's modules."),
+        queryset=None,  # type: ignore[arg-type]
+        required=False,
+        empty_label="—",
+    )
+    title = forms.CharField(
+        label=_("Training"),
+        help_text=_("Leave empty for a module of the curriculum: its name is used."),
+        max_length=200,
+        required=False,
+    )
+    hours = forms.DecimalField(
+        label=_("Hours"),
+        help_text=_("Leave empty for a module of the curriculum: its hours are used."),
+        max_digits=4,
+        decimal_places=1,
+        required=False,
+        widget=forms.NumberInput(attrs={"step": "0.5", "min": "0.5", "inputmode": "decimal"}),
+    )
     completed_on = forms.DateField(label=_("Completed on"), widget=DateInput())
     expires_on = forms.DateField(label=_("Valid until"), widget=DateInput(), required=False)
     given_by = forms.CharField(
@@ -128,9 +165,19 @@ class TrainingForm(forms.Form):
         empty_label="—",
     )
 
-    def __init__(self, *args: Any, activities: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, activities: Any, modules: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["activity"].queryset = activities  # type: ignore[attr-defined]
+        if modules is None:
+            del self.fields["module"]
+        else:
+            self.fields["module"].queryset = modules  # type: ignore[attr-defined]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if not data.get("module") and not (data.get("title") or "").strip() and "title" not in self.errors:
+            self.add_error("title", _("Give the training's title or choose a module of the curriculum."))
+        return data
 
 
 class HoursForm(forms.Form):
@@ -165,3 +212,73 @@ class ConductAcceptForm(forms.Form):
             del self.fields["accepted_on"]
         else:
             self.fields["confirm"].label = _("The volunteer signed this version on paper.")
+
+
+# -- the recruitment pipeline ----------------------------------------------------------------------------
+
+
+class PipelineFilterForm(forms.Form):
+    stage = forms.ChoiceField(label=_("Stage"), choices=BLANK + VolunteerStage.choices, required=False)
+    unit: forms.ModelChoiceField = forms.ModelChoiceField(  # type: ignore[arg-type]
+        label=_("Unit"), queryset=None, required=False, empty_label="—"
+    )
+    name = forms.CharField(label=_("Name"), max_length=100, required=False)
+
+    def __init__(self, *args: Any, units: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].queryset = units  # type: ignore[attr-defined]
+
+
+class StageChangeForm(forms.Form):
+    to_stage = forms.ChoiceField(label=_("New stage"), choices=())
+    decided_on = forms.DateField(label=_("Decided on"), widget=DateInput())
+    notes = forms.CharField(
+        label=_("Notes"),
+        help_text=_("What was decided and why; required for a refusal or a withdrawal."),
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+    def __init__(self, *args: Any, stages: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        labels = dict(VolunteerStage.choices)
+        self.fields["to_stage"].choices = [(stage, labels[stage]) for stage in stages]  # type: ignore[attr-defined]
+        self.fields["decided_on"].initial = timezone.localdate()
+
+
+# -- the training curriculum (organisation administrators) ---------------------------------------------
+
+
+class CurriculumModuleForm(forms.Form):
+    code = forms.SlugField(
+        label=_("Code"), max_length=40, help_text=_("Letters, digits and dashes; it does not change later.")
+    )
+    name_sq = forms.CharField(label=_("Name in Albanian"), max_length=200, required=False)
+    name_en = forms.CharField(label=_("Name in English"), max_length=200, required=False)
+    name_fr = forms.CharField(label=_("Name in French"), max_length=200, required=False)
+    hours = forms.DecimalField(
+        label=_("Hours"),
+        max_digits=4,
+        decimal_places=1,
+        widget=forms.NumberInput(attrs={"step": "0.5", "min": "0.5", "inputmode": "decimal"}),
+    )
+    order = forms.IntegerField(label=_("Order"), min_value=0, max_value=32000, initial=100)
+    is_active = forms.BooleanField(
+        label=_("Part of the curriculum"),
+        help_text=_("A retired module stays on the records of those who took it."),
+        required=False,
+        initial=True,
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, required=False)
+
+    def __init__(self, *args: Any, editing: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if editing:
+            del self.fields["code"]
+        else:
+            del self.fields["version"]
+
+    def names(self) -> dict[str, str]:
+        return {language: self.cleaned_data.get(f"name_{language}") or "" for language in ("sq", "en", "fr")}

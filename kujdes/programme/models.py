@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kujdes.core.crypto import KeyHandle
 from kujdes.core.fields import EncryptedTextField
-from kujdes.core.models import TenantModel, Unit
+from kujdes.core.models import StaffCategory, TenantModel, Unit
 from kujdes.people.models import Person
 from kujdes.referrals.models import ServiceProvider
 
@@ -185,7 +185,11 @@ class FacilitatorRole(models.TextChoices):
 
 
 class Facilitator(TenantModel):
-    """Who runs an activity: a staff user, a volunteer (who then sees the activity), or an expert by name."""
+    """Who runs an activity: a staff user, a volunteer (who then sees the activity), or an expert by name.
+
+    `staff_category` is how they served when added (a missionary, an employee…), kept with the row so
+    that last year's reports do not change when someone's membership does.
+    """
 
     activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="facilitators")
     role = models.CharField(_("role"), max_length=16, choices=FacilitatorRole.choices)
@@ -198,6 +202,9 @@ class Facilitator(TenantModel):
     name = models.CharField(_("name"), max_length=200, blank=True)
     # Summer camps: the roster's task (cook, group leader, night watch...).
     duty = models.CharField(_("duty"), max_length=120, blank=True)
+    staff_category = models.CharField(
+        _("staff category"), max_length=20, choices=StaffCategory.choices, default=StaffCategory.EMPLOYEE
+    )
 
     class Meta:
         ordering = ["role", "pk"]
@@ -491,8 +498,34 @@ class BackgroundCheck(models.TextChoices):
     REFUSED = "refused", _("Not cleared")
 
 
+class VolunteerStage(models.TextChoices):
+    """The recruitment pipeline, in order; refused and withdrawn end it early."""
+
+    APPLICATION = "application", _("Application")
+    INTERVIEW = "interview", _("Interview")
+    TRAINING = "training", _("Training")
+    SAFEGUARDING = "safeguarding", _("Safeguarding check")
+    ACTIVE = "active", _("Active")
+    ALUMNI = "alumni", _("Alumni")
+    REFUSED = "refused", _("Not accepted")
+    WITHDRAWN = "withdrawn", _("Withdrew")
+
+
+PIPELINE = (
+    VolunteerStage.APPLICATION,
+    VolunteerStage.INTERVIEW,
+    VolunteerStage.TRAINING,
+    VolunteerStage.SAFEGUARDING,
+    VolunteerStage.ACTIVE,
+    VolunteerStage.ALUMNI,
+)
+
+
 class Volunteer(OwnKeyed):
     """A volunteer of a unit, optionally linked to a user account (then they sign in as a volunteer).
+
+    `stage` is where they are in the recruitment pipeline (its history: `VolunteerStageChange`);
+    `is_active` follows it (active stage only).
 
     A volunteer is not a person of the registry: the phone number is sealed with a key of the
     volunteer's own (`key_id`), so that destroying it erases the number, backups included.
@@ -521,11 +554,19 @@ class Volunteer(OwnKeyed):
     )
     background_checked_on = models.DateField(_("checked on"), null=True, blank=True)
     background_check_expires_on = models.DateField(_("check valid until"), null=True, blank=True)
+    stage = models.CharField(
+        _("stage"), max_length=16, choices=VolunteerStage.choices, default=VolunteerStage.ACTIVE
+    )
+    stage_since = models.DateField(_("in this stage since"), null=True, blank=True)
+    # The curriculum's certificate, numbered when first issued.
+    certificate_number = models.CharField(_("certificate number"), max_length=40, blank=True)
+    certificate_issued_on = models.DateField(_("certificate issued on"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     version = models.PositiveIntegerField(default=1)
 
     class Meta:
         ordering = ["given_name", "family_name"]
+        indexes = [models.Index(fields=["unit", "stage"], name="programme_vol_stage_idx")]
         verbose_name = _("volunteer")
         verbose_name_plural = _("volunteers")
 
@@ -533,12 +574,78 @@ class Volunteer(OwnKeyed):
         return f"{self.given_name} {self.family_name}".strip()
 
 
+class VolunteerStageChange(TenantModel):
+    """One step of a volunteer's pipeline: from which stage to which, when, who decided, and why.
+
+    The notes (an interview's impression, the reason of a refusal) are sealed with the volunteer's own
+    key: destroying it erases them with the phone number.
+    """
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    volunteer = models.ForeignKey(Volunteer, on_delete=models.CASCADE, related_name="stage_changes")
+    from_stage = models.CharField(_("from"), max_length=16, choices=VolunteerStage.choices, blank=True)
+    to_stage = models.CharField(_("to"), max_length=16, choices=VolunteerStage.choices)
+    decided_on = models.DateField(_("decided on"))
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("decided by")
+    )
+    notes = EncryptedTextField(_("notes"))
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-decided_on", "-pk"]
+        indexes = [models.Index(fields=["volunteer", "decided_on"], name="programme_stage_vol_idx")]
+
+    def encryption_handle(self) -> KeyHandle:
+        return self.volunteer.encryption_handle()
+
+
+class TrainingModule(TenantModel):
+    """A module of the volunteers' training curriculum (shipped default: volunteers/curriculum.toml)."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    code = models.SlugField(_("code"), max_length=40)
+    # {"sq": "...", "en": "...", "fr": "..."}; the name in the user's language, else English.
+    names = models.JSONField(_("names"), default=dict)
+    hours = models.DecimalField(_("hours"), max_digits=4, decimal_places=1)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+    is_active = models.BooleanField(_("part of the curriculum"), default=True)
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering = ["order", "code"]
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "code"], name="programme_module_code_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.name()
+
+    def name(self, language: str | None = None) -> str:
+        from django.utils.translation import get_language
+
+        language = (language or get_language() or "en")[:2]
+        return self.names.get(language) or self.names.get("en") or self.code
+
+
 class VolunteerTraining(TenantModel):
-    """A training a volunteer received (by staff or an external expert), with its certificate and expiry."""
+    """A training a volunteer received (by staff or an external expert), with its certificate and expiry.
+
+    A training that is a module of the curriculum names it (`module`) and keeps its hours as given.
+    """
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     volunteer = models.ForeignKey(Volunteer, on_delete=models.CASCADE, related_name="trainings")
     title = models.CharField(_("training"), max_length=200)
+    module = models.ForeignKey(
+        TrainingModule,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="trainings",
+        verbose_name=_("curriculum module"),
+    )
+    hours = models.DecimalField(_("hours"), max_digits=4, decimal_places=1, null=True, blank=True)
     activity = models.ForeignKey(Activity, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     given_by = models.CharField(_("given by"), max_length=200, blank=True)
     completed_on = models.DateField(_("completed on"))

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from kujdes.core.tests.routes import DENIED, MISSING, OK, REDIRECT, Route
+from kujdes.core.tests.routes import DENIED, MISSING, OK, REDIRECT, Route, admins_of_al
 from kujdes.programme.tests.fixtures import programme_fixtures
 
 STAFF = ("manager", "educator")
@@ -41,6 +41,19 @@ ROUTES: dict[str, Route] = {
         kwargs=_volunteer, expect={name: OK for name in (*STAFF, "volunteer")}, others=MISSING
     ),
     "volunteer_me": Route(expect={"volunteer": OK}, others=MISSING),
+    # The pipeline (issue 20): the board, a stage change, the curriculum's certificate (the fixtures'
+    # volunteer has not completed the curriculum: staff are sent back to the profile with a message).
+    "volunteer_pipeline": Route(expect={name: OK for name in STAFF}, others=DENIED),
+    "volunteer_stage_change": Route(
+        kwargs=_volunteer, expect={**{name: OK for name in STAFF}, "volunteer": {403}}, others=MISSING
+    ),
+    "volunteer_certificate": Route(
+        kwargs=_volunteer, expect={**{name: REDIRECT for name in STAFF}, "volunteer": {403}}, others=MISSING
+    ),
+    "curriculum_list": Route(expect={name: OK for name in ADMINS}, others=DENIED),
+    "curriculum_install": Route(method="POST", expect={name: REDIRECT for name in ADMINS}, others=DENIED),
+    "curriculum_module_create": Route(expect={name: OK for name in ADMINS}, others=DENIED),
+    "curriculum_module_edit": admins_of_al(OK, kwargs=lambda t: {"public_id": t.pg_module.public_id}),
     "activity_type_list": Route(expect={name: OK for name in ADMINS}, others=DENIED),
     "activity_type_create": Route(expect={name: OK for name in ADMINS}, others=DENIED),
     "activity_type_edit": Route(
@@ -54,4 +67,9 @@ ROUTES: dict[str, Route] = {
 
 
 def fixtures(t: Any) -> None:
+    from kujdes.programme.models import TrainingModule
+    from kujdes.programme.volunteers.services import curriculum_install
+
     programme_fixtures(t)
+    curriculum_install(actor=None, organisation_id=t.org.pk)
+    t.pg_module = TrainingModule.objects.filter(organisation=t.org).order_by("order").first()
