@@ -1,0 +1,274 @@
+"""Receiving a submission as ODK Central does (OpenRosa 1.0 form submission API).
+
+Outcomes a phone relies on: a new instance or a resend of the same bytes is stored (201, attachments
+added or replaced, never a second row); the same instance id with other content is a conflict (409);
+an edit names the instance it replaces (`deprecatedID`): unknown → 404, already replaced → 409.
+Refusals are `SubmissionRefused(status, message)`, which the view turns into an OpenRosa response.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import partial
+from typing import IO
+
+from defusedxml import ElementTree as SafeElementTree
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from kujdes.core.audit import audit_record
+from kujdes.core.files import encrypted_file_delete, encrypted_file_write
+from kujdes.fieldsync.models import (
+    Form,
+    FormState,
+    FormVersion,
+    Submission,
+    SubmissionAttachment,
+    SubmissionState,
+)
+from kujdes.fieldsync.selectors import Principal, form_for_principal
+
+
+class SubmissionRefused(Exception):
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+@dataclass
+class Attachment:
+    filename: str
+    content_type: str
+    size: int
+    stream: IO[bytes]
+
+
+@dataclass
+class InstanceHeader:
+    xml_form_id: str
+    version: str
+    instance_id: str
+    deprecated_id: str
+    encrypted: bool
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
+def instance_header_read(xml: bytes) -> InstanceHeader:
+    """The form id, version and meta ids of an instance; SubmissionRefused(400) if it is not XML."""
+    try:
+        root = SafeElementTree.fromstring(xml)
+    except Exception:  # defusedxml raises ParseError and its own refusals (entities, DTDs)
+        raise SubmissionRefused(400, _("The submission is not well-formed XML.")) from None
+    meta: dict[str, str] = {}
+    for element in root.iter():
+        name = _local(element.tag)
+        if name in ("instanceID", "deprecatedID") and name not in meta:
+            meta[name] = (element.text or "").strip()
+    return InstanceHeader(
+        xml_form_id=root.get("id", "").strip(),
+        version=root.get("version", "").strip(),
+        instance_id=meta.get("instanceID", ""),
+        deprecated_id=meta.get("deprecatedID", ""),
+        encrypted=root.get("encrypted", "").lower() == "yes",
+    )
+
+
+def _attachments_store(*, submission: Submission, attachments: Sequence[Attachment]) -> int:
+    handle = submission.encryption_handle()
+    stored = 0
+    for attachment in attachments:
+        filename = os.path.basename(attachment.filename.replace("\\", "/"))[:200]
+        if not filename:
+            continue
+        previous = SubmissionAttachment.objects.filter(submission=submission, filename=filename).first()
+        file_id = uuid.uuid4()
+        attachment.stream.seek(0)
+        size = encrypted_file_write(handle=handle, file_id=file_id, source=attachment.stream)
+        if previous is not None:
+            old_file = previous.file_id
+            SubmissionAttachment.objects.filter(pk=previous.pk).update(
+                file_id=file_id, size=size, content_type=attachment.content_type[:100]
+            )
+            transaction.on_commit(partial(encrypted_file_delete, file_id=old_file))
+        else:
+            SubmissionAttachment.objects.create(
+                organisation_id=submission.organisation_id,
+                submission=submission,
+                filename=filename,
+                content_type=attachment.content_type[:100],
+                size=size,
+                file_id=file_id,
+            )
+        stored += 1
+    return stored
+
+
+def _version_get(*, form: Form, version: str) -> FormVersion:
+    found = FormVersion.objects.filter(form=form, version=version).first()
+    if found is None:
+        raise SubmissionRefused(
+            404,
+            _(
+                "This server does not know version “%(version)s” of the form “%(form)s”. "
+                "Download the form again."
+            )
+            % {"version": version[:100], "form": form.xml_form_id},
+        )
+    return found
+
+
+def submission_receive(
+    *,
+    principal: Principal,
+    xml: bytes,
+    attachments: Sequence[Attachment] = (),
+    incomplete: bool = False,
+) -> tuple[Submission, bool]:
+    """Store one POST of a submission; returns (submission, created). Refusals raise SubmissionRefused."""
+    header = instance_header_read(xml)
+    if header.encrypted:
+        raise SubmissionRefused(400, _("Encrypted submissions are not accepted for this form."))
+    try:
+        form = form_for_principal(principal=principal, xml_form_id=header.xml_form_id)
+    except Form.DoesNotExist:
+        raise SubmissionRefused(
+            404, _("This server has no form “%(form)s” for you.") % {"form": header.xml_form_id[:100]}
+        ) from None
+    if form.state == FormState.CLOSED:
+        raise SubmissionRefused(
+            409,
+            _("The form “%(title)s” is closed and no longer accepts submissions.") % {"title": form.title},
+        )
+    version = _version_get(form=form, version=header.version)
+    if not header.instance_id:
+        raise SubmissionRefused(400, _("The submission has no instance ID (meta/instanceID)."))
+    digest = hashlib.sha256(xml).hexdigest()
+    try:
+        with transaction.atomic():
+            return _receive(
+                principal=principal,
+                form=form,
+                version=version,
+                header=header,
+                xml=xml,
+                digest=digest,
+                attachments=attachments,
+                incomplete=incomplete,
+            )
+    except IntegrityError:
+        # Two copies of the same instance raced; the second is now a resend of the first.
+        with transaction.atomic():
+            return _receive(
+                principal=principal,
+                form=form,
+                version=version,
+                header=header,
+                xml=xml,
+                digest=digest,
+                attachments=attachments,
+                incomplete=incomplete,
+            )
+
+
+def _receive(
+    *,
+    principal: Principal,
+    form: Form,
+    version: FormVersion,
+    header: InstanceHeader,
+    xml: bytes,
+    digest: str,
+    attachments: Sequence[Attachment],
+    incomplete: bool,
+) -> tuple[Submission, bool]:
+    existing = (
+        Submission.objects.select_for_update().filter(form=form, instance_id=header.instance_id).first()
+    )
+    if existing is not None:
+        if existing.xml_digest != digest:
+            raise SubmissionRefused(
+                409,
+                _("A submission with this instance ID was already received with different content."),
+            )
+        count = _attachments_store(submission=existing, attachments=attachments)
+        completed = existing.state == SubmissionState.INCOMPLETE and not incomplete
+        if completed:
+            existing.state = SubmissionState.RECEIVED
+            existing.save(update_fields=["state", "updated_at"])
+        audit_record(
+            actor=principal.user,
+            organisation=form.organisation_id,
+            action="fieldsync.submission.resent",
+            obj=existing,
+            unit=existing.unit,
+            details={"attachments": count, "completed": completed},
+        )
+        if completed:
+            _map(existing)
+        return existing, False
+    replaces = None
+    if header.deprecated_id:
+        replaces = (
+            Submission.objects.select_for_update().filter(form=form, instance_id=header.deprecated_id).first()
+        )
+        if replaces is None:
+            raise SubmissionRefused(404, _("The submission this one edits is not on this server."))
+        if (
+            replaces.state == SubmissionState.SUPERSEDED
+            or Submission.objects.filter(replaces=replaces).exists()
+        ):
+            raise SubmissionRefused(
+                409, _("The submission this one edits was already edited. Download it again before editing.")
+            )
+    submission = Submission(
+        organisation_id=form.organisation_id,
+        form=form,
+        form_version=version,
+        unit=principal.home_unit,
+        instance_id=header.instance_id[:200],
+        replaces=replaces,
+        xml=xml.decode("utf-8", errors="replace"),
+        xml_digest=digest,
+        state=SubmissionState.INCOMPLETE if incomplete else SubmissionState.RECEIVED,
+        device=principal.device,
+        submitted_by=principal.user,
+    )
+    with transaction.atomic():
+        submission.save(force_insert=True)
+    if replaces is not None:
+        replaces.state = SubmissionState.SUPERSEDED
+        replaces.save(update_fields=["state", "updated_at"])
+    count = _attachments_store(submission=submission, attachments=attachments)
+    audit_record(
+        actor=principal.user,
+        organisation=form.organisation_id,
+        action="fieldsync.submission.received",
+        obj=submission,
+        unit=submission.unit,
+        details={
+            "form": form.xml_form_id,
+            "version": version.version,
+            "attachments": count,
+            "edit_of": str(replaces.public_id) if replaces else None,
+            "incomplete": incomplete,
+        },
+    )
+    if not incomplete:
+        _map(submission)
+    return submission, True
+
+
+def _map(submission: Submission) -> None:
+    """Mapping into records runs in its own step (kujdes.fieldsync.mapping), so that a mapping
+    problem never loses the stored submission."""
+    from kujdes.fieldsync.mapping import submission_map
+
+    submission_map(submission=submission)

@@ -1,0 +1,80 @@
+"""Route expectations of the field-capture room (collected by kujdes/core/tests/test_route_matrix.py).
+
+The OpenRosa doors ignore the browser's session: without a device token or HTTP Basic credentials
+every caller gets 401 (an unknown token too); their roots answer 404 with an OpenRosa message. The
+forms pages are for organisation administrators (another organisation's form is 404); every staff
+member manages their own phones; a phone is revoked by its user or their organisation's administrator.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kujdes.core.tests.routes import MISSING, OK, REDIRECT, Route, everyone
+
+UNAUTHORISED = {401}
+
+
+def fixtures(t: Any) -> None:
+    from kujdes.fieldsync.services import device_create
+    from kujdes.fieldsync.tests.helpers import publish, xlsform_bytes
+
+    t.fieldsync_version = publish(data=xlsform_bytes(), units=[t.diocese_a])
+    t.fieldsync_device, _token = device_create(
+        actor=None, user=t.educator, unit=t.centre_a, name="Matrix phone"
+    )
+    from kujdes.fieldsync.receiving import submission_receive
+    from kujdes.fieldsync.selectors import principal_for_device
+    from kujdes.fieldsync.tests.helpers import instance_xml
+
+    principal = principal_for_device(device=t.fieldsync_device)
+    t.fieldsync_submission, _created = submission_receive(principal=principal, xml=instance_xml())
+
+
+def _token(t: Any) -> dict[str, Any]:
+    return {"token": "not-a-token"}
+
+
+def _openrosa(name: str, kwargs: Any = None, method: str = "GET") -> dict[str, Route]:
+    plain = kwargs or (lambda t: {})
+    keyed = (lambda t: {**plain(t), **_token(t)}) if kwargs else _token
+    return {
+        f"openrosa_{name}": everyone(UNAUTHORISED, anonymous=UNAUTHORISED, method=method, kwargs=plain),
+        f"openrosa_key_{name}": everyone(UNAUTHORISED, anonymous=UNAUTHORISED, method=method, kwargs=keyed),
+    }
+
+
+def _form(t: Any) -> dict[str, Any]:
+    return {"xml_form_id": "visit"}
+
+
+ROUTES: dict[str, Route] = {
+    "openrosa_root": everyone(MISSING, anonymous=MISSING),
+    "openrosa_key_root": everyone(MISSING, anonymous=MISSING, kwargs=_token),
+    **_openrosa("form_list"),
+    **_openrosa("form_download", _form),
+    **_openrosa("form_manifest", _form),
+    **_openrosa("form_media", lambda t: {"xml_form_id": "visit", "filename": "logo.png"}),
+    **_openrosa("submission", method="POST"),
+    "fieldsync_forms": Route(expect={"admin": OK, "other_admin": OK}, others={403}),
+    "fieldsync_form": Route(
+        kwargs=lambda t: {"public_id": t.fieldsync_version.form.public_id},
+        expect={"admin": OK},
+        others=MISSING,
+    ),
+    "fieldsync_submissions": Route(
+        kwargs=lambda t: {"public_id": t.fieldsync_version.form.public_id},
+        expect={"admin": OK},
+        others=MISSING,
+    ),
+    "fieldsync_submission": Route(
+        kwargs=lambda t: {"public_id": t.fieldsync_submission.public_id}, expect={"admin": OK}, others=MISSING
+    ),
+    "fieldsync_devices": everyone(OK),
+    "fieldsync_device_revoke": Route(
+        method="POST",
+        kwargs=lambda t: {"public_id": t.fieldsync_device.public_id},
+        expect={"educator": REDIRECT, "admin": REDIRECT},
+        others=MISSING,
+    ),
+}
