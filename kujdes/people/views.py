@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -33,6 +34,8 @@ from kujdes.people.selectors import (
     retention_rules_for_actor,
 )
 from kujdes.people.subject_access import subject_access_export
+
+RETENTION_PAGE_SIZE = 50
 
 
 class RetentionRuleForm(forms.Form):
@@ -70,7 +73,11 @@ def _officer_person_or_404(request: HttpRequest, public_id: str) -> Person:
 
 def _retention_page(request: HttpRequest, form: RetentionRuleForm, status: int = 200) -> HttpResponse:
     rules = retention_rules_for_actor(actor=request.user)
-    context = {"items": retention_due_for_actor(actor=request.user), "rules": rules, "form": form}
+    # Paged: after a first retention run an organisation may have thousands of records due.
+    page = Paginator(retention_due_for_actor(actor=request.user), RETENTION_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    context = {"items": page.object_list, "page": page, "rules": rules, "form": form}
     return render(request, "people/retention_list.html", context, status=status)
 
 

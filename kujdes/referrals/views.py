@@ -317,7 +317,14 @@ def referral_create(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def referral_incoming_create(request: HttpRequest) -> HttpResponse:
-    """Record that an organisation outside Kujdes referred her (?case=<uuid>)."""
+    """Record that an organisation outside Kujdes referred her (?case=<uuid>); without a case, choose
+    it first."""
+    if request.method == "GET" and "case" not in request.GET:
+        return _case_choice(
+            request,
+            next_url=reverse("referral_incoming_create"),
+            title=_("Incoming referral: choose the case"),
+        )
     case = _case_from_query(request)
     providers = list(providers_for_actor(actor=request.user).filter(organisation_id=case.organisation_id))
     lookup = {str(p.public_id): p for p in providers}

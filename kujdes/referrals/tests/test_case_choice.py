@@ -78,3 +78,12 @@ class ReferralCaseChoiceTests(ReferralTestCase):
     def test_a_viewer_who_refers_nothing_is_refused(self) -> None:
         self.login(self.viewer)
         self.assertEqual(self.client.get(reverse("referral_create")).status_code, 403)
+
+    def test_an_incoming_referral_without_a_case_asks_for_it_too(self) -> None:
+        self.login(self.alice)
+        response = self.client.get(reverse("referral_incoming_create"))
+        self.assertEqual(response.status_code, 200)
+        self.assertContains(response, "Incoming referral: choose the case")
+        self.assertContains(
+            response, f'href="{reverse("referral_incoming_create")}?case={self.case.public_id}"'
+        )
