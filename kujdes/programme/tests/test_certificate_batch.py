@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 from unittest import mock
 
+from django.conf import settings
 from django.core.management import call_command
 from django.test import override_settings
 from django.urls import reverse
@@ -83,6 +84,10 @@ class CourseCertificatesTests(BaseTestCase):
                 username="manager_b", organisation=cls.org, unit=cls.diocese_b, role=Role.PROGRAMME_MANAGER
             )
             cls.other_manager = _other_manager(cls)
+
+    def login(self, user: Any, *, recently_authenticated: bool = True) -> None:
+        super().login(user, recently_authenticated=recently_authenticated)
+        self.client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"  # pages in English; Albanian is the default
 
     def request_job(self, user: Any = None) -> DocumentJob:
         self.login(user or self.manager)
