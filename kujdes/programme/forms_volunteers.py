@@ -54,6 +54,7 @@ class VolunteerForm(forms.Form):
         help_text=_("A new application, usually; a volunteer recorded late may enter at any stage."),
         choices=VolunteerStage.choices,
         initial=VolunteerStage.APPLICATION,
+        required=False,
     )
     background_check = forms.ChoiceField(
         label=_("Background check"), choices=BackgroundCheck.choices, initial=BackgroundCheck.NOT_STARTED
@@ -81,6 +82,9 @@ class VolunteerForm(forms.Form):
         if year is not None and year > timezone.localdate().year:
             raise forms.ValidationError(_("The year is in the future."))
         return year
+
+    def clean_stage(self) -> str:
+        return self.cleaned_data.get("stage") or VolunteerStage.APPLICATION
 
     def clean_languages(self) -> list[str]:
         raw = self.cleaned_data.get("languages") or ""
