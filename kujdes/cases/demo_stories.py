@@ -33,6 +33,10 @@ class DemoStory:
     note: str = ""
     close: str = ""  # closure reason, requested at the end (waits for the manager's approval)
     guardian: tuple[str, str, str] | None = None  # (given name, family name, relation)
+    # Where she was recruited, moved or exploited: (HTCDS event type, country, place, description).
+    events: list[tuple[str, str, str, str]] = field(default_factory=list)
+    # Papers kept in the file: (title, the text of a one-page synthetic PDF).
+    documents: list[tuple[str, str]] = field(default_factory=list)
 
 
 STORIES: list[DemoStory] = [
@@ -101,6 +105,11 @@ STORIES: list[DemoStory] = [
         referral=("Shelter", "Ka nevojë urgjente për strehim të sigurt për 3 muaj."),
         note="Nëna nuk e di ende; vajza kërkon që t'i tregohet bashkë me psikologen.",
         guardian=("Lule", "Marku", "parent"),
+        events=[
+            ("Recruitment", "AL", "Lezhë", "Njohje në Facebook me një 'të fejuar' që i premtoi martesë."),
+            ("Exploitation", "GR", "Selanik", "E detyruar të punonte në lokale nate; i merrnin fitimet."),
+        ],
+        documents=[("Raporti i intervistës me policinë (kopje)", "Raport interviste - demo, sintetik")],
     ),
     DemoStory(
         "Arbëresha",
@@ -129,6 +138,12 @@ STORIES: list[DemoStory] = [
         plans=[("Livelihood", "Punësim i qëndrueshëm brenda vitit.", "Referim në zyrën e punësimit.")],
         follow_ups=[(40, "visit", "Ka gjetur punë sezonale.", -10)],
         referral=("Livelihood", "Kërkon këshillim për punësim dhe kurs kontabiliteti."),
+        note="Dokumentet e identitetit u rinovuan me ndihmën tonë.",
+        events=[
+            ("Recruitment", "AL", "Rrëshen", "Një shoqe i foli për punë në bujqësi me pagë të mirë."),
+            ("Exploitation", "IT", "Foggia", "Tetë muaj punë pa pagë; punëdhënësi i mbante dokumentet."),
+        ],
+        documents=[("Vendimi për statusin e viktimës (kopje)", "Vendim statusi - demo, sintetik")],
     ),
     DemoStory(
         "Gëzim",
