@@ -13,6 +13,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.utils import translation
 from pyxform import xls2xform
 
 from kujdes.core.models import AuditEvent
@@ -31,6 +32,10 @@ def _htcds_present() -> bool:
 
 
 class ConversionTests(BaseTestCase):
+    def setUp(self) -> None:
+        super().setUp()
+        self.enterContext(translation.override("en"))
+
     def test_it_reads_id_version_title_and_media(self) -> None:
         converted = xlsform_convert(data=xlsform_bytes(image=True), filename="visit.xlsx")
         self.assertEqual(
@@ -69,6 +74,10 @@ class ConversionTests(BaseTestCase):
 
 
 class PublishTests(BaseTestCase):
+    def setUp(self) -> None:
+        super().setUp()
+        self.enterContext(translation.override("en"))
+
     def test_a_new_upload_of_a_form_id_needs_a_new_version(self) -> None:
         first = publish(data=xlsform_bytes(), units=[self.diocese_a])
         with self.assertRaises(ValidationError) as raised:
@@ -110,6 +119,10 @@ class HtcdsServedTests(BaseTestCase):
 
 
 class CommandTests(BaseTestCase):
+    def setUp(self) -> None:
+        super().setUp()
+        self.enterContext(translation.override("en"))
+
     def test_forms_publish_converts_and_publishes(self) -> None:
         path = Path(self.id().replace(".", "_") + ".xlsx")
         tmp = Path(settings.BASE_DIR) / "var" / path.name
