@@ -14,7 +14,8 @@ from django.utils import timezone
 
 from kujdes.core.tests.routes import DENIED, MISSING, OK, REDIRECT, Route
 
-CASE_WORKERS_AND_MANAGER = ("alice", "bob", "charlie", "dave", "manager")
+CASE_WORKERS = ("alice", "bob", "charlie", "dave")
+CASE_WORKERS_AND_MANAGER = (*CASE_WORKERS, "manager")
 ALICES_SIDE = ("alice", "bob", "manager")
 
 
@@ -28,10 +29,11 @@ def _api_referral(t: Any) -> dict[str, Any]:
 
 ROUTES: dict[str, Route] = {
     "referral_list": Route(expect={name: OK for name in CASE_WORKERS_AND_MANAGER}, others=DENIED),
-    # Both need ?case=<uuid> (the matrix sends no query string): without it, 404 for everyone.
-    # test_referrals.py covers them with a case.
-    "referral_create": Route(others=MISSING),
-    "referral_incoming_create": Route(others=MISSING),
+    # Without ?case=<uuid> (the matrix sends no query string) both ask which case: case workers (their
+    # own open cases only, tests/test_case_choice.py), 403 for roles that refer nothing. With a case:
+    # test_referrals.py.
+    "referral_create": Route(expect={name: OK for name in CASE_WORKERS}, others={403}),
+    "referral_incoming_create": Route(expect={name: OK for name in CASE_WORKERS}, others={403}),
     "provider_list": Route(
         expect={name: OK for name in (*CASE_WORKERS_AND_MANAGER, "admin", "other_admin")}, others=DENIED
     ),
