@@ -399,6 +399,8 @@ def instrument_rules_preview(request: HttpRequest, public_id: Any) -> HttpRespon
     current = instrument_current_version(instrument=instrument)
     if current is None:
         raise Http404
+    if "based_on" not in request.POST:
+        return HttpResponse(status=204)  # not the rules page's form: nothing to preview
     draft, problems = rules_draft_from_post(
         base=current.definition, kind=instrument.kind, target=instrument.target, post=request.POST
     )

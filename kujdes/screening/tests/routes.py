@@ -18,9 +18,9 @@ ROUTES: dict[str, Route] = {
     "instrument_list": Route(expect={"admin": OK, "other_admin": OK}, others=DENIED),
     "instrument_edit": admins_of_al(OK, kwargs=lambda t: {"public_id": t.risk_instrument.public_id}),
     "instrument_rules": admins_of_al(OK, kwargs=lambda t: {"public_id": t.risk_instrument.public_id}),
-    # The live preview answers with the problems of an empty post (nothing saved).
+    # The live preview has nothing to show for a post that is not the rules page's form.
     "instrument_rules_preview": admins_of_al(
-        OK, method="POST", kwargs=lambda t: {"public_id": t.risk_instrument.public_id}
+        {204}, method="POST", kwargs=lambda t: {"public_id": t.risk_instrument.public_id}
     ),
     "instrument_version_detail": admins_of_al(
         OK, kwargs=lambda t: {"public_id": t.risk_instrument.public_id, "number": 1}
