@@ -10,7 +10,7 @@ PORT ?= 8000
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: env demo demo-reset test lint bench messages clean
+.PHONY: env demo demo-reset test lint bench bench-linkage messages clean
 
 # uv itself, when the machine lacks it: pip-installed into .tools/.
 .tools/bin/uv:
@@ -58,6 +58,11 @@ messages: env
 
 bench: env
 	$(VENV)/bin/python bench/run.py
+
+# Record linkage against Splink 5 (issue 16); Splink lives in var/bench-linkage-venv, made by the script.
+# LARGE=1 adds the synthetic 1M run.
+bench-linkage: env
+	$(VENV)/bin/python bench/linkage/run.py $(if $(LARGE),--large)
 
 clean:
 	rm -rf $(VENV) .tools

@@ -6,10 +6,12 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
+from django.conf import settings
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
-from ninja import NinjaAPI
+from ninja import NinjaAPI, Swagger
 from ninja.security import HttpBearer, SessionAuth
 
 from kujdes.accounts.api import router as accounts_router
@@ -19,6 +21,7 @@ from kujdes.core.api import router as core_router
 from kujdes.network.api import router as network_router
 from kujdes.people.api import router as people_router
 from kujdes.programme.api import router as programme_router
+from kujdes.programme.employment.api import router as employment_router
 from kujdes.referrals.api import router as referrals_router
 from kujdes.reports.api import router as reports_router
 from kujdes.screening.api import router as screening_router
@@ -34,9 +37,14 @@ class BearerAuth(HttpBearer):
 
 
 def _authenticated_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """The OpenAPI document and its docs page are for signed-in users: a program gets 401 in JSON,
+    a browser on the docs page is sent to sign in and comes back."""
+
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if not request.user.is_authenticated:
+            if request.path.endswith("/docs") and "text/html" in request.headers.get("Accept", ""):
+                return redirect_to_login(request.get_full_path(), settings.LOGIN_URL)
             return JsonResponse({"detail": _("Authentication required.")}, status=401)
         return view(request, *args, **kwargs)
 
@@ -46,9 +54,17 @@ def _authenticated_only(view: Callable[..., HttpResponse]) -> Callable[..., Http
 api = NinjaAPI(
     title="Kujdes API",
     version="1",
+    description=(
+        "The JSON API of Kujdes. Authentication (bearer tokens, the browser's session), pagination, "
+        "errors and rate limits are described in docs/api.md."
+    ),
     urls_namespace="api",
     auth=[BearerAuth(), SessionAuth()],
-    docs_url=None,
+    # django-ninja's Swagger UI, its assets served from the installed package ("ninja" is an installed
+    # app: its template loads them with {% static %}, never from a CDN), its settings in a JSON block
+    # and its start-up in a static file: the page keeps the site's CSP (script-src 'self' + nonce).
+    docs=Swagger(settings={"persistAuthorization": False, "tryItOutEnabled": False}),
+    docs_url="/docs",
     openapi_url="/openapi.json",
     docs_decorator=_authenticated_only,
 )
@@ -60,6 +76,7 @@ api.add_router("/", cases_router)
 api.add_router("/", case_work_router)
 api.add_router("/", referrals_router)
 api.add_router("/", programme_router)
+api.add_router("/", employment_router)
 api.add_router("/", reports_router)
 api.add_router("/network/", network_router)
 

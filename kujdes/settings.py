@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "kujdes.cases",
     "kujdes.referrals",
     "kujdes.programme",
+    "kujdes.programme.employment",
     "kujdes.reports",
     "kujdes.network",
     "kujdes.network.practices",
@@ -67,6 +68,7 @@ INSTALLED_APPS = [
     "kujdes.network.stakeholders",
     "kujdes.network.federation",
     "kujdes.network.crossborder",
+    "kujdes.fieldsync",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -284,6 +286,11 @@ CONTENT_SECURITY_POLICY = {
 # django-allauth
 ACCOUNT_ADAPTER = "kujdes.accounts.adapter.AccountAdapter"
 MFA_ADAPTER = "kujdes.accounts.adapter.MFAAdapter"
+# A code typed twice within its 30 s is told "just used", not "incorrect" (kujdes/accounts/forms.py).
+MFA_FORMS = {
+    "authenticate": "kujdes.accounts.forms.MFAAuthenticateForm",
+    "reauthenticate": "kujdes.accounts.forms.MFAReauthenticateForm",
+}
 ACCOUNT_LOGIN_METHODS = {"username"}
 ACCOUNT_SIGNUP_FIELDS = ["username*", "email*", "password1*"]
 ACCOUNT_EMAIL_VERIFICATION = "none"
@@ -319,6 +326,8 @@ LANGUAGE_CODE = env_choice("KUJDES_DEFAULT_LANGUAGE", "sq", [code for code, _nam
 LOCALE_PATHS = [BASE_DIR / "kujdes" / "locale", BASE_DIR / "kujdes" / "locale_vendor"]
 TIME_ZONE = env_str("KUJDES_TIME_ZONE", "Europe/Tirane")
 USE_I18N = True
+# English dates the European way (12/05/2026 is 12 May): kujdes/formats/en/formats.py.
+FORMAT_MODULE_PATH = ["kujdes.formats"]
 USE_TZ = True
 
 STATIC_URL = "/static/"
@@ -402,6 +411,9 @@ TASKS = {
         }[env_choice("KUJDES_TASKS", "database", ["database", "immediate"])],
     }
 }
+# Long documents made in the background (kujdes/core/documents): their files are deleted this many hours
+# after they are ready (`kujdes documents cleanup`, from a timer).
+DOCUMENT_JOB_HOURS = env_int("KUJDES_DOCUMENT_JOB_HOURS", 24, minimum=1)
 
 # Federation (kujdes/network/federation): packages between installations.
 # A package older or newer than this many seconds is refused at the HTTPS inbox (replays, bad clocks).

@@ -3,8 +3,9 @@ from django.urls import include, path
 
 from kujdes.accounts import views as accounts_views
 from kujdes.api import api
-from kujdes.core import audit_views
+from kujdes.core import audit_views, staff_views
 from kujdes.core import views as core_views
+from kujdes.core.documents import views as document_views
 from kujdes.people import views as people_views
 
 urlpatterns = [
@@ -17,6 +18,12 @@ urlpatterns = [
     path("organisation/units/", core_views.unit_list, name="unit_list"),
     path("organisation/units/<uuid:public_id>/add", core_views.unit_add, name="unit_add"),
     path("organisation/units/<uuid:public_id>/edit", core_views.unit_edit, name="unit_edit"),
+    path("organisation/staff/", staff_views.staff_list, name="staff_list"),
+    path(
+        "organisation/staff/<uuid:public_id>/category",
+        staff_views.staff_category_edit,
+        name="staff_category_edit",
+    ),
     path("organisation/users/", accounts_views.user_list, name="user_list"),
     path("organisation/users/invite", accounts_views.user_invite_view, name="user_invite"),
     path("organisation/users/<uuid:public_id>/", accounts_views.user_detail, name="user_detail"),
@@ -56,14 +63,22 @@ urlpatterns = [
         name="subject_access",
     ),
     path("files/<uuid:public_id>", people_views.person_file_download, name="person_file_download"),
+    path("documents/<uuid:public_id>", document_views.document_job, name="document_job"),
+    path(
+        "documents/files/<uuid:public_id>",
+        document_views.document_file_download,
+        name="document_file_download",
+    ),
     # The daily work: each room's own URL module.
     path("", include("kujdes.people.urls")),
     path("", include("kujdes.screening.urls")),
     path("", include("kujdes.cases.urls")),
     path("", include("kujdes.referrals.urls")),
     path("", include("kujdes.programme.urls")),
+    path("", include("kujdes.programme.employment.urls")),
     path("", include("kujdes.reports.urls")),
     path("", include("kujdes.network.urls")),
+    path("", include("kujdes.fieldsync.urls")),
     path("api/v1/", api.urls),
 ]
 

@@ -51,6 +51,7 @@ ROOMS = (
     ("activity_list", _("Activities"), Perm.PROGRAMME_VIEW),
     ("volunteer_list", _("Volunteers"), Perm.PROGRAMME_MANAGE),
     ("initiative_list", _("Initiatives"), Perm.PROGRAMME_MANAGE),
+    ("employment_home", _("Employment"), (Perm.PROGRAMME_MANAGE, Perm.CASE_MANAGE)),
     ("activity_type_list", _("Activity types"), Perm.ORGANISATION_CONFIGURE),
     ("report_dashboard", _("Indicators"), Perm.REPORTS_VIEW),
     ("report_settings", _("Reports settings"), Perm.ORGANISATION_CONFIGURE),

@@ -229,3 +229,7 @@ class ReadTally(TenantModel):
 
     def __str__(self) -> str:
         return f"{self.reader} {self.hour:%Y-%m-%d %H}h {self.record} {self.record_id}"
+
+
+# Long documents made in the background (kujdes/core/documents).
+from kujdes.core.documents.models import DocumentFile, DocumentJob  # noqa: E402, F401

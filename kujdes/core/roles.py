@@ -45,6 +45,8 @@ class Perm(StrEnum):
     CASE_VIEW = "case.view"
     CASE_MANAGE = "case.manage"
     CASE_APPROVE = "case.approve"
+    # Importing cases from a spreadsheet (HTCDS): into the hands of a case worker of the unit.
+    CASE_IMPORT = "case.import"
     PROGRAMME_VIEW = "programme.view"
     PROGRAMME_MANAGE = "programme.manage"
     ATTENDANCE_RECORD = "programme.attendance.record"
@@ -82,6 +84,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
             Perm.ORGANISATION_USERS_MANAGE,
             Perm.ORGANISATION_UNITS_MANAGE,
             Perm.ORGANISATION_CONFIGURE,
+            Perm.CASE_IMPORT,
             Perm.REPORTS_VIEW,
             Perm.FEDERATION_MANAGE,
             *NETWORK_FOCAL_POINT,
@@ -96,6 +99,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
             Perm.PERSON_REGISTER_MINIMAL,
             Perm.CASE_VIEW,
             Perm.CASE_APPROVE,
+            Perm.CASE_IMPORT,
             Perm.REPORTS_VIEW,
             Perm.EXPORTS_APPROVE,
             *NETWORK_FOCAL_POINT,
@@ -108,6 +112,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
             Perm.PERSON_REGISTER_MINIMAL,
             Perm.CASE_VIEW,
             Perm.CASE_MANAGE,
+            Perm.CASE_IMPORT,
             Perm.CONSENT_MANAGE,
             Perm.PROGRAMME_VIEW,
             Perm.REPORTS_VIEW,

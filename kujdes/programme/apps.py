@@ -27,11 +27,14 @@ class ProgrammeConfig(AppConfig):
     def ready(self) -> None:
         from kujdes.core.models import Organisation
         from kujdes.core.panels import panel_register
+        from kujdes.people.consent import withdrawal_hook_register
         from kujdes.people.services import merge_hook_register
+        from kujdes.programme.camp_consent import consent_withdrawn
         from kujdes.programme.services import participations_merge
         from kujdes.programme.views import person_programme_panel
 
         # The person page (people room) lists the person's activities; people does not import programme.
         panel_register(page="person", order=50, render=person_programme_panel)
         merge_hook_register(participations_merge)
+        withdrawal_hook_register(consent_withdrawn)  # a camp's parental consent withdrawn takes effect
         post_save.connect(_organisation_created, sender=Organisation, dispatch_uid="programme_types_install")

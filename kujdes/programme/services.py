@@ -58,6 +58,7 @@ from kujdes.programme.selectors import (
     initiative_can_manage,
     volunteer_can_manage,
 )
+from kujdes.programme.volunteers.selectors import facilitator_staff_category
 
 if TYPE_CHECKING:
     from kujdes.accounts.models import User
@@ -309,6 +310,7 @@ def facilitator_add(
     volunteer: Volunteer | None = None,
     name: str = "",
     duty: str = "",
+    staff_category: str = "",
 ) -> Facilitator:
     _require_manage(actor, activity)
     if volunteer is not None and volunteer.organisation_id != activity.organisation_id:
@@ -327,6 +329,10 @@ def facilitator_add(
         volunteer=volunteer,
         name=name.strip(),
         duty=duty.strip(),
+        # How they serve (issue 20): the reports count activities and hours by it.
+        staff_category=facilitator_staff_category(
+            activity=activity, role=role, user=user, staff_category=staff_category
+        ),
     )
     audit_record(
         actor=actor, organisation=activity.organisation_id, action="programme.facilitator.added", obj=activity

@@ -3,6 +3,7 @@ from django.urls import path
 from kujdes.programme import (
     views,
     views_camp,
+    views_certificates,
     views_export,
     views_initiatives,
     views_register,
@@ -20,6 +21,7 @@ urlpatterns = [
     path("programme/activities/new", views.activity_create, name="activity_create"),
     path(A, views.activity_detail, name="activity_detail"),
     path(A + "edit", views.activity_edit, name="activity_edit"),
+    path(A + "certificates", views_certificates.activity_certificates, name="activity_certificates"),
     path(A + "sessions/add", views.session_add_view, name="session_add"),
     path(A + "sessions/schedule", views.sessions_schedule_view, name="sessions_schedule"),
     path(S + "edit", views.session_edit, name="session_edit"),
@@ -79,6 +81,17 @@ urlpatterns = [
     path("programme/volunteers/", views_volunteers.volunteer_list, name="volunteer_list"),
     path("programme/volunteers/export", views_export.volunteer_list_export, name="volunteer_list_export"),
     path("programme/volunteers/new", views_volunteers.volunteer_create_view, name="volunteer_create"),
+    path("programme/volunteers/pipeline/", views_volunteers.volunteer_pipeline, name="volunteer_pipeline"),
+    path(
+        "programme/volunteers/<uuid:public_id>/stage",
+        views_volunteers.volunteer_stage_change_view,
+        name="volunteer_stage_change",
+    ),
+    path(
+        "programme/volunteers/<uuid:public_id>/certificate.pdf",
+        views_volunteers.volunteer_certificate,
+        name="volunteer_certificate",
+    ),
     path(
         "programme/volunteers/<uuid:public_id>/", views_volunteers.volunteer_detail, name="volunteer_detail"
     ),
@@ -129,4 +142,21 @@ urlpatterns = [
         "organisation/programme-settings", views_settings.programme_settings_view, name="programme_settings"
     ),
     path("organisation/code-of-conduct/", views_settings.conduct_list, name="conduct_list"),
+    # The volunteers' training curriculum (views_volunteers.py).
+    path("organisation/volunteer-curriculum/", views_volunteers.curriculum_list, name="curriculum_list"),
+    path(
+        "organisation/volunteer-curriculum/install",
+        views_volunteers.curriculum_install_view,
+        name="curriculum_install",
+    ),
+    path(
+        "organisation/volunteer-curriculum/new",
+        views_volunteers.curriculum_module_create,
+        name="curriculum_module_create",
+    ),
+    path(
+        "organisation/volunteer-curriculum/<uuid:public_id>/edit",
+        views_volunteers.curriculum_module_edit,
+        name="curriculum_module_edit",
+    ),
 ]

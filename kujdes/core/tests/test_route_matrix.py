@@ -44,6 +44,8 @@ APP_ROUTE_MODULES = (
     "kujdes.programme.tests.routes_camp_initiatives",
     "kujdes.core.tests.routes_exports",
     "kujdes.core.tests.routes_audit",
+    "kujdes.core.tests.routes_staff",
+    "kujdes.core.tests.routes_documents",
     "kujdes.reports.tests.routes_reports",
     "kujdes.network.tests.routes",
     "kujdes.network.practices.tests.routes",
@@ -55,6 +57,7 @@ APP_ROUTE_MODULES = (
     "kujdes.network.stakeholders.tests.routes",
     "kujdes.network.federation.tests.routes",
     "kujdes.network.crossborder.tests.routes",
+    "kujdes.fieldsync.tests.routes",
 )
 
 ROUTES: dict[str, Route] = {

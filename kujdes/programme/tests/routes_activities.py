@@ -72,6 +72,7 @@ ROUTES: dict[str, Route] = {
     ),
     # Managers and field educators make certificates; the volunteer and the case workers do not.
     "participation_certificate": _on_the_course(OK, kwargs=lambda t: {"public_id": t.pg_completed.public_id}),
+    "activity_certificates": _on_the_course(OK),
     "outcome_list": Route(expect={name: OK for name in MANAGERS}, others=DENIED_ONLY),
     "outcome_record": _on_the_course(OK, kwargs=lambda t: {"public_id": t.pg_outcome.public_id}),
 }
