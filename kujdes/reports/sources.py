@@ -15,8 +15,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Case, F, IntegerField, Q, Value, When
-from django.db.models.functions import Greatest
+from django.db.models import Case, F, FloatField, IntegerField, Q, Value, When
+from django.db.models.functions import Cast, ExtractHour, ExtractMinute, Greatest
 from django.utils.translation import gettext_lazy as _
 
 from kujdes.cases.choices import (
@@ -29,7 +29,17 @@ from kujdes.cases.choices import (
 )
 from kujdes.cases.models import Case as CaseFile
 from kujdes.cases.models import FollowUp, NrmDecision, ServiceDelivery
+from kujdes.core.models import StaffCategory
 from kujdes.people.models import PersonCategory, PersonRelation, Sex
+from kujdes.programme.employment.models import (
+    ContractType,
+    MicroGrant,
+    Placement,
+    PlacementFollowUp,
+    PlacementKind,
+    WageBand,
+    isic_choices,
+)
 from kujdes.programme.models import (
     Activity,
     ActivityKind,
@@ -193,6 +203,43 @@ def _activity_overlaps(prefix: str) -> Callable[[Context], Q]:
     return lambda ctx: Q(**{f"{prefix}starts_on__lte": ctx.end, f"{prefix}ends_on__gte": ctx.start})
 
 
+def _held(ctx: Context, codes: list[Any]) -> dict[Any, str]:
+    return {True: str(_("Yes")), False: str(_("No")), None: str(_("Not recorded"))}
+
+
+def _isic(ctx: Context, codes: list[Any]) -> dict[Any, str]:
+    return dict(isic_choices())
+
+
+def _placement_fields(prefix: str) -> dict[str, Field]:
+    return {
+        "unit": Field(f"{prefix}unit_id", labels=_units),
+        "placement_kind": Field(f"{prefix}kind", labels=_choices(PlacementKind)),
+        "contract": Field(f"{prefix}contract", labels=_choices(ContractType)),
+        "wage_band": Field(f"{prefix}wage_band", labels=_choices(WageBand)),
+        "sector": Field(f"{prefix}employer__sector", labels=_isic),
+    }
+
+
+def _session_hours(prefix: str) -> Callable[[Context], Any]:
+    """A session's length in hours from its start and end times (0 when either is missing)."""
+
+    def minutes(name: str) -> Any:
+        return ExtractHour(f"{prefix}{name}") * 60 + ExtractMinute(f"{prefix}{name}")
+
+    def build(ctx: Context) -> Any:
+        return Case(
+            When(
+                **{f"{prefix}ends_at__gt": F(f"{prefix}starts_at")},
+                then=Cast(minutes("ends_at") - minutes("starts_at"), FloatField()) / Value(60.0),
+            ),
+            default=Value(0.0),
+            output_field=FloatField(),
+        )
+
+    return build
+
+
 @dataclass(frozen=True)
 class Source:
     """A kind of recorded event: its rows in a period and their fields."""
@@ -215,6 +262,50 @@ class Source:
 def _participation_date(ctx: Context) -> Any:
     """A participation's month in a trend: its enrolment or the activity's start, not before the period."""
     return Greatest(F("enrolled_on"), F("activity__starts_on"), Value(ctx.start))
+
+
+# Who facilitated: the person behind a facilitation (what small cells are judged on) is the user, the
+# volunteer, or — for someone named by hand, with no record of their own — the activity they ran.
+_FACILITATORS = {
+    "staff": ("user__public_id", Q(user__isnull=False)),
+    "volunteer": ("volunteer__public_id", Q(user__isnull=True, volunteer__isnull=False)),
+    "named": ("activity__public_id", Q(user__isnull=True, volunteer__isnull=True)),
+}
+
+
+def _facilitation_source(who: str, *, hours: bool) -> Source:
+    """A facilitator of an activity running in the period (`hours`: of each of its sessions held in the
+    period, with the session's hours), by the staff category they served in."""
+    entity, base = _FACILITATORS[who]
+    fields = {
+        "staff_category": Field("staff_category", labels=_choices(StaffCategory)),
+        "unit": Field("activity__unit_id", labels=_units),
+        "activity_type": Field("activity__activity_type_id", labels=_activity_types),
+    }
+    if hours:
+        # The sessions' conditions go in `period` (one filter) so that the hours read the same join.
+        return Source(
+            model=Facilitator,
+            entity=entity,
+            unit="activity__unit_id",
+            date="activity__sessions__date",
+            period=lambda ctx: Q(
+                activity__sessions__date__gte=ctx.start,
+                activity__sessions__date__lte=ctx.end,
+                activity__sessions__status="held",
+            ),
+            base=base & ~Q(activity__status="cancelled"),
+            fields={**fields, "hours": Field(_session_hours("activity__sessions__"), kind="value")},
+        )
+    return Source(
+        model=Facilitator,
+        entity=entity,
+        unit="activity__unit_id",
+        date=lambda ctx: Greatest(F("activity__starts_on"), Value(ctx.start)),
+        period=_activity_overlaps("activity__"),
+        base=base & ~Q(activity__status="cancelled"),
+        fields=fields,
+    )
 
 
 _ACTIVITY_FIELDS = {
@@ -512,6 +603,76 @@ SOURCES: dict[str, Source] = {
             "provider_type": Field("serviceprovider__provider_type", labels=_choices(ProviderType)),
         },
     ),
+    # Employment (kujdes/programme/employment): a placement that started in the period.
+    "placement": Source(
+        model=Placement,
+        entity="person_id",
+        unit="unit_id",
+        date="starts_on",
+        period=_in_period("starts_on"),
+        fields={**_person_fields("person__"), **_placement_fields("")},
+    ),
+    # A placement's 1/3/6/12-month follow-up that fell due in the period, with its answer once known
+    # (a placement left before the mark is recorded "not held" at every later mark).
+    "placement_follow_up": Source(
+        model=PlacementFollowUp,
+        entity="placement__person_id",
+        unit="placement__unit_id",
+        date="due_on",
+        period=_in_period("due_on"),
+        fields={
+            **_person_fields("placement__person__"),
+            **_placement_fields("placement__"),
+            "months": Field("months"),
+            "held": Field("still_employed", labels=_held),
+        },
+    ),
+    # A placement that started in the period after a course the person completed.
+    "placement_after_course": Source(
+        model=Placement,
+        entity="person_id",
+        unit="unit_id",
+        date="starts_on",
+        period=_in_period("starts_on"),
+        base=Q(course__completed_on__isnull=False),
+        fields={
+            **_person_fields("person__"),
+            **_placement_fields(""),
+            "days_to_job": Field(("course__completed_on", "starts_on"), kind="days"),  # type: ignore[arg-type]
+        },
+    ),
+    # A micro-grant paid in the period.
+    "micro_grant": Source(
+        model=MicroGrant,
+        entity="person_id",
+        unit="unit_id",
+        date="disbursed_on",
+        period=_in_period("disbursed_on"),
+        fields={
+            **_person_fields("person__"),
+            "unit": Field("unit_id", labels=_units),
+            "sector": Field("sector", labels=_isic),
+        },
+    ),
+    # A micro-grant whose 12-month review fell due in the period, with whether the business still runs.
+    "micro_grant_review": Source(
+        model=MicroGrant,
+        entity="person_id",
+        unit="unit_id",
+        date="review_due_on",
+        period=_in_period("review_due_on"),
+        fields={
+            **_person_fields("person__"),
+            "unit": Field("unit_id", labels=_units),
+            "sector": Field("sector", labels=_isic),
+            "active": Field("active_after_12_months", labels=_held),
+        },
+    ),
+    **{
+        f"facilitation{'_hours' if hours else ''}_{who}": _facilitation_source(who, hours=hours)
+        for hours in (False, True)
+        for who in ("staff", "volunteer", "named")
+    },
 }
 
 # Disaggregations offered in the builder, in this order, with their names.
@@ -532,4 +693,9 @@ DISAGGREGATIONS: dict[str, Any] = {
     "months": _("Months after completion"),
     "result": _("Result of the screening or follow-up"),
     "provider_type": _("Type of organisation"),
+    "staff_category": _("Staff category"),
+    "placement_kind": _("Kind of placement"),
+    "contract": _("Contract"),
+    "wage_band": _("Wage"),
+    "sector": _("Sector (ISIC section)"),
 }

@@ -36,8 +36,10 @@ SECTIONS = {
     "cases": gettext_lazy("Cases and services"),
     "referrals": gettext_lazy("Referrals"),
     "courses": gettext_lazy("Vocational courses"),
+    "employment": gettext_lazy("Employment"),
     "prevention": gettext_lazy("Summer camps and awareness"),
     "volunteers": gettext_lazy("Volunteers"),
+    "staff": gettext_lazy("Staff, missionaries and volunteers"),
     "partnership": gettext_lazy("Joint initiatives"),
 }
 

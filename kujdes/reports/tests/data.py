@@ -59,6 +59,7 @@ def indicator_dataset(t: Any) -> SimpleNamespace:  # noqa: PLR0915 - a dataset r
         InitiativeAction,
         Outcome,
         Participation,
+        Session,
         Volunteer,
         VolunteerHours,
         VolunteerTraining,
@@ -407,15 +408,45 @@ def indicator_dataset(t: Any) -> SimpleNamespace:  # noqa: PLR0915 - a dataset r
     hours(ds.v_dora, d(5, 5), "4.0")
     hours(ds.v_edi, AFTER, "1.5")  # the day after
 
-    def duty(act: Any, who: Any = None, user: Any = None) -> None:
+    def duty(act: Any, who: Any = None, user: Any = None, category: str = "", name: str = "") -> None:
+        role = "volunteer" if who else ("expert" if name else "staff")
         Facilitator.objects.create(
-            organisation_id=org, activity=act, role="volunteer" if who else "staff", volunteer=who, user=user
+            organisation_id=org,
+            activity=act,
+            role=role,
+            volunteer=who,
+            user=user,
+            name=name,
+            staff_category=category
+            or {"volunteer": "volunteer", "expert": "external_trainer"}.get(role, "employee"),
         )
 
     duty(ds.meeting, ds.v_edi)  # Edi: active through a duty only
     duty(ds.camp_late, ds.v_fatos)  # the camp starts after the period: Fatos not active
     duty(ds.course, ds.v_klea)
-    duty(ds.course, user=t.manager)  # staff, not a volunteer
+    duty(ds.course, user=t.manager)  # staff, not a volunteer: an employee
+    duty(ds.meeting, user=t.educator, category="missionary")  # a missionary at the meeting
+    duty(ds.course_b, name="Trajnere")  # an external trainer, named by hand
+    duty(ds.cancelled, user=t.manager)  # a cancelled activity: no facilitation
+
+    def session(act: Any, on: Any, start: int, end: int, status: str = "held") -> None:
+        Session.objects.create(
+            organisation_id=org,
+            activity=act,
+            date=on,
+            starts_at=datetime.time(start // 100, start % 100),
+            ends_at=datetime.time(end // 100, end % 100),
+            status=status,
+        )
+
+    session(ds.course, d(4, 10), 900, 1200)  # 3 h
+    session(ds.course, d(5, 15), 1000, 1130)  # 1.5 h
+    session(ds.course, d(6, 1), 900, 1000, status="planned")  # not held: no hours
+    session(ds.course, BEFORE, 900, 1100)  # the day before
+    session(ds.meeting, START, 1800, 2000)  # 2 h
+    session(ds.course_b, d(5, 20), 1400, 1700)  # 3 h
+    session(ds.course_b, AFTER, 1400, 1700)  # the day after
+    session(ds.cancelled, d(5, 1), 900, 1100)  # the activity was cancelled
 
     def training(who: Any, on: Any) -> None:
         VolunteerTraining.objects.create(

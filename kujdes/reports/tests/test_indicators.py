@@ -269,6 +269,23 @@ EXPECTED: dict[str, dict[str, Any]] = {
         "B": 100,
         "dims": {"sex": {"Masculine": 100, "Feminine": 0}},
     },
+    # Employment: this dataset has no placement nor micro-grant, so nothing else may leak into these figures
+    # (their known answers: kujdes/programme/employment/tests/test_indicators.py).
+    "persons_placed": {"ALL": 0, "A": 0, "B": 0, "dims": {"sex": {}}, "trend": {APR: 0, MAY: 0, JUN: 0}},
+    "placements_started": {"ALL": 0, "A": 0, "B": 0, "dims": {"sex": {}}},
+    "placements_formal": {"ALL": 0, "A": 0, "B": 0, "dims": {"sex": {}}},
+    "formal_placement_share": {"ALL": None, "A": None, "B": None, "dims": {"sex": {}}},
+    "placements_held_6_months": {"ALL": 0, "A": 0, "B": 0, "dims": {"sex": {}}},
+    "placements_followed_6_months": {"ALL": 0, "A": 0, "B": 0, "dims": {"sex": {}}},
+    "retention_6_months": {"ALL": None, "A": None, "B": None, "dims": {"sex": {}}},
+    "placements_held_12_months": {"ALL": 0, "A": 0, "B": 0, "dims": {"sex": {}}},
+    "placements_followed_12_months": {"ALL": 0, "A": 0, "B": 0, "dims": {"sex": {}}},
+    "retention_12_months": {"ALL": None, "A": None, "B": None, "dims": {"sex": {}}},
+    "days_course_to_job": {"ALL": None, "A": None, "B": None, "dims": {"unit": {}}},
+    "micro_grants_disbursed": {"ALL": 0, "A": 0, "B": 0, "dims": {"sex": {}}},
+    "micro_businesses_active_12_months": {"ALL": 0, "A": 0, "B": 0, "dims": {"sex": {}}},
+    "micro_businesses_reviewed_12_months": {"ALL": 0, "A": 0, "B": 0, "dims": {"sex": {}}},
+    "micro_business_survival": {"ALL": None, "A": None, "B": None, "dims": {"sex": {}}},
     # camp participants: gent; not ana (dropped), not ilir (his camp starts 1 July)
     "camp_participants": {"ALL": 1, "A": 1, "B": 0, "dims": {"sex": {"Masculine": 1}, "age_group": {6: 1}}},
     # mass activities running in the period: campaign A (10 May), school session B (30 June); not the
@@ -323,6 +340,32 @@ EXPECTED: dict[str, dict[str, Any]] = {
         "A": Decimal("9.5"),
         "B": 0,
         "dims": {"unit": {"A1": 5.5, "A": 4}},
+    },
+    # facilitators of activities running in the period, once per facilitator: Course A1 (Klea, volunteer;
+    # the manager, employee), Meeting B (Edi, volunteer; the educator, missionary), Course B (a named
+    # trainer, external); not the late camp B (Fatos) nor the cancelled campaign (the manager)
+    "activities_facilitated": {
+        "ALL": 5,
+        "A": 2,
+        "B": 3,
+        "dims": {
+            "staff_category": {"volunteer": 2, "employee": 1, "missionary": 1, "external_trainer": 1},
+            "unit": {"A1": 2, "B": 3},
+            "activity_type": {"vocational-course": 3, "information-meeting": 2},
+        },
+    },
+    # held sessions in the period × their facilitators: Course A1 3 h (10 April) + 1.5 h (15 May) for Klea
+    # and the manager; Meeting B 2 h (1 April) for Edi and the educator; Course B 3 h (20 May) for the
+    # trainer. Not the planned session (1 June), those of 31 March and 1 July, nor the cancelled campaign's
+    "facilitation_hours": {
+        "ALL": 16,
+        "A": 9,
+        "B": 7,
+        "dims": {
+            "staff_category": {"volunteer": 6.5, "employee": 4.5, "missionary": 2, "external_trainer": 3},
+            "unit": {"A1": 9, "B": 7},
+            "activity_type": {"vocational-course": 12, "information-meeting": 4},
+        },
     },
     # active in the period: round table A (open-ended), network B (from 30 June); not the one ended 31 March
     # nor the one starting 1 July
