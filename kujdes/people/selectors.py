@@ -375,7 +375,9 @@ def households_for_actor(*, actor: User) -> QuerySet[Household]:
 def consents_of_person(*, person: Person) -> QuerySet[Consent]:
     """A person's consents, newest first (the caller has checked the person is visible)."""
     return (
-        Consent.objects.filter(person=person).select_related("partner", "guardian").order_by("-given_on", "-pk")
+        Consent.objects.filter(person=person)
+        .select_related("partner", "guardian")
+        .order_by("-given_on", "-pk")
     )
 
 

@@ -103,7 +103,9 @@ class RegistrationTests(BaseTestCase):
             person = consent.person
             # The guardian who agreed is registered with the child, as the child's guardian.
             self.assertTrue(
-                PersonRelation.objects.filter(person=person, relative=consent.guardian, is_guardian=True).exists()
+                PersonRelation.objects.filter(
+                    person=person, relative=consent.guardian, is_guardian=True
+                ).exists()
             )
         self.assertContains(response, person.code)
         self.assertNotContains(response, reverse("person_detail", kwargs={"public_id": person.public_id}))
