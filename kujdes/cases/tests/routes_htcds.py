@@ -9,6 +9,10 @@ ROUTES: dict[str, Route] = {
     "htcds_export": Route(
         expect={n: OK for n in ("alice", "bob", "charlie", "dave", "manager")}, others=DENIED
     ),
-    # Case workers import into their units.
-    "htcds_import": Route(expect={n: OK for n in ("alice", "bob", "charlie", "dave")}, others=DENIED),
+    # Case workers import into their units; organisation admins and programme managers import into
+    # a case worker's hands (issue 20, item 5).
+    "htcds_import": Route(
+        expect={n: OK for n in ("alice", "bob", "charlie", "dave", "admin", "other_admin", "manager")},
+        others=DENIED,
+    ),
 }
