@@ -6,6 +6,7 @@ Formulas:
 - ``events``: how many rows (services delivered, referrals sent, activities held…);
 - ``sum``: the sum of a value field (people counted in headcounts, volunteer hours…);
 - ``median``: the median of a value field (days a case stayed open);
+- ``mean``: the mean of a value field, to one decimal (days from a course to a job);
 - ``ratio``: one indicator divided by another, as a percentage;
 - ``total``: the sum of other indicators (indirect beneficiaries);
 - ``relatives``: distinct persons recorded as relatives of another indicator's persons and not counted
@@ -25,7 +26,9 @@ from django.utils.translation import get_language
 from kujdes.reports.sources import DISAGGREGATIONS, SOURCES
 
 CATALOGUE_FILE = Path(__file__).with_name("indicators.toml")
-FORMULAS = ("distinct", "events", "sum", "median", "ratio", "total", "relatives")
+FORMULAS = ("distinct", "events", "sum", "median", "mean", "ratio", "total", "relatives")
+# Formulas of a statistic of days per row (the cells rest on the rows' persons, never additive).
+DAYS_STATISTICS = ("median", "mean")
 LANGUAGES = ("sq", "en", "fr")
 
 

@@ -23,7 +23,7 @@ from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast, ExtractMonth, TruncMonth
 from django.utils.translation import pgettext
 
-from kujdes.reports.catalogue import Indicator, catalogue
+from kujdes.reports.catalogue import DAYS_STATISTICS, Indicator, catalogue
 from kujdes.reports.sources import DISAGGREGATIONS, SOURCES, Context, Field, Source
 
 NOT_RECORDED = "__none__"
@@ -225,8 +225,8 @@ class Engine:
                 for key, value in self.raw(catalogue()[code], dim).items():
                     result[key] = (result.get(key) or 0) + (value or 0)
             return result or {None: 0}
-        if formula == "median":
-            return self._median(indicator, dim)
+        if formula in DAYS_STATISTICS:
+            return self._days_statistic(indicator, dim)
         return self._aggregate(indicator, dim)
 
     def _aggregate(self, indicator: Indicator, dim: str) -> Raw:
@@ -265,7 +265,8 @@ class Engine:
             return f"SUM(CASE WHEN {condition} THEN 1 ELSE 0 END)"
         return f"SUM(CASE WHEN {condition} THEN t.v ELSE 0 END)"
 
-    def _median(self, indicator: Indicator, dim: str) -> Raw:
+    def _days_statistic(self, indicator: Indicator, dim: str) -> Raw:
+        """The median or mean of the days between two dates of each row, per breakdown value."""
         groups: dict[Any, list[int]] = {}
         for source_name in indicator.sources:
             source = SOURCES[source_name]
@@ -292,7 +293,10 @@ class Engine:
                     )
                 )
                 groups.setdefault(key, []).append((last - first).days)
-        result: Raw = {key: statistics.median(values) for key, values in groups.items()}
+        if indicator.formula == "mean":
+            result: Raw = {key: round(statistics.fmean(values), 1) for key, values in groups.items()}
+        else:
+            result = {key: statistics.median(values) for key, values in groups.items()}
         self._counts[(indicator.code, dim)] = {key: len(values) for key, values in groups.items()}
         return result if result or dim else {None: None}
 
@@ -453,7 +457,7 @@ class Engine:
     def _additive(self, indicator: Indicator, dim: str) -> bool:
         """Whether a breakdown adds up to the total: each row counted under one value only."""
         base = self._base(indicator)
-        if base.formula == "median" or indicator.formula == "ratio":
+        if base.formula in DAYS_STATISTICS or indicator.formula == "ratio":
             return False
         field_ = self._field(base, dim)
         if field_ is None or field_.kind == "flags":
@@ -482,7 +486,7 @@ class Engine:
             return personal and value is not None and 0 < float(value) < threshold
         if not indicator.personal:
             return False
-        if formula == "median":
+        if formula in DAYS_STATISTICS:
             self.raw(indicator, dim)
             count = self._counts.get((indicator.code, dim), {}).get(key, 0)
         else:

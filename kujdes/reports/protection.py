@@ -73,7 +73,7 @@ from typing import Any
 from django.utils.translation import gettext
 
 from kujdes.reports import suppression
-from kujdes.reports.catalogue import Indicator, catalogue
+from kujdes.reports.catalogue import DAYS_STATISTICS, Indicator, catalogue
 from kujdes.reports.engine import HIDDEN_LINES, NOT_RECORDED, Cell, Engine, Figure, Row, _persons
 from kujdes.reports.sources import SOURCES, Context
 
@@ -915,7 +915,7 @@ class Protection:
         personal = bool(_counted_parts(figure.indicator)) and any(
             protected(part) for part in _counted_parts(figure.indicator)
         )
-        personal = personal or (figure.indicator.formula == "median" and figure.indicator.personal)
+        personal = personal or (figure.indicator.formula in DAYS_STATISTICS and figure.indicator.personal)
         cells = [figure.total, *(row.cell for b in figure.breakdowns for row in b.rows)]
         for cell in [*cells, *(cell for _month, cell in figure.trend)]:
             cell.suppressed = personal and bool(cell.value)

@@ -48,6 +48,7 @@ FORMULAS = {
     "events": gettext_lazy("Number of events"),
     "sum": gettext_lazy("Sum"),
     "median": gettext_lazy("Median"),
+    "mean": gettext_lazy("Mean"),
     "ratio": gettext_lazy("Ratio of two indicators (%)"),
     "total": gettext_lazy("Sum of indicators"),
     "relatives": gettext_lazy("Relatives of the persons of another indicator, not counted there"),

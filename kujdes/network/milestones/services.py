@@ -58,7 +58,7 @@ def _milestone_check(milestone: Milestone) -> None:
 
         indicator = catalogue().get(milestone.indicator_code)
         # A rate or a median is a level, not a count that adds up during the year.
-        if indicator is not None and indicator.formula in ("ratio", "median"):
+        if indicator is not None and indicator.formula in ("ratio", "median", "mean"):
             milestone.cumulative = False
 
 
