@@ -12,6 +12,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -40,6 +41,8 @@ from kujdes.programme.forms_camp import (
     IncidentForm,
 )
 from kujdes.programme.models import Activity, ActivityKind, Participation, ParticipationStatus
+
+PAGE_SIZE = 25
 
 
 def _camp_or_404(request: HttpRequest, public_id: uuid.UUID) -> Activity:
@@ -256,19 +259,27 @@ def _camp_participant_save(
 @require_GET
 def incident_list(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     activity = _incident_camp(request, public_id)
-    incidents = list(
-        selectors.incidents_of(actor=request.user, activity=activity).select_related("reported_by")
+    incidents = (
+        selectors.incidents_of(actor=request.user, activity=activity)
+        .select_related("reported_by")
+        .order_by("-occurred_at", "-pk")
     )
+    page = Paginator(incidents, PAGE_SIZE).get_page(request.GET.get("page"))
     with transaction.atomic():
+        # Only the page shown is read (and recorded as read).
         audit_record(
             actor=request.user,
             organisation=activity.organisation_id,
             action="programme.camp.incidents.viewed",
             obj=activity,
             unit=activity.unit,
-            details={"incidents": len(incidents)},
+            details={"incidents": len(page.object_list)},
         )
-    return render(request, "programme/incident_list.html", {"activity": activity, "incidents": incidents})
+    return render(
+        request,
+        "programme/incident_list.html",
+        {"activity": activity, "page": page, "incidents": page.object_list},
+    )
 
 
 @require_http_methods(["GET", "POST"])

@@ -13,6 +13,7 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -32,6 +33,7 @@ from kujdes.reports.selectors import Period, PeriodError, Scope, ScopeError
 from kujdes.reports.sources import DISAGGREGATIONS
 
 FORMATS = ("xlsx", "csv", "pdf")
+PAGE_SIZE = 25
 # Keys of the builder's request that are not choices of the report (left out of export links).
 NOT_CHOICES = ("csrfmiddlewaretoken", "action", "name", "period_kind", "monthly", "format")
 
@@ -232,8 +234,9 @@ def _own_report(request: HttpRequest, public_id: Any) -> SavedReport:
 @require_GET
 def report_list(request: HttpRequest) -> HttpResponse:
     _scope(request.user, None)  # saved reports are for those who report
-    reports = selectors.saved_reports_for(actor=request.user)
-    return render(request, "reports/report_list.html", {"reports": reports})
+    reports = selectors.saved_reports_for(actor=request.user).order_by("name", "pk")
+    page = Paginator(reports, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "reports/report_list.html", {"page": page, "reports": page.object_list})
 
 
 def _indicator_names(report: SavedReport) -> list[str]:

@@ -4,9 +4,11 @@ re-authentication), the release page with its version history, supersede and wit
 from __future__ import annotations
 
 import uuid
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -21,6 +23,8 @@ from kujdes.network.releases import selectors, services
 from kujdes.network.releases.forms import PublishForm, ReasonForm, ReleaseForm
 from kujdes.network.releases.models import Release, ReleaseStatus
 from kujdes.network.selectors import actor_partner, partners_for_actor
+
+PAGE_SIZE = 25
 
 
 def _release_or_404(request: HttpRequest, public_id: uuid.UUID) -> Release:
@@ -53,15 +57,19 @@ def release_list(request: HttpRequest) -> HttpResponse:
     partner_code = str(request.GET.get("partner", ""))[:32]
     releases = selectors.releases_visible(actor=request.user, partner_code=partner_code)
     own = actor_partner(actor=request.user, perm=Perm.NETWORK_RELEASE)
-    drafts = [r for r in releases if r.is_draft]
-    published = [r for r in releases if not r.is_draft]
+    # Drafts and current releases stay whole; the past (superseded, withdrawn) grows and is paged.
+    whole = list(releases.filter(status__in=[ReleaseStatus.DRAFT, ReleaseStatus.RELEASED]))
+    past = releases.exclude(status__in=[ReleaseStatus.DRAFT, ReleaseStatus.RELEASED])
+    page = Paginator(past, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "network_releases/release_list.html",
         {
-            "drafts": drafts,
-            "current": [r for r in published if r.status == ReleaseStatus.RELEASED],
-            "past": [r for r in published if r.status != ReleaseStatus.RELEASED],
+            "drafts": [r for r in whole if r.is_draft],
+            "current": [r for r in whole if r.status == ReleaseStatus.RELEASED],
+            "page": page,
+            "past": page.object_list,
+            "query": urlencode({"partner": partner_code} if partner_code else {}),
             "own_partner": own,
             "partners": _partners(request),
             "partner_code": partner_code,
