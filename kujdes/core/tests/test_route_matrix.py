@@ -42,6 +42,7 @@ APP_ROUTE_MODULES = (
     "kujdes.programme.tests.routes_register",
     "kujdes.programme.tests.routes_volunteers",
     "kujdes.programme.tests.routes_camp_initiatives",
+    "kujdes.programme.employment.tests.routes",
     "kujdes.core.tests.routes_exports",
     "kujdes.core.tests.routes_audit",
     "kujdes.core.tests.routes_staff",
@@ -163,6 +164,8 @@ ROUTES: dict[str, Route] = {
     # The API: 401 without credentials, JSON 404 for what is not the caller's.
     "api:api-root": everyone(MISSING, anonymous={401, 404}),
     "api:openapi-json": everyone(OK, anonymous={401}),
+    # The Swagger page: signed-in users only (a browser asking for HTML is sent to sign in, others get 401).
+    "api:openapi-view": everyone(OK, anonymous={401}),
     "api:me": everyone(OK, anonymous={401}),
     "api:units_list": everyone(OK, anonymous={401}),
     "api:persons_get": Route(
