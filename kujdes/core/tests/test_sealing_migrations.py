@@ -79,19 +79,24 @@ class SealingMigrationTests(TransactionTestCase):
                 cursor.execute(sql)
 
     def migrate_back(self) -> Any:
-        """Unapply the sealing migrations (only them: Django's executor would re-render every model
-        state of the project to go backwards, a minute on a busy machine); the apps before them."""
+        """Unapply the sealing migrations and their app's later ones (only them: Django's executor would
+        re-render every model state of the project to go backwards, a minute on a busy machine); the
+        apps before them."""
         loader = MigrationLoader(connection)
         recorder = MigrationRecorder(connection)
         self.as_owner("RESET ROLE")
         try:
-            for node in SEALING:
-                if node not in recorder.applied_migrations():
-                    continue
-                migration = loader.graph.nodes[node]
-                with connection.schema_editor(atomic=migration.atomic) as editor:
-                    migration.unapply(loader.project_state(node, at_end=True), editor)
-                recorder.record_unapplied(*node)
+            for sealing in SEALING:
+                # The app's later migrations first (newest first): unapplying the sealing one alone
+                # would rebuild its table (SQLite) from a state that knows nothing of them.
+                # (backwards_plan: the descendants first, the sealing migration last).
+                for node in [n for n in loader.graph.backwards_plan(sealing) if n[0] == sealing[0]]:
+                    if node not in recorder.applied_migrations():
+                        continue
+                    migration = loader.graph.nodes[node]
+                    with connection.schema_editor(atomic=migration.atomic) as editor:
+                        migration.unapply(loader.project_state(node, at_end=True), editor)
+                    recorder.record_unapplied(*node)
         finally:
             self.as_owner(f"SET ROLE {settings.DB_APP_ROLE}")
         return loader.project_state(self.before_sealing(loader), at_end=True).apps

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.conf import settings
 
+from kujdes.reports.catalogue import catalogue
 from kujdes.reports.tests.builder_data import YEAR, EnglishTestCase, cases_dataset
 
 INDICATORS = "/api/v1/reports/indicators"
@@ -37,7 +38,7 @@ class ReportsApiTests(EnglishTestCase):
         cases = next(item for item in body["indicators"] if item["code"] == "cases_opened")
         self.assertEqual(cases["name"], "Dossiers ouverts")
         self.assertIn("sex", cases["dims"])
-        self.assertEqual(len(body["indicators"]), 30)
+        self.assertEqual(len(body["indicators"]), len(catalogue()))
 
     def test_the_manager_gets_the_figures(self) -> None:
         response = self._figures(self.manager)
