@@ -25,6 +25,7 @@ from kujdes.cases.models import TraffickingEvent
 from kujdes.cases.services import case_create
 from kujdes.core.crypto import caches_clear, subject_key_destroy
 from kujdes.core.models import Unit
+from kujdes.core.rls import rls_policies_apply, runtime_role_grant
 from kujdes.core.scoping import system_scope
 from kujdes.core.sealing import plaintext_columns_seal
 from kujdes.core.services import network_get_or_create, organisation_create
@@ -112,6 +113,15 @@ class SealingMigrationTests(TransactionTestCase):
         try:
             executor = MigrationExecutor(connection)
             executor.migrate(executor.loader.graph.leaf_nodes())
+            if connection.vendor == "postgresql":
+                # What `kujdes migrate` does after migrating (post_migrate): tables made again by
+                # the later migrations get their policies and the runtime role's privileges.
+                rls_policies_apply(connection)
+                runtime_role_grant(connection, settings.DB_APP_ROLE)
+                # and, as the test set-up (conftest.py) gives it, TRUNCATE for the flush between tests.
+                with connection.cursor() as cursor:
+                    role = connection.ops.quote_name(settings.DB_APP_ROLE)
+                    cursor.execute(f"GRANT TRUNCATE ON ALL TABLES IN SCHEMA public TO {role}")
         finally:
             self.as_owner(f"SET ROLE {settings.DB_APP_ROLE}")
 
