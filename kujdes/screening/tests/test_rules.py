@@ -483,7 +483,11 @@ class RulesEditingTests(BaseTestCase):
 
 
 class RulesValidationTests(SimpleTestCase):
-    """The engine's checks of rules, on the shipped definitions."""
+    """The engine's checks of rules, on the shipped definitions (their messages read in English)."""
+
+    def setUp(self) -> None:
+        translation.activate("en")
+        self.addCleanup(translation.deactivate)
 
     def shipped(self, code: str) -> dict:
         import copy
