@@ -43,6 +43,8 @@ class Form(TenantModel):
     )
     # Roles whose holders see the form (empty: every role of the units it is published to).
     roles = models.JSONField(_("roles"), default=list, blank=True)
+    # Phones encrypt each submission with the form's public key (ODK's encrypted forms): FormKey.
+    encrypted = models.BooleanField(_("encrypted on the phone"), default=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -105,6 +107,23 @@ class FormMedia(TenantModel):
         constraints = [
             models.UniqueConstraint(fields=["form_version", "filename"], name="fieldsync_formmedia_unique"),
         ]
+
+
+class FormKey(OwnKeyed):
+    """The RSA key pair of an encrypted form: the public half goes into the XForm's `submission`
+    element (`base64RsaPublicKey`), the private half is sealed with a key of its own, itself wrapped
+    by the organisation key (the data-protection core). One per form; a new key makes a new row."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    form = models.ForeignKey(Form, on_delete=models.CASCADE, related_name="keys")
+    # Base64 of the DER SubjectPublicKeyInfo, exactly as it is written into the XForm.
+    public_key = models.TextField()
+    private_key = EncryptedTextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    retired_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["form", "-created_at"]
 
 
 class FormPublication(TenantModel):
@@ -231,3 +250,74 @@ class SubmissionAttachment(TenantModel):
         constraints = [
             models.UniqueConstraint(fields=["submission", "filename"], name="fieldsync_attachment_unique"),
         ]
+
+
+class ReviewReason(models.TextChoices):
+    POSSIBLE_DUPLICATE = "duplicate", _("Possible duplicate of a registered person")
+    UNKNOWN_PERSON = "unknown_person", _("Person not found")
+    UNKNOWN_PARTICIPANT = "unknown_participant", _("Unknown participant")
+    SESSION_MISSING = "session_missing", _("Session missing")
+    UNKNOWN_ACTIVITY = "unknown_activity", _("Unknown activity")
+    CONFLICT = "conflict", _("Conflicts with a later edit on the web")
+    INVALID = "invalid", _("Data the web forms would refuse")
+    NOT_ALLOWED = "not_allowed", _("The sender may not record this")
+
+
+class ReviewState(models.TextChoices):
+    OPEN = "open", _("Waiting")
+    ACCEPTED = "accepted", _("Accepted")
+    LINKED = "linked", _("Linked to a registered record")
+    REJECTED = "rejected", _("Rejected")
+
+
+class ReviewItem(TenantModel):
+    """A submission (or part of one) that could not be mapped with certainty: a case worker or manager
+    of the unit decides (accept, edit, link to a candidate, reject)."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="reviews")
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+")
+    reason = models.CharField(_("reason"), max_length=24, choices=ReviewReason.choices)
+    # Which part of the submission (a mapper may raise several items: one per unknown participant).
+    part = models.CharField(max_length=100, blank=True)
+    # What the mapper found, for the reviewer: candidate records' public ids, field names, messages.
+    # Never identifying text (that stays in the sealed submission).
+    detail = models.JSONField(default=dict, blank=True)
+    state = models.CharField(max_length=10, choices=ReviewState.choices, default=ReviewState.OPEN)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("review item")
+        verbose_name_plural = _("review queue")
+        constraints = [
+            models.UniqueConstraint(fields=["submission", "reason", "part"], name="fieldsync_review_unique"),
+        ]
+        indexes = [models.Index(fields=["unit", "state"], name="fieldsync_review_unit_idx")]
+
+
+class MappedRecord(TenantModel):
+    """A Kujdes record a submission made or changed: how a resend or an edit finds what the first
+    submission made, so that it never makes a second one. `key` names the record within the
+    submission ("person", "screening", "attendance:<session>", …)."""
+
+    # The first submission of an edit chain: every version of an instance shares its records.
+    origin = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="mapped_records")
+    key = models.CharField(max_length=100)
+    # "app_label.ModelName" and the record's primary key.
+    model = models.CharField(max_length=100)
+    object_pk = models.CharField(max_length=64)
+    # The submission (version) that last wrote it.
+    submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["origin", "key"], name="fieldsync_mapped_unique"),
+        ]
+        indexes = [models.Index(fields=["model", "object_pk"], name="fieldsync_mapped_obj_idx")]
