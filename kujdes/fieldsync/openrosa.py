@@ -33,7 +33,12 @@ from kujdes.accounts.models import User
 from kujdes.core.audit import audit_record
 from kujdes.core.scoping import tenant_scope, user_lookup_scope
 from kujdes.fieldsync.models import Form, FormMedia, FormState
-from kujdes.fieldsync.receiving import Attachment, SubmissionRefused, submission_receive
+from kujdes.fieldsync.receiving import (
+    Attachment,
+    SubmissionRefused,
+    instance_header_read,
+    submission_receive,
+)
 from kujdes.fieldsync.selectors import (
     Principal,
     form_for_principal,
@@ -348,6 +353,22 @@ def _multipart(request: HttpRequest) -> tuple[Any, Any] | HttpResponse:
         return too_big
 
 
+def _refusal_audit(principal: Principal, response: HttpResponse, *, form_id: str = "") -> HttpResponse:
+    """A refused submission (4xx) is audited with its status and form id, never its content: the
+    device and form pages count failures from these events."""
+    if response.status_code >= 400:
+        with transaction.atomic():
+            audit_record(
+                actor=principal.user,
+                organisation=principal.organisation_id,
+                action="fieldsync.submission.refused",
+                obj=principal.device,
+                unit=principal.home_unit,
+                details={"status": response.status_code, "form": form_id[:100]},
+            )
+    return response
+
+
 @_openrosa_view
 def submission(request: HttpRequest, principal: Principal, *, token: str | None) -> HttpResponse:
     """HEAD (or an empty POST): 204 with the size limit. POST: store the instance and its attachments."""
@@ -358,7 +379,7 @@ def submission(request: HttpRequest, principal: Principal, *, token: str | None)
         return openrosa_message(405, _("Use POST."))
     parsed = _multipart(request)
     if isinstance(parsed, HttpResponse):
-        return parsed
+        return _refusal_audit(principal, parsed)
     fields, files = parsed
     upload = files.get("xml_submission_file")
     if upload is not None:
@@ -366,7 +387,9 @@ def submission(request: HttpRequest, principal: Principal, *, token: str | None)
     elif fields.get("xml_submission_file"):
         xml = fields["xml_submission_file"].encode()
     else:
-        return openrosa_message(400, _("The request has no xml_submission_file part."))
+        return _refusal_audit(
+            principal, openrosa_message(400, _("The request has no xml_submission_file part."))
+        )
     attachments = [
         Attachment(
             filename=f.name or name,
@@ -384,7 +407,11 @@ def submission(request: HttpRequest, principal: Principal, *, token: str | None)
             principal=principal, xml=xml, attachments=attachments, incomplete=incomplete
         )
     except SubmissionRefused as refused:
-        return openrosa_message(refused.status, refused.message)
+        try:
+            form_id = instance_header_read(xml).xml_form_id
+        except SubmissionRefused:
+            form_id = ""
+        return _refusal_audit(principal, openrosa_message(refused.status, refused.message), form_id=form_id)
     return openrosa_message(201, _("Thank you: the submission was received."), nature="submit_success")
 
 
