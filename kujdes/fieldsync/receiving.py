@@ -9,6 +9,8 @@ Refusals are `SubmissionRefused(status, message)`, which the view turns into an 
 from __future__ import annotations
 
 import hashlib
+import io
+import mimetypes
 import os
 import uuid
 from collections.abc import Sequence
@@ -21,9 +23,17 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from kujdes.core.audit import audit_record
-from kujdes.core.files import encrypted_file_delete, encrypted_file_write
+from kujdes.core.files import encrypted_file_delete, encrypted_file_read, encrypted_file_write
+from kujdes.fieldsync.encryption import (
+    EncryptionError,
+    Envelope,
+    envelope_read,
+    form_version_key,
+    instance_decrypt,
+)
 from kujdes.fieldsync.models import (
     Form,
+    FormKey,
     FormState,
     FormVersion,
     Submission,
@@ -134,8 +144,6 @@ def submission_receive(
 ) -> tuple[Submission, bool]:
     """Store one POST of a submission; returns (submission, created). Refusals raise SubmissionRefused."""
     header = instance_header_read(xml)
-    if header.encrypted:
-        raise SubmissionRefused(400, _("Encrypted submissions are not accepted for this form."))
     try:
         form = form_for_principal(principal=principal, xml_form_id=header.xml_form_id)
     except Form.DoesNotExist:
@@ -150,6 +158,8 @@ def submission_receive(
     version = _version_get(form=form, version=header.version)
     if not header.instance_id:
         raise SubmissionRefused(400, _("The submission has no instance ID (meta/instanceID)."))
+    sealed = _encrypted_read(version=version, xml=xml) if header.encrypted else None
+    # An encrypted submission's digest is the envelope's, as posted: a resend is the same envelope.
     digest = hashlib.sha256(xml).hexdigest()
     try:
         with transaction.atomic():
@@ -162,6 +172,7 @@ def submission_receive(
                 digest=digest,
                 attachments=attachments,
                 incomplete=incomplete,
+                sealed=sealed,
             )
     except IntegrityError:
         # Two copies of the same instance raced; the second is now a resend of the first.
@@ -175,6 +186,7 @@ def submission_receive(
                 digest=digest,
                 attachments=attachments,
                 incomplete=incomplete,
+                sealed=sealed,
             )
 
 
@@ -188,6 +200,7 @@ def _receive(
     digest: str,
     attachments: Sequence[Attachment],
     incomplete: bool,
+    sealed: EncryptedInstance | None = None,
 ) -> tuple[Submission, bool]:
     existing = (
         Submission.objects.select_for_update().filter(form=form, instance_id=header.instance_id).first()
@@ -197,6 +210,10 @@ def _receive(
             raise SubmissionRefused(
                 409,
                 _("A submission with this instance ID was already received with different content."),
+            )
+        if sealed is not None:
+            return _encrypted_resend(
+                principal=principal, submission=existing, sealed=sealed, attachments=attachments
             )
         count = _attachments_store(submission=existing, attachments=attachments)
         completed = existing.state == SubmissionState.INCOMPLETE and not incomplete
@@ -235,9 +252,10 @@ def _receive(
         unit=principal.home_unit,
         instance_id=header.instance_id[:200],
         replaces=replaces,
+        # An encrypted submission keeps its envelope (no personal data) until every file is here.
         xml=xml.decode("utf-8", errors="replace"),
         xml_digest=digest,
-        state=SubmissionState.INCOMPLETE if incomplete else SubmissionState.RECEIVED,
+        state=SubmissionState.INCOMPLETE if incomplete or sealed else SubmissionState.RECEIVED,
         device=principal.device,
         submitted_by=principal.user,
     )
@@ -246,6 +264,8 @@ def _receive(
     if replaces is not None:
         replaces.state = SubmissionState.SUPERSEDED
         replaces.save(update_fields=["state", "updated_at"])
+    if sealed is not None:
+        attachments = _encrypted_parts(sealed=sealed, attachments=attachments)
     count = _attachments_store(submission=submission, attachments=attachments)
     audit_record(
         actor=principal.user,
@@ -259,11 +279,139 @@ def _receive(
             "attachments": count,
             "edit_of": str(replaces.public_id) if replaces else None,
             "incomplete": incomplete,
+            "encrypted": sealed is not None,
         },
     )
-    if not incomplete:
+    if sealed is not None:
+        if _encrypted_complete(principal=principal, submission=submission, sealed=sealed):
+            _map(submission)
+    elif not incomplete:
         _map(submission)
     return submission, True
+
+
+# --- encrypted submissions (ODK's encrypted forms; the scheme is in encryption.py) --------------
+
+
+@dataclass
+class EncryptedInstance:
+    envelope: Envelope
+    key: FormKey
+
+
+def _encrypted_read(*, version: FormVersion, xml: bytes) -> EncryptedInstance:
+    key = form_version_key(version=version)
+    if key is None:
+        raise SubmissionRefused(
+            400,
+            _(
+                "This submission is encrypted, but version “%(version)s” of the form “%(form)s” is not "
+                "an encrypted form on this server. Download the form again."
+            )
+            % {"version": version.version[:100], "form": version.form.xml_form_id},
+        )
+    try:
+        return EncryptedInstance(envelope=envelope_read(xml), key=key)
+    except EncryptionError as exc:
+        raise SubmissionRefused(400, exc.message) from None
+
+
+def _encrypted_parts(*, sealed: EncryptedInstance, attachments: Sequence[Attachment]) -> list[Attachment]:
+    """The posted files the envelope names (the ciphertexts); anything else is not part of it."""
+    wanted = set(sealed.envelope.files)
+    return [a for a in attachments if os.path.basename(a.filename.replace("\\", "/")) in wanted]
+
+
+def _encrypted_resend(
+    *,
+    principal: Principal,
+    submission: Submission,
+    sealed: EncryptedInstance,
+    attachments: Sequence[Attachment],
+) -> tuple[Submission, bool]:
+    """The same envelope again: the later part of a split submission, or a phone resending after a
+    lost answer. Once decrypted, the ciphertexts a resend carries add nothing."""
+    count, completed = 0, False
+    if submission.state == SubmissionState.INCOMPLETE:
+        count = _attachments_store(
+            submission=submission, attachments=_encrypted_parts(sealed=sealed, attachments=attachments)
+        )
+        completed = _encrypted_complete(principal=principal, submission=submission, sealed=sealed)
+    audit_record(
+        actor=principal.user,
+        organisation=submission.organisation_id,
+        action="fieldsync.submission.resent",
+        obj=submission,
+        unit=submission.unit,
+        details={"attachments": count, "completed": completed, "encrypted": True},
+    )
+    if completed:
+        _map(submission)
+    return submission, False
+
+
+def _encrypted_complete(*, principal: Principal, submission: Submission, sealed: EncryptedInstance) -> bool:
+    """Decrypt once every file the envelope names is here: the instance XML replaces the envelope
+    in the sealed `xml`, the media become the submission's attachments (encrypted files), and the
+    ciphertexts are deleted. False while files are missing (the submission stays incomplete).
+
+    The plaintext exists only in memory between the two encryptions. Raises SubmissionRefused(400)
+    for a wrong key, damaged ciphertext or a signature that does not match.
+    """
+    envelope = sealed.envelope
+    stored = {
+        a.filename: a
+        for a in SubmissionAttachment.objects.filter(submission=submission, filename__in=envelope.files)
+    }
+    if set(envelope.files) - set(stored):
+        return False
+    handle = submission.encryption_handle()
+    ciphertexts = {
+        name: b"".join(encrypted_file_read(handle=handle, file_id=a.file_id)) for name, a in stored.items()
+    }
+    private_key = sealed.key.private_key
+    try:
+        if not private_key:
+            raise EncryptionError(_("The form's key cannot be read."))
+        decrypted = instance_decrypt(envelope=envelope, private_key_pem=private_key, files=ciphertexts)
+        text = decrypted.xml.decode("utf-8")
+    except EncryptionError as exc:
+        raise SubmissionRefused(400, exc.message) from None
+    except UnicodeDecodeError:
+        raise SubmissionRefused(400, _("The decrypted submission is not UTF-8 XML.")) from None
+    inner = instance_header_read(decrypted.xml)
+    if inner.instance_id != envelope.instance_id or inner.xml_form_id != envelope.xml_form_id:
+        raise SubmissionRefused(400, _("The decrypted submission does not match its envelope."))
+    for attachment in stored.values():
+        attachment.delete()
+        transaction.on_commit(partial(encrypted_file_delete, file_id=attachment.file_id))
+    _attachments_store(
+        submission=submission,
+        attachments=[
+            Attachment(
+                filename=name,
+                content_type=mimetypes.guess_type(name)[0] or "application/octet-stream",
+                size=len(data),
+                stream=io.BytesIO(data),
+            )
+            for name, data in decrypted.media
+        ],
+    )
+    submission.xml = text
+    submission.state = SubmissionState.RECEIVED
+    submission.save(update_fields=["xml", "state", "updated_at"])
+    audit_record(
+        actor=principal.user,
+        organisation=submission.organisation_id,
+        action="fieldsync.submission.decrypted",
+        obj=submission,
+        unit=submission.unit,
+        details={
+            "files": len(envelope.files),
+            "key": str(sealed.key.public_id),
+        },
+    )
+    return True
 
 
 def _map(submission: Submission) -> None:

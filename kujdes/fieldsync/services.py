@@ -18,17 +18,27 @@ from kujdes.core.audit import audit_record
 from kujdes.core.models import Unit
 from kujdes.core.roles import Perm, Role
 from kujdes.core.selectors import units_for_actor
+from kujdes.fieldsync.encryption import (
+    EncryptionError,
+    form_current_key,
+    key_pair_generate,
+    version_suffix_new,
+    xform_encryption_check,
+    xform_public_key,
+    xform_with_public_key,
+)
 from kujdes.fieldsync.models import (
     Device,
     FieldSettings,
     Form,
+    FormKey,
     FormMedia,
     FormPublication,
     FormState,
     FormVersion,
 )
 from kujdes.fieldsync.selectors import principal_for_device
-from kujdes.fieldsync.xlsform import xlsform_convert
+from kujdes.fieldsync.xlsform import xform_hash, xlsform_convert
 
 DEVICE_DAYS = 180
 TOKEN_BYTES = 32
@@ -97,6 +107,7 @@ def form_publish(
         form.title = converted.title[:200]
         if roles is not None:
             form.roles = _roles_clean(roles)
+    converted.xform = _xform_for_encryption(form=form, xform=converted.xform)
     version = FormVersion.objects.create(
         organisation_id=organisation_id,
         form=form,
@@ -130,6 +141,100 @@ def form_publish(
         action="fieldsync.form.published",
         obj=form,
         details={"version": converted.version, "units": [str(u.public_id) for u in units]},
+    )
+    return version
+
+
+def _xform_for_encryption(*, form: Form, xform: str) -> str:
+    """A new version of an encrypted form carries the form's public key; a key of the XLSForm's own
+    (`public_key` on the settings sheet) is refused: Kujdes could not decrypt what phones send."""
+    if xform_public_key(xform):
+        raise ValidationError(
+            _(
+                "The settings sheet has a public_key: Kujdes keeps the keys of encrypted forms itself. "
+                "Remove public_key and mark the form encrypted on its page."
+            )
+        )
+    if not form.encrypted:
+        return xform
+    key = form_current_key(form_id=form.pk)
+    if key is None:
+        raise ValidationError(_("The form is encrypted but has no key."))
+    try:
+        return xform_with_public_key(xform=xform, public_key=key.public_key)
+    except EncryptionError as exc:
+        raise ValidationError(exc.message) from None
+
+
+@transaction.atomic
+def form_encrypt(*, actor: User | None, form: Form) -> FormVersion:
+    """Mark a form encrypted, as ODK Central's managed encryption does for a project: a new RSA-2048
+    key pair for the form (FormKey: the private half sealed, its key wrapped by the organisation
+    key), and a new current version — the same XForm with `base64RsaPublicKey` on its `<submission>`
+    and `[encrypted:…]` appended to its version — so that phones see a new hash and download it.
+    Older versions keep receiving (in clear); later uploads get the key too. It cannot be undone:
+    phones may still hold the encrypted version. Organisation administrators only.
+    """
+    form = Form.objects.select_for_update().get(pk=form.pk)
+    if actor is not None and not (
+        units_for_actor(actor=actor, perm=Perm.ORGANISATION_CONFIGURE)
+        .filter(organisation_id=form.organisation_id)
+        .exists()
+    ):
+        raise PermissionDenied
+    for publication in form.publications.select_related("unit"):
+        _configurable(actor=actor, unit=publication.unit)
+    if form.encrypted:
+        raise ValidationError(_("The form is already encrypted."))
+    current = form.current_version
+    if current is None:
+        raise ValidationError(_("The form has no version to encrypt."))
+    suffix = version_suffix_new()
+    version_name = current.version + suffix
+    if len(version_name) > FormVersion._meta.get_field("version").max_length:  # type: ignore[operator]
+        raise ValidationError(_("The form's version is too long to add the encryption mark to it."))
+    public_key, private_key = key_pair_generate()
+    try:
+        xform = xform_with_public_key(xform=current.xform, public_key=public_key, version_suffix=suffix)
+        xform_encryption_check(
+            xform=xform, public_key=public_key, xml_form_id=form.xml_form_id, version=version_name
+        )
+    except EncryptionError as exc:
+        raise ValidationError(exc.message) from None
+    key = FormKey(
+        organisation_id=form.organisation_id, form=form, public_key=public_key, private_key=private_key
+    )
+    key.save()
+    version = FormVersion.objects.create(
+        organisation_id=form.organisation_id,
+        form=form,
+        version=version_name,
+        xform=xform,
+        xform_hash=xform_hash(xform),
+        xlsform=current.xlsform,
+        xlsform_name=current.xlsform_name,
+        warnings=current.warnings,
+        media_expected=current.media_expected,
+        created_by=actor,
+    )
+    for media in current.media.all():
+        FormMedia.objects.create(
+            organisation_id=form.organisation_id,
+            form_version=version,
+            filename=media.filename,
+            content_type=media.content_type,
+            data=media.data,
+            md5=media.md5,
+        )
+    form.encrypted = True
+    form.current_version = version
+    form.save(update_fields=["encrypted", "current_version"])
+    audit_record(
+        actor=actor,
+        organisation=form.organisation_id,
+        action="fieldsync.form.encryption_enabled",
+        obj=form,
+        details={"version": version_name, "previous_version": current.version, "key": str(key.public_id)},
     )
     return version
 

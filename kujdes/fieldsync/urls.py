@@ -20,6 +20,7 @@ urlpatterns = [
     path("openrosa/key/<str:token>/", include(_openrosa("openrosa_key_"))),
     path("fieldsync/forms/", views.form_list_page, name="fieldsync_forms"),
     path("fieldsync/forms/<uuid:public_id>/", views.form_detail, name="fieldsync_form"),
+    path("fieldsync/forms/<uuid:public_id>/encrypt", views.form_encrypt_view, name="fieldsync_form_encrypt"),
     path(
         "fieldsync/forms/<uuid:public_id>/submissions/",
         views.submission_list_page,

@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from kujdes.accounts.reauth import reauthentication_required
 from kujdes.core.audit import audit_record
 from kujdes.core.forms import form_add_validation_error
 from kujdes.core.roles import Perm
@@ -34,6 +35,7 @@ from kujdes.fieldsync.selectors import (
 from kujdes.fieldsync.services import (
     device_create,
     device_revoke,
+    form_encrypt,
     form_media_attach,
     form_publish,
     form_state_set,
@@ -219,3 +221,31 @@ def submission_detail(request: HttpRequest, public_id: str) -> HttpResponse:
         "fieldsync/submission_detail.html",
         {"submission": submission, "attachments": submission.attachments.all()},
     )
+
+
+@reauthentication_required
+def form_encrypt_view(request: HttpRequest, public_id: str) -> HttpResponse:
+    """Mark a form encrypted: a page that says what it means (GET), then, confirmed and after a
+    fresh re-authentication (a key operation), the new key and version (POST). Administrators of the
+    form's organisation only; anyone else gets 404."""
+    try:
+        form = form_get_for_actor(actor=request.user, public_id=public_id)
+    except Form.DoesNotExist:
+        raise Http404 from None
+    problem = ""
+    if request.method == "POST":
+        if request.POST.get("confirm") != "yes":
+            problem = _("Tick the box to confirm that phones will encrypt what they send.")
+        else:
+            try:
+                version = form_encrypt(actor=request.user, form=form)
+            except ValidationError as exc:
+                problem = " ".join(exc.messages)
+            else:
+                messages.success(
+                    request,
+                    _("The form is encrypted. Phones download version “%(version)s” at their next update.")
+                    % {"version": version.version},
+                )
+                return redirect("fieldsync_form", public_id=form.public_id)
+    return render(request, "fieldsync/form_encrypt.html", {"form": form, "problem": problem})

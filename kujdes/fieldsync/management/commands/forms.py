@@ -9,7 +9,7 @@ from django.core.management.base import BaseCommand, CommandError
 from kujdes.core.scoping import system_scope
 from kujdes.fieldsync.management.commands._units import unit_from_code
 from kujdes.fieldsync.models import Form
-from kujdes.fieldsync.services import form_publish
+from kujdes.fieldsync.services import form_encrypt, form_publish
 from kujdes.fieldsync.xlsform import XLSFormError
 
 
@@ -17,16 +17,19 @@ class Command(BaseCommand):
     help = (
         "Field forms. publish FILE.xlsx --unit CODE [--roles ROLE,...]: convert an XLSForm with pyxform "
         "and publish it to the unit (and below); a new version of a form id needs a new version. "
-        "list: the forms of every organisation."
+        "list: the forms of every organisation. "
+        "encrypt FORM_ID --org CODE: phones encrypt what they send with a key pair Kujdes makes for the "
+        "form (a new version phones download; it cannot be undone)."
     )
 
     def add_arguments(self, parser: Any) -> None:
-        parser.add_argument("action", choices=["publish", "list"])
+        parser.add_argument("action", choices=["publish", "list", "encrypt"])
         parser.add_argument("file", nargs="?")
         parser.add_argument(
             "--unit", action="append", help="a unit's public id or code, or an organisation's code"
         )
         parser.add_argument("--roles", default="", help="comma-separated roles (default: every role)")
+        parser.add_argument("--org", help="encrypt: the organisation's code")
 
     def handle(self, *args: Any, action: str, **options: Any) -> None:
         with system_scope():
@@ -36,6 +39,9 @@ class Command(BaseCommand):
                     self.stdout.write(
                         f"{form.organisation.code:<8} {form.xml_form_id:<32} {shown:<24} {form.state}"
                     )
+                return
+            if action == "encrypt":
+                self._encrypt(form_id=options["file"], organisation_code=options["org"])
                 return
             if not options["file"] or not options["unit"]:
                 raise CommandError("Usage: kujdes forms publish FILE.xlsx --unit CODE [--roles ROLE,...]")
@@ -58,3 +64,18 @@ class Command(BaseCommand):
                 f"Published {version.form.xml_form_id} version {version.version or '(none)'} "
                 f"({version.xform_hash}) to {', '.join(str(u) for u in units)}."
             )
+
+    def _encrypt(self, *, form_id: str | None, organisation_code: str | None) -> None:
+        if not form_id or not organisation_code:
+            raise CommandError("Usage: kujdes forms encrypt FORM_ID --org CODE")
+        form = Form.objects.filter(organisation__code=organisation_code, xml_form_id=form_id).first()
+        if form is None:
+            raise CommandError(f"No form {form_id!r} in the organisation {organisation_code!r}.")
+        try:
+            version = form_encrypt(actor=None, form=form)
+        except ValidationError as exc:
+            raise CommandError(" ".join(exc.messages)) from None
+        self.stdout.write(
+            f"{form.xml_form_id} is encrypted: phones download version {version.version} "
+            f"({version.xform_hash}); older versions keep receiving."
+        )
