@@ -62,6 +62,12 @@ ROUTES: dict[str, Route] = {
         expect={"admin": OK},
         others=MISSING,
     ),
+    # GET only: the page that explains encryption (the POST acts, after a re-authentication).
+    "fieldsync_form_encrypt": Route(
+        kwargs=lambda t: {"public_id": t.fieldsync_version.form.public_id},
+        expect={"admin": OK},
+        others=MISSING,
+    ),
     "fieldsync_submissions": Route(
         kwargs=lambda t: {"public_id": t.fieldsync_version.form.public_id},
         expect={"admin": OK},
