@@ -26,7 +26,17 @@ urlpatterns = [
         views.submission_list_page,
         name="fieldsync_submissions",
     ),
+    path(
+        "fieldsync/forms/<uuid:public_id>/submissions/export",
+        views.submission_export,
+        name="fieldsync_submissions_export",
+    ),
     path("fieldsync/submissions/<uuid:public_id>/", views.submission_detail, name="fieldsync_submission"),
+    path(
+        "fieldsync/submissions/<uuid:public_id>/attachments/<uuid:attachment_id>",
+        views.submission_attachment,
+        name="fieldsync_submission_attachment",
+    ),
     path("fieldsync/devices/", views.device_list_page, name="fieldsync_devices"),
     path(
         "fieldsync/devices/<uuid:public_id>/revoke", views.device_revoke_view, name="fieldsync_device_revoke"

@@ -5,9 +5,11 @@ from __future__ import annotations
 import base64
 import json
 import zlib
+from typing import Any
 
 import qrcode
 import qrcode.image.svg
+from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
@@ -16,15 +18,20 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.http import require_POST
 
 from kujdes.accounts.reauth import reauthentication_required
 from kujdes.core.audit import audit_record
+from kujdes.core.files import attachment_response
 from kujdes.core.forms import form_add_validation_error
+from kujdes.core.models import Unit
 from kujdes.core.roles import Perm
 from kujdes.core.selectors import actor_has_perm, units_for_actor
+from kujdes.fieldsync.exports import submissions_export, submissions_filtered
 from kujdes.fieldsync.forms import DeviceForm, FormStateForm, FormUploadForm, MediaUploadForm
-from kujdes.fieldsync.models import Device, Form, Submission
+from kujdes.fieldsync.mapping.records import InstanceData
+from kujdes.fieldsync.models import Device, Form, Submission, SubmissionAttachment, SubmissionState
 from kujdes.fieldsync.selectors import (
     devices_for_actor,
     form_get_for_actor,
@@ -40,9 +47,11 @@ from kujdes.fieldsync.services import (
     form_publish,
     form_state_set,
 )
+from kujdes.fieldsync.stats import device_stats, form_devices
 from kujdes.fieldsync.xlsform import XLSFormError
 
 XLSFORM_MAX_BYTES = 5_000_000
+SUBMISSIONS_PER_PAGE = 50
 
 
 def _unit_choices(request: HttpRequest, perm: Perm | None) -> list[tuple[str, str]]:
@@ -134,6 +143,7 @@ def form_detail(request: HttpRequest, public_id: str) -> HttpResponse:
             "state_form": state_form,
             "media_form": media_form,
             "submission_count": form.submissions.count(),
+            "device_stats": device_stats(devices=form_devices(form=form), form=form),
         },
     )
 
@@ -173,10 +183,16 @@ def device_list_page(request: HttpRequest) -> HttpResponse:
             url = request.build_absolute_uri(reverse("openrosa_key_root", kwargs={"token": token}))
             created = {"device": device, "url": url, "qr": _collect_settings_qr(url, device.name)}
             create = DeviceForm(unit_choices=choices)
+    devices = list(devices_for_actor(actor=request.user))
     return render(
         request,
         "fieldsync/device_list.html",
-        {"devices": devices_for_actor(actor=request.user), "create": create, "created": created},
+        {
+            "devices": devices,
+            "create": create,
+            "created": created,
+            "stats": device_stats(devices=devices),
+        },
     )
 
 
@@ -191,15 +207,113 @@ def device_revoke_view(request: HttpRequest, public_id: str) -> HttpResponse:
     return redirect("fieldsync_devices")
 
 
-def submission_list_page(request: HttpRequest, public_id: str) -> HttpResponse:
-    """A form's submissions, newest first (metadata only: opening one is the audited read)."""
+class SubmissionFilterForm(forms.Form):
+    """The submissions table's filters (the exports take the same ones)."""
+
+    state = forms.ChoiceField(label=_l("State"), required=False)
+    version = forms.ChoiceField(label=_l("Version"), required=False)
+    unit = forms.ChoiceField(label=_l("Unit"), required=False)
+    device = forms.ChoiceField(label=_l("Phone"), required=False)
+    submitted_from = forms.DateField(
+        label=_l("Received from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    submitted_to = forms.DateField(
+        label=_l("Received until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def __init__(self, *args: Any, form: Form, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        every = [("", _("All"))]
+        self.fields["state"].choices = every + list(SubmissionState.choices)
+        self.fields["version"].choices = every + [
+            (str(v.public_id), v.version) for v in form.versions.all().only("public_id", "version")
+        ]
+        units = Unit.objects.filter(
+            pk__in=Submission.objects.filter(form=form).values("unit_id").distinct()
+        ).order_by("path")
+        self.fields["unit"].choices = every + [(str(u.public_id), str(u)) for u in units]
+        devices = Device.objects.filter(
+            pk__in=Submission.objects.filter(form=form, device__isnull=False).values("device_id").distinct()
+        ).order_by("name")
+        self.fields["device"].choices = every + [(str(d.public_id), d.name) for d in devices]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        start, end = cleaned.get("submitted_from"), cleaned.get("submitted_to")
+        if start and end and start > end:
+            raise forms.ValidationError(_("The first date is after the last one."))
+        return cleaned
+
+    def filters(self) -> dict[str, Any]:
+        """The chosen filters (nothing when the form is not valid: the table shows a message)."""
+        if not self.is_valid():
+            return {}
+        return {k: v for k, v in self.cleaned_data.items() if v}
+
+
+def _form_for_submissions(request: HttpRequest, public_id: str) -> Form:
     try:
-        form = form_get_for_actor(actor=request.user, public_id=public_id)
+        return form_get_for_actor(actor=request.user, public_id=public_id)
     except Form.DoesNotExist:
         raise Http404 from None
-    paginator = Paginator(submissions_of_form(actor=request.user, form=form), 50)
+
+
+def _filtered(
+    request: HttpRequest, form: Form, data: Any
+) -> tuple[SubmissionFilterForm, Any, dict[str, Any]]:
+    filter_form = SubmissionFilterForm(data, form=form)
+    filters = filter_form.filters()
+    submissions = submissions_filtered(
+        submissions=submissions_of_form(actor=request.user, form=form), **filters
+    )
+    # For the audit: ids and dates only, never a value of a submission.
+    audited = {k: (v.isoformat() if hasattr(v, "isoformat") else str(v)) for k, v in filters.items()}
+    return filter_form, submissions, audited
+
+
+def submission_list_page(request: HttpRequest, public_id: str) -> HttpResponse:
+    """A form's submissions, newest first, filtered and paged (metadata only: opening one is the
+    audited read); the filtered list can be exported as CSV or XLSX."""
+    form = _form_for_submissions(request, public_id)
+    filter_form, submissions, _audited = _filtered(request, form, request.GET or None)
+    paginator = Paginator(submissions, SUBMISSIONS_PER_PAGE)
     page = paginator.get_page(request.GET.get("page"))
-    return render(request, "fieldsync/submission_list.html", {"form": form, "page": page})
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "fieldsync/submission_list.html",
+        {
+            "form": form,
+            "page": page,
+            "filter_form": filter_form,
+            "query": query.urlencode(),
+            "export_filters": [(k, v) for k in query for v in query.getlist(k)],
+            "export_formats": [
+                ("csv", _("CSV (a ZIP of CSV files when the form has repeat groups)")),
+                ("xlsx", _("Spreadsheet (XLSX), one sheet per repeat group")),
+            ],
+        },
+    )
+
+
+@require_POST
+@reauthentication_required
+def submission_export(request: HttpRequest, public_id: str) -> HttpResponse:
+    """The filtered submissions as CSV (a ZIP of CSVs when the form has repeat groups) or XLSX,
+    laid out as ODK Central does; streamed, watermarked, audited."""
+    form = _form_for_submissions(request, public_id)
+    export_format = request.POST.get("format", "")
+    if export_format not in ("csv", "xlsx"):
+        messages.error(request, _("Choose CSV or XLSX."))
+        return redirect("fieldsync_submissions", public_id=form.public_id)
+    filter_form, submissions, audited = _filtered(request, form, request.POST)
+    if filter_form.errors:
+        messages.error(request, _("Correct the filters, then export again."))
+        return redirect("fieldsync_submissions", public_id=form.public_id)
+    return submissions_export(
+        actor=request.user, form=form, submissions=submissions, export_format=export_format, filters=audited
+    )
 
 
 def submission_detail(request: HttpRequest, public_id: str) -> HttpResponse:
@@ -216,10 +330,39 @@ def submission_detail(request: HttpRequest, public_id: str) -> HttpResponse:
             obj=submission,
             unit=submission.unit,
         )
+    try:
+        values = list(InstanceData.of(submission).values().items())
+    except Exception:  # not XML any more: the raw text below still shows what arrived
+        values = []
     return render(
         request,
         "fieldsync/submission_detail.html",
-        {"submission": submission, "attachments": submission.attachments.all()},
+        {"submission": submission, "attachments": submission.attachments.all(), "values": values},
+    )
+
+
+def submission_attachment(request: HttpRequest, public_id: str, attachment_id: str) -> HttpResponse:
+    """A file sent with a submission, decrypted as it streams; audited. Another unit's or
+    organisation's submission answers 404, like a missing one."""
+    try:
+        submission = submission_get_for_actor(actor=request.user, public_id=public_id)
+        attachment = submission.attachments.get(public_id=attachment_id)
+    except (Submission.DoesNotExist, SubmissionAttachment.DoesNotExist):
+        raise Http404 from None
+    with transaction.atomic():
+        audit_record(
+            actor=request.user,
+            organisation=submission.organisation_id,
+            action="fieldsync.attachment.downloaded",
+            obj=submission,
+            unit=submission.unit,
+            details={"attachment": str(attachment.public_id), "size": attachment.size},
+        )
+    return attachment_response(
+        handle=submission.encryption_handle(),
+        file_id=attachment.file_id,
+        content_type=attachment.content_type or "application/octet-stream",
+        filename=attachment.filename,
     )
 
 

@@ -8,6 +8,7 @@ member manages their own phones; a phone is revoked by its user or their organis
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from kujdes.core.tests.routes import MISSING, OK, REDIRECT, Route, everyone
@@ -75,6 +76,18 @@ ROUTES: dict[str, Route] = {
     ),
     "fieldsync_submission": Route(
         kwargs=lambda t: {"public_id": t.fieldsync_submission.public_id}, expect={"admin": OK}, others=MISSING
+    ),
+    "fieldsync_submissions_export": Route(
+        method="POST",
+        kwargs=lambda t: {"public_id": t.fieldsync_version.form.public_id},
+        data={"format": "csv"},
+        expect={"admin": OK},
+        others=MISSING,
+    ),
+    "fieldsync_submission_attachment": Route(
+        kwargs=lambda t: {"public_id": t.fieldsync_submission.public_id, "attachment_id": uuid.uuid4()},
+        expect={"admin": MISSING},
+        others=MISSING,
     ),
     "fieldsync_devices": everyone(OK),
     "fieldsync_device_revoke": Route(
