@@ -78,6 +78,8 @@ UNNAMED_COLUMNS = {36: "cas_ReasonForOutgoingReferral"}
 FIELD_ALIASES = {
     "vic_TraffickinStatusDecisionMakingOrg": "vic_TraffickingStatusDecisionMakingOrg",
     "vic_Methods_of_Control": "vic_MethodsOfControl",
+    "prs_First_Name": "prs_FirstName",
+    "prs_Second_Name": "prs_SecondName",
 }
 
 
@@ -506,22 +508,34 @@ def _sheet_find(workbook: Any) -> tuple[Any, dict[str, int]]:
     )
 
 
+def _place(unit: Unit) -> _Place:
+    from kujdes.referrals.models import ServiceProvider
+
+    providers = ServiceProvider.objects.filter(organisation_id=unit.organisation_id, is_active=True)
+    units = Unit.objects.filter(organisation_id=unit.organisation_id, is_active=True).exclude(pk=unit.pk)
+    return _Place(
+        home=unit.organisation.country,
+        municipalities=municipalities_for_organisation(organisation_id=unit.organisation_id),
+        providers={_fold(provider.name): provider for provider in providers},
+        units={_fold(other.name): other for other in units},
+    )
+
+
+def htcds_row_read(*, unit: Unit, cells: dict[str, Any]) -> ImportRow:
+    """One record by HTCDS field name (IOM's XLSForm sent from a phone: kujdes.fieldsync), checked as
+    a row of the import is; nothing is written."""
+    return _row_check(
+        1, {FIELD_ALIASES.get(name, name): value for name, value in cells.items()}, place=_place(unit)
+    )
+
+
 def htcds_check(*, actor: User, unit: Unit, upload: bytes) -> ImportCheck:
     """Read and check an HTCDS workbook for an import into `unit`; nothing is written.
 
     Raises HtcdsFileRefused when the file cannot be read as one. Row messages are in the active language.
     """
     workbook = _workbook_open(upload)
-    from kujdes.referrals.models import ServiceProvider
-
-    providers = ServiceProvider.objects.filter(organisation_id=unit.organisation_id, is_active=True)
-    units = Unit.objects.filter(organisation_id=unit.organisation_id, is_active=True).exclude(pk=unit.pk)
-    place = _Place(
-        home=unit.organisation.country,
-        municipalities=municipalities_for_organisation(organisation_id=unit.organisation_id),
-        providers={_fold(provider.name): provider for provider in providers},
-        units={_fold(other.name): other for other in units},
-    )
+    place = _place(unit)
     try:
         sheet, columns = _sheet_find(workbook)
         last_column = max(columns.values())
@@ -870,42 +884,18 @@ def htcds_import(
     unit); an organisation administrator or programme manager who imports for them is `imported_by`,
     the actor of the import's own audit event.
     """
-    today = timezone.localdate()
     created: list[Case] = []
     statuses: dict[str, int] = {}
     consents = 0
     referrals = 0
     for row in check.rows_to_import(include_duplicates=include_duplicates):
-        codes = dict(row.case)
-        status = codes.pop("status")
-        closure_reason = codes.pop("closure_reason")
-        closure_details = codes.pop("closure_details")
-        case_type = codes.pop("case_type")
+        status = row.case["status"]
         try:
             with transaction.atomic():
                 person = person_create(actor=actor, unit=unit, **row.person)
-                case = case_create(
-                    actor=actor, person=person, unit=unit, case_type=case_type, opened_on=today, **codes
-                )
-                # Referrals first: only an open case is referred; the file's status comes after.
-                referrals += _referrals_import(actor=actor, case=case, row=row)
-                if status != CaseStatus.ACTIVE:
-                    # The status the sending organisation gave; its closure was decided there.
-                    case.status = status
-                    case.closure_reason = closure_reason
-                    case.closure_details = closure_details or None
-                    case.closed_on = None if case.is_open else today
-                    case.save(update_fields=["status", "closure_reason", "closure_details", "closed_on"])
-                if row.consent:
-                    consent_record(
-                        actor=actor,
-                        person=person,
-                        purpose=ConsentPurpose.CASE_MANAGEMENT,
-                        given_by=ConsentGivenBy.SELF,
-                        method=ConsentMethod.WRITTEN,
-                        given_on=today,
-                    )
-                    consents += 1
+                case, row_referrals = htcds_row_write(actor=actor, unit=unit, row=row, person=person)
+                referrals += row_referrals
+                consents += 1 if row.consent else 0
         except ValidationError as error:
             raise HtcdsImportFailed(row.number, error.messages) from None
         statuses[status] = statuses.get(status, 0) + 1
@@ -929,6 +919,38 @@ def htcds_import(
         },
     )
     return created
+
+
+def htcds_row_write(*, actor: User, unit: Unit, row: ImportRow, person: Any) -> tuple[Case, int]:
+    """The case of a checked row for `person` (registered or found by the caller): its referrals, the
+    file's status and, where given, the case-management consent. Returns the case and the number of
+    referrals recorded. The services' errors (ValidationError, PermissionDenied) pass through."""
+    today = timezone.localdate()
+    codes = dict(row.case)
+    status = codes.pop("status")
+    closure_reason = codes.pop("closure_reason")
+    closure_details = codes.pop("closure_details")
+    case_type = codes.pop("case_type")
+    case = case_create(actor=actor, person=person, unit=unit, case_type=case_type, opened_on=today, **codes)
+    # Referrals first: only an open case is referred; the file's status comes after.
+    referrals = _referrals_import(actor=actor, case=case, row=row)
+    if status != CaseStatus.ACTIVE:
+        # The status the sending organisation gave; its closure was decided there.
+        case.status = status
+        case.closure_reason = closure_reason
+        case.closure_details = closure_details or None
+        case.closed_on = None if case.is_open else today
+        case.save(update_fields=["status", "closure_reason", "closure_details", "closed_on"])
+    if row.consent:
+        consent_record(
+            actor=actor,
+            person=person,
+            purpose=ConsentPurpose.CASE_MANAGEMENT,
+            given_by=ConsentGivenBy.SELF,
+            method=ConsentMethod.WRITTEN,
+            given_on=today,
+        )
+    return case, referrals
 
 
 def _referrals_import(*, actor: User, case: Case, row: ImportRow) -> int:
