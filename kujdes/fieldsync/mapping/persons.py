@@ -132,13 +132,22 @@ def _error_fields(exc: ValidationError) -> dict[str, Any]:
     return {"fields": [], "messages": [str(m) for m in exc.messages][:10]}
 
 
-def person_resolve(*, submission: Submission, data: InstanceData) -> Person | None:
-    """The person the submission is about, found, chosen or registered; None when review is needed."""
+def person_resolve(
+    *, submission: Submission, data: InstanceData, identity: dict[str, Any] | None = None
+) -> Person | None:
+    """The person the submission is about, found, chosen or registered; None when review is needed.
+
+    `identity`: a new person's values as person_create takes them, read by the caller from fields of
+    its own (the HTCDS form's prs_ fields); the contract's fields are read otherwise.
+    """
     linked = _linked_person(submission)
     if linked is not None:
         return linked
     actor = submission.submitted_by
-    mode = data.value("person_mode") or ("existing" if data.value("person") else "new")
+    if identity is not None:
+        mode = "new"
+    else:
+        mode = data.value("person_mode") or ("existing" if data.value("person") else "new")
 
     if mode == "existing":
         decided = review_decision(submission=submission, reason=ReviewReason.UNKNOWN_PERSON, part=PART)
@@ -182,7 +191,7 @@ def person_resolve(*, submission: Submission, data: InstanceData) -> Person | No
             return person
         decided = None
     try:
-        values = identity_values(data)
+        values = dict(identity) if identity is not None else identity_values(data)
     except ValidationError as exc:
         review_open(
             submission=submission, reason=ReviewReason.INVALID, part=PART, detail={**_error_fields(exc)}
@@ -192,10 +201,12 @@ def person_resolve(*, submission: Submission, data: InstanceData) -> Person | No
         check = duplicate_candidates(
             actor=actor,
             given_name=values["given_name"],
-            family_name=values["family_name"],
-            birth_year=values["birth_year"],
-            municipality=values["municipality"],
-            phones=values["phones"],
+            family_name=values.get("family_name", ""),
+            birth_year=values.get("birth_year")
+            or (values["date_of_birth"].year if values.get("date_of_birth") else None),
+            municipality=values.get("municipality", ""),
+            phones=values.get("phones", []),
+            id_numbers=[str(d.get("number", "")) for d in values.get("id_documents", []) if d.get("number")],
             organisation_id=submission.organisation_id,
         )
         if check.found:
@@ -225,3 +236,17 @@ def person_resolve(*, submission: Submission, data: InstanceData) -> Person | No
         return None
     record_link(submission=submission, key=PERSON_KEY, obj=person)
     return person
+
+
+def mapped_record_changed(*, submission: Submission, key: str) -> bool:
+    """Whether the record this instance made under `key` was saved since the mapping wrote or found it
+    (an edit on the web): an edit from the phone must then not overwrite it (review CONFLICT)."""
+    from kujdes.fieldsync.mapping.records import _origin
+    from kujdes.fieldsync.models import MappedRecord
+
+    link = MappedRecord.objects.filter(origin=_origin(submission), key=key).first()
+    record = record_get(submission=submission, key=key)
+    if link is None or record is None:
+        return False
+    updated_at = getattr(record, "updated_at", None)
+    return updated_at is not None and updated_at > link.updated_at
