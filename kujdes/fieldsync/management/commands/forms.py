@@ -19,17 +19,20 @@ class Command(BaseCommand):
         "and publish it to the unit (and below); a new version of a form id needs a new version. "
         "list: the forms of every organisation. "
         "encrypt FORM_ID --org CODE: phones encrypt what they send with a key pair Kujdes makes for the "
-        "form (a new version phones download; it cannot be undone)."
+        "form (a new version phones download; it cannot be undone). "
+        "install-shipped --unit CODE [--only ID,...]: publish the ready-made forms (a new version only "
+        "when one changed)."
     )
 
     def add_arguments(self, parser: Any) -> None:
-        parser.add_argument("action", choices=["publish", "list", "encrypt"])
+        parser.add_argument("action", choices=["publish", "list", "encrypt", "install-shipped"])
         parser.add_argument("file", nargs="?")
         parser.add_argument(
             "--unit", action="append", help="a unit's public id or code, or an organisation's code"
         )
         parser.add_argument("--roles", default="", help="comma-separated roles (default: every role)")
         parser.add_argument("--org", help="encrypt: the organisation's code")
+        parser.add_argument("--only", default="", help="install-shipped: comma-separated form ids")
 
     def handle(self, *args: Any, action: str, **options: Any) -> None:
         with system_scope():
@@ -39,6 +42,9 @@ class Command(BaseCommand):
                     self.stdout.write(
                         f"{form.organisation.code:<8} {form.xml_form_id:<32} {shown:<24} {form.state}"
                     )
+                return
+            if action == "install-shipped":
+                self._install_shipped(units=options["unit"] or [], only=options["only"])
                 return
             if action == "encrypt":
                 self._encrypt(form_id=options["file"], organisation_code=options["org"])
@@ -79,3 +85,20 @@ class Command(BaseCommand):
             f"{form.xml_form_id} is encrypted: phones download version {version.version} "
             f"({version.xform_hash}); older versions keep receiving."
         )
+
+    def _install_shipped(self, *, units: list[str], only: str) -> None:
+        from kujdes.fieldsync.shipped import shipped_forms_install
+
+        if len(units) != 1:
+            raise CommandError("Usage: kujdes forms install-shipped --unit CODE [--only ID,...]")
+        unit = unit_from_code(units[0])
+        try:
+            installed = shipped_forms_install(
+                actor=None, unit=unit, only=[i.strip() for i in only.split(",") if i.strip()]
+            )
+        except XLSFormError as exc:
+            raise CommandError("\n".join(exc.messages)) from None
+        except ValidationError as exc:
+            raise CommandError(" ".join(exc.messages)) from None
+        for item in installed:
+            self.stdout.write(f"{item.xml_form_id:<32} {item.version:<16} {item.outcome}")
