@@ -951,6 +951,63 @@ def headcount_record(
 
 
 @transaction.atomic
+def headcount_update(
+    *,
+    actor: User,
+    headcount: Headcount,
+    date: datetime.date,
+    cells: dict[tuple[str, int, str], Any],
+    reach: dict[str, Any] | None = None,
+    reach_method: str = "",
+    place: str = "",
+    notes: str = "",
+) -> Headcount:
+    """Correct a headcount (a phone's edited submission): the same checks as recording it; its cells
+    are replaced and its version goes up."""
+    activity = headcount.activity
+    if not activity_can_record(actor=actor, activity=activity):
+        raise PermissionDenied
+    clean_cells, clean_reach = headcount_clean(
+        organisation_id=activity.organisation_id,
+        activity=activity,
+        date=date,
+        cells=cells,
+        reach=reach or {},
+        reach_method=reach_method,
+    )
+    headcount.date = date
+    headcount.place = place or activity.place
+    headcount.reach_method = reach_method.strip()
+    headcount.notes = notes
+    for field, value in clean_reach.items():
+        setattr(headcount, field, value)
+    headcount.version += 1
+    headcount.save()
+    HeadcountCell.objects.filter(headcount=headcount).delete()
+    HeadcountCell.objects.bulk_create(
+        [
+            HeadcountCell(
+                organisation_id=activity.organisation_id,
+                headcount=headcount,
+                sex=sex,
+                age_from=age_from,
+                category=category,
+                count=n,
+            )
+            for (sex, age_from, category), n in clean_cells.items()
+        ]
+    )
+    audit_record(
+        actor=actor,
+        organisation=activity.organisation_id,
+        action="programme.headcount.corrected",
+        obj=activity,
+        details={"total": sum(clean_cells.values()), "indirect": sum(clean_reach.values())},
+    )
+    return headcount
+
+
+@transaction.atomic
 def headcount_delete(*, actor: User, headcount: Headcount) -> None:
     _require_manage(actor, headcount.activity)
     headcount.delete()
@@ -1257,6 +1314,59 @@ def hours_log(
         actor=actor,
         organisation=volunteer.organisation_id,
         action="programme.volunteer.hours",
+        obj=volunteer,
+        details={"hours": str(hours)},
+    )
+    return entry
+
+
+@transaction.atomic
+def hours_update(
+    *,
+    actor: User,
+    entry: VolunteerHours,
+    date: datetime.date,
+    hours: Decimal,
+    activity: Activity | None = None,
+    notes: str = "",
+) -> VolunteerHours:
+    """Correct logged hours (a phone's edited submission), with hours_log's rules; the entry's own
+    hours do not count against the day's limit."""
+    volunteer = entry.volunteer
+    own = volunteer.user_id is not None and volunteer.user_id == actor.pk
+    if not (own or volunteer_can_manage(actor=actor, volunteer=volunteer)):
+        raise PermissionDenied
+    if (
+        own
+        and not volunteer_can_manage(actor=actor, volunteer=volunteer)
+        and (activity is None or not activity.facilitators.filter(volunteer=volunteer).exists())
+    ):
+        raise ValidationError({"activity": _("Choose one of the activities you facilitate.")})
+    if activity is not None and activity.organisation_id != volunteer.organisation_id:
+        raise PermissionDenied
+    if date > timezone.localdate():
+        raise ValidationError({"date": _("Hours are logged on the day or after.")})
+    if not Decimal(0) < hours <= MAX_HOURS_PER_DAY:
+        raise ValidationError({"hours": _("Between 0.5 and 16 hours a day.")})
+    already = sum(
+        VolunteerHours.objects.filter(volunteer=volunteer, date=date)
+        .exclude(pk=entry.pk)
+        .values_list("hours", flat=True),
+        Decimal(0),
+    )
+    if already + hours > MAX_HOURS_PER_DAY:
+        raise ValidationError(
+            {
+                "hours": _("%(already)s hours are already logged on this day; at most 16 in all.")
+                % {"already": already}
+            }
+        )
+    entry.date, entry.hours, entry.activity, entry.notes = date, hours, activity, notes
+    entry.save(update_fields=["date", "hours", "activity", "notes"])
+    audit_record(
+        actor=actor,
+        organisation=volunteer.organisation_id,
+        action="programme.volunteer.hours_corrected",
         obj=volunteer,
         details={"hours": str(hours)},
     )
