@@ -40,7 +40,8 @@ def mapper_register(xml_form_id: str) -> Callable[[Mapper], Mapper]:
 def submission_map(*, submission: Submission) -> None:
     """Hand the submission to its form's mapper, if it has one, and record the outcome in its state."""
     mapper = MAPPERS.get(submission.form.xml_form_id)
-    if mapper is None:
+    if mapper is None or submission.state == SubmissionState.SUPERSEDED:
+        # A replaced version maps nothing (its edit did); replaying it must not undo the edit.
         return
     try:
         with transaction.atomic():
