@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from kujdes.fieldsync import openrosa, views
+from kujdes.fieldsync import openrosa, views, views_review
 
 
 def _openrosa(prefix: str) -> list:
@@ -41,4 +41,6 @@ urlpatterns = [
     path(
         "fieldsync/devices/<uuid:public_id>/revoke", views.device_revoke_view, name="fieldsync_device_revoke"
     ),
+    path("fieldsync/review/", views_review.review_list, name="fieldsync_review"),
+    path("fieldsync/review/<uuid:public_id>/", views_review.review_item, name="fieldsync_review_item"),
 ]

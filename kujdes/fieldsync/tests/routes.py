@@ -30,6 +30,13 @@ def fixtures(t: Any) -> None:
 
     principal = principal_for_device(device=t.fieldsync_device)
     t.fieldsync_submission, _created = submission_receive(principal=principal, xml=instance_xml())
+    from kujdes.fieldsync.mapping.records import review_open
+    from kujdes.fieldsync.models import ReviewReason
+
+    # An item of the centre's queue (below diocese A): its case workers and manager review it.
+    t.fieldsync_review = review_open(
+        submission=t.fieldsync_submission, reason=ReviewReason.UNKNOWN_PERSON, part="person", detail={}
+    )
 
 
 def _token(t: Any) -> dict[str, Any]:
@@ -87,6 +94,17 @@ ROUTES: dict[str, Route] = {
     "fieldsync_submission_attachment": Route(
         kwargs=lambda t: {"public_id": t.fieldsync_submission.public_id, "attachment_id": uuid.uuid4()},
         expect={"admin": MISSING},
+        others=MISSING,
+    ),
+    # The review queue: staff who see persons and case files (case workers, programme managers) of
+    # their units; field educators, volunteers and administrators do not review (403); an item of
+    # another unit or organisation is 404.
+    "fieldsync_review": Route(
+        expect={n: OK for n in ("alice", "bob", "charlie", "dave", "manager")}, others={403}
+    ),
+    "fieldsync_review_item": Route(
+        kwargs=lambda t: {"public_id": t.fieldsync_review.public_id},
+        expect={n: OK for n in ("alice", "bob", "manager")},
         others=MISSING,
     ),
     "fieldsync_devices": everyone(OK),
