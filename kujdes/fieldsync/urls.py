@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from kujdes.fieldsync import openrosa, views, views_review
+from kujdes.fieldsync import openrosa, views, views_review, views_shipped
 
 
 def _openrosa(prefix: str) -> list:
@@ -19,6 +19,11 @@ urlpatterns = [
     path("openrosa/key/<str:token>/", openrosa.root, name="openrosa_key_root"),
     path("openrosa/key/<str:token>/", include(_openrosa("openrosa_key_"))),
     path("fieldsync/forms/", views.form_list_page, name="fieldsync_forms"),
+    path(
+        "fieldsync/forms/install-shipped",
+        views_shipped.shipped_install_view,
+        name="fieldsync_shipped_install",
+    ),
     path("fieldsync/forms/<uuid:public_id>/", views.form_detail, name="fieldsync_form"),
     path("fieldsync/forms/<uuid:public_id>/encrypt", views.form_encrypt_view, name="fieldsync_form_encrypt"),
     path(

@@ -107,6 +107,15 @@ ROUTES: dict[str, Route] = {
         expect={n: OK for n in ("alice", "bob", "manager")},
         others=MISSING,
     ),
+    # The ready-made forms' button: administrators install them to a unit they configure; a unit they
+    # do not configure (here: none) is 404; anyone else 403 as on the forms page. Installing is
+    # tested in test_shipped_programme.py.
+    "fieldsync_shipped_install": Route(
+        method="POST",
+        data={"unit": "00000000-0000-4000-8000-000000000000"},
+        expect={"admin": MISSING, "other_admin": MISSING},
+        others={403},
+    ),
     "fieldsync_devices": everyone(OK),
     "fieldsync_device_revoke": Route(
         method="POST",
