@@ -9,6 +9,7 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from kujdes.accounts.models import User
 from kujdes.core.roles import Perm
 from kujdes.core.selectors import actor_has_perm, units_for_actor
 from kujdes.fieldsync.shipped import shipped_forms_install
@@ -19,18 +20,19 @@ from kujdes.fieldsync.xlsform import XLSFormError
 def shipped_install_view(request: HttpRequest) -> HttpResponse:
     """Publish every ready-made form to a unit the administrator configures (a new version only of
     those that changed). Another organisation's unit is answered as a missing one."""
-    if not actor_has_perm(actor=request.user, perm=Perm.ORGANISATION_CONFIGURE):
+    actor = request.user
+    if not isinstance(actor, User) or not actor_has_perm(actor=actor, perm=Perm.ORGANISATION_CONFIGURE):
         raise PermissionDenied
     chosen = request.POST.get("unit", "")
     unit = (
-        units_for_actor(actor=request.user, perm=Perm.ORGANISATION_CONFIGURE)
+        units_for_actor(actor=actor, perm=Perm.ORGANISATION_CONFIGURE)
         .filter(public_id__in=[chosen] if _is_uuid(chosen) else [])
         .first()
     )
     if unit is None:
         raise Http404
     try:
-        installed = shipped_forms_install(actor=request.user, unit=unit)
+        installed = shipped_forms_install(actor=actor, unit=unit)
     except (ValidationError, XLSFormError) as exc:
         messages.error(request, " ".join(exc.messages))
         return redirect("fieldsync_forms")

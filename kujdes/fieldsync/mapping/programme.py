@@ -327,9 +327,10 @@ def _headcount(submission: Submission, data: InstanceData, result: MappingResult
         record_link(submission=submission, key="headcount", obj=headcount)
         result.records["headcount"] = headcount
         return
-    headcount = Headcount.objects.filter(pk=link.object_pk).select_related("activity").first()
-    if headcount is None:
+    stored = Headcount.objects.filter(pk=link.object_pk).select_related("activity").first()
+    if stored is None:
         raise _Review(ReviewReason.CONFLICT, "headcount", deleted=True)
+    headcount = stored
     result.records["headcount"] = headcount
     if link.submission_id == submission.pk:
         return  # a replay of the version already written
@@ -389,9 +390,10 @@ def _volunteer_hours(submission: Submission, data: InstanceData, result: Mapping
         record_link(submission=submission, key="hours", obj=entry)
         result.records["hours"] = entry
         return
-    entry = VolunteerHours.objects.filter(pk=link.object_pk).select_related("volunteer").first()
-    if entry is None:
+    found = VolunteerHours.objects.filter(pk=link.object_pk).select_related("volunteer").first()
+    if found is None:
         raise _Review(ReviewReason.CONFLICT, "hours", deleted=True)
+    entry = found
     result.records["hours"] = entry
     if link.submission_id == submission.pk:
         return

@@ -165,14 +165,12 @@ def sessions_csv(unit: Any, user: Any) -> bytes:
 
 @generated_media("participants.csv")
 def participants_csv(unit: Any, user: Any) -> bytes:
-    rows = _participations(activities_current(units=unit, user=user))
-    return _csv(
-        ["name", "label", "activity"],
-        sorted(
-            ((row.public_id, _label_of(row), row.activity.public_id) for row in rows),
-            key=lambda r: (str(r[2]), r[1].casefold()),
-        ),
-    )
+    rows: list[tuple[Any, str, Any]] = [
+        (row.public_id, _label_of(row), row.activity.public_id)
+        for row in _participations(activities_current(units=unit, user=user))
+    ]
+    rows.sort(key=lambda r: (str(r[2]), r[1].casefold()))
+    return _csv(["name", "label", "activity"], rows)
 
 
 @generated_media("persons.csv")
@@ -181,10 +179,9 @@ def persons_csv(unit: Any, user: Any) -> bytes:
     for row in _participations(activities_current(units=unit, user=user)):
         if row.person_id not in seen:
             seen[row.person_id] = (row.person.public_id, _label_of(row), row.person.birth_year)
-    return _csv(
-        ["name", "label", "birth_year"],
-        sorted(seen.values(), key=lambda r: r[1].casefold()),
-    )
+    rows: list[tuple[Any, str, int | None]] = list(seen.values())
+    rows.sort(key=lambda r: r[1].casefold())
+    return _csv(["name", "label", "birth_year"], rows)
 
 
 @generated_media("volunteers.csv")
