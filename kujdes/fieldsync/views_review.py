@@ -78,8 +78,10 @@ def review_item(request: HttpRequest, public_id: str) -> HttpResponse:
         raise Http404 from None
     status = 200
     if request.method == "POST":
-        values = {
-            name[len("value_") :]: value for name, value in request.POST.items() if name.startswith("value_")
+        corrected: dict[str, str] = {
+            name[len("value_") :]: str(value)
+            for name, value in request.POST.items()
+            if name.startswith("value_")
         }
         try:
             review_decide(
@@ -88,7 +90,7 @@ def review_item(request: HttpRequest, public_id: str) -> HttpResponse:
                 decision=request.POST.get("decision", ""),
                 note=request.POST.get("note", ""),
                 linked=request.POST.get("linked", ""),
-                values=values,
+                values=corrected,
             )
         except ReviewAlreadyDecided as exc:
             who = exc.item.decided_by.username if exc.item.decided_by else _("someone else")

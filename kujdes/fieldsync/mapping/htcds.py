@@ -25,7 +25,12 @@ from kujdes.cases.htcds import CASE_PICKLISTS, htcds_row_read, htcds_row_write
 from kujdes.cases.services import case_update
 from kujdes.core.locking import StaleVersion
 from kujdes.fieldsync.mapping import mapper_register
-from kujdes.fieldsync.mapping.persons import mapped_record_changed, person_resolve, review_decision
+from kujdes.fieldsync.mapping.persons import (
+    mapped_record_changed,
+    part_rejected,
+    person_resolve,
+    review_decision,
+)
 from kujdes.fieldsync.mapping.records import InstanceData, MappingResult, record_get, record_link, review_open
 from kujdes.fieldsync.models import MappedRecord, ReviewItem, ReviewReason, ReviewState, Submission
 
@@ -88,6 +93,8 @@ def _edit_apply(submission: Submission, case: Any, row: Any) -> list[ReviewItem]
 @mapper_register(HTCDS_FORM_ID)
 def htcds_map(submission: Submission) -> MappingResult:
     result = MappingResult()
+    if part_rejected(submission=submission, part=PART):
+        return result
     data = InstanceData.of(submission)
     row = htcds_row_read(unit=submission.unit, cells=htcds_cells(data))
     case = record_get(submission=submission, key="case")

@@ -54,6 +54,14 @@ def review_decision(*, submission: Submission, reason: str, part: str) -> Review
     return item
 
 
+def part_rejected(*, submission: Submission, part: str) -> bool:
+    """Whether a reviewer rejected this part of the submission: a later run maps nothing of it (and
+    never opens the rejected item again)."""
+    return ReviewItem.objects.filter(
+        submission=submission, part=part[:100], state=ReviewState.REJECTED
+    ).exists()
+
+
 def _uuid(value: str) -> str | None:
     try:
         return str(uuid.UUID(value))
@@ -86,11 +94,12 @@ def _linked_person(submission: Submission) -> Person | None:
     if not isinstance(found, Person) or found.erased_at is not None:
         return None
     # A person merged after the first mapping: the kept record carries on.
+    person: Person = found
     hops = 0
-    while found.merged_into_id is not None and hops < 5:
-        found = found.merged_into  # type: ignore[assignment]
+    while person.merged_into is not None and hops < 5:
+        person = person.merged_into
         hops += 1
-    return found
+    return person
 
 
 def identity_values(data: InstanceData) -> dict[str, Any]:
@@ -143,6 +152,8 @@ def person_resolve(
     linked = _linked_person(submission)
     if linked is not None:
         return linked
+    if part_rejected(submission=submission, part=PART):
+        return None
     actor = submission.submitted_by
     if identity is not None:
         mode = "new"
@@ -179,9 +190,10 @@ def person_resolve(
         return person
 
     decided = review_decision(submission=submission, reason=ReviewReason.POSSIBLE_DUPLICATE, part=PART)
-    if decided is not None and decided.detail.get("decision") == "link":
+    linked_id = _uuid(str(decided.detail.get("linked", ""))) if decided is not None else None
+    if decided is not None and decided.detail.get("decision") == "link" and linked_id is not None:
         person = Person.objects.filter(
-            public_id=_uuid(str(decided.detail.get("linked", ""))),
+            public_id=linked_id,
             organisation_id=submission.organisation_id,
             erased_at__isnull=True,
             merged_into__isnull=True,

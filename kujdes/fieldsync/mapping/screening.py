@@ -20,7 +20,7 @@ import datetime
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from kujdes.fieldsync.mapping import mapper_register
-from kujdes.fieldsync.mapping.persons import person_resolve, review_decision
+from kujdes.fieldsync.mapping.persons import part_rejected, person_resolve, review_decision
 from kujdes.fieldsync.mapping.records import InstanceData, MappingResult, record_get, record_link, review_open
 from kujdes.fieldsync.models import ReviewItem, ReviewReason, ReviewState, Submission
 from kujdes.fieldsync.shipped.screening import dimension_prefix, indicator_code
@@ -51,6 +51,8 @@ def _answers(data: InstanceData, instrument_code: str) -> list[str]:
 
 def _screening_map(submission: Submission, *, kind: str) -> MappingResult:
     result = MappingResult()
+    if part_rejected(submission=submission, part=PART):
+        return result
     data = InstanceData.of(submission)
     earlier = record_get(submission=submission, key=SCREENING_KEY)
     if earlier is not None:
@@ -63,7 +65,7 @@ def _screening_map(submission: Submission, *, kind: str) -> MappingResult:
                 submission=submission,
                 reason=ReviewReason.CONFLICT,
                 part=PART,
-                detail={"screening": str(earlier.public_id), "decision": ""},
+                detail={"screening": str(getattr(earlier, "public_id", "")), "decision": ""},
             )
             result.review = open_items(submission)
             return result

@@ -10,6 +10,7 @@ from django.urls import reverse
 from kujdes.core.models import AuditEvent
 from kujdes.core.scoping import system_scope
 from kujdes.core.tests.base import BaseTestCase
+from kujdes.fieldsync.mapping import submission_map
 from kujdes.fieldsync.models import ReviewItem, ReviewReason, ReviewState, Submission, SubmissionState
 from kujdes.fieldsync.services import device_create
 from kujdes.fieldsync.shipped.screening import dimension_field, risk_screening_form
@@ -167,7 +168,10 @@ class ReviewQueueTests(BaseTestCase):
         self.assertEqual(submission.state, SubmissionState.REJECTED)
         self.assertEqual(self.decided_events()[0].details["decision"], "reject")
         with system_scope():
+            # A replay maps nothing of a rejected part and never opens its item again.
+            submission_map(submission=submission)
             self.assertEqual(Screening.objects.count(), 0)
+            self.assertEqual(ReviewItem.objects.get(pk=item.pk).state, ReviewState.REJECTED)
 
     def test_corrected_values_are_checked_again(self) -> None:
         self.login(self.alice)
