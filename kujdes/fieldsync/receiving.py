@@ -264,9 +264,13 @@ def _receive(
     if replaces is not None:
         replaces.state = SubmissionState.SUPERSEDED
         replaces.save(update_fields=["state", "updated_at"])
+    decrypted = False
     if sealed is not None:
-        attachments = _encrypted_parts(sealed=sealed, attachments=attachments)
-    count = _attachments_store(submission=submission, attachments=attachments)
+        count, decrypted = _encrypted_take(
+            principal=principal, submission=submission, sealed=sealed, attachments=attachments
+        )
+    else:
+        count = _attachments_store(submission=submission, attachments=attachments)
     audit_record(
         actor=principal.user,
         organisation=form.organisation_id,
@@ -282,10 +286,7 @@ def _receive(
             "encrypted": sealed is not None,
         },
     )
-    if sealed is not None:
-        if _encrypted_complete(principal=principal, submission=submission, sealed=sealed):
-            _map(submission)
-    elif not incomplete:
+    if decrypted or (sealed is None and not incomplete):
         _map(submission)
     return submission, True
 
@@ -316,12 +317,6 @@ def _encrypted_read(*, version: FormVersion, xml: bytes) -> EncryptedInstance:
         raise SubmissionRefused(400, exc.message) from None
 
 
-def _encrypted_parts(*, sealed: EncryptedInstance, attachments: Sequence[Attachment]) -> list[Attachment]:
-    """The posted files the envelope names (the ciphertexts); anything else is not part of it."""
-    wanted = set(sealed.envelope.files)
-    return [a for a in attachments if os.path.basename(a.filename.replace("\\", "/")) in wanted]
-
-
 def _encrypted_resend(
     *,
     principal: Principal,
@@ -331,44 +326,72 @@ def _encrypted_resend(
 ) -> tuple[Submission, bool]:
     """The same envelope again: the later part of a split submission, or a phone resending after a
     lost answer. Once decrypted, the ciphertexts a resend carries add nothing."""
-    count, completed = 0, False
+    count, decrypted = 0, False
     if submission.state == SubmissionState.INCOMPLETE:
-        count = _attachments_store(
-            submission=submission, attachments=_encrypted_parts(sealed=sealed, attachments=attachments)
+        count, decrypted = _encrypted_take(
+            principal=principal, submission=submission, sealed=sealed, attachments=attachments
         )
-        completed = _encrypted_complete(principal=principal, submission=submission, sealed=sealed)
     audit_record(
         actor=principal.user,
         organisation=submission.organisation_id,
         action="fieldsync.submission.resent",
         obj=submission,
         unit=submission.unit,
-        details={"attachments": count, "completed": completed, "encrypted": True},
+        details={"attachments": count, "completed": decrypted, "encrypted": True},
     )
-    if completed:
+    if decrypted:
         _map(submission)
     return submission, False
 
 
-def _encrypted_complete(*, principal: Principal, submission: Submission, sealed: EncryptedInstance) -> bool:
-    """Decrypt once every file the envelope names is here: the instance XML replaces the envelope
-    in the sealed `xml`, the media become the submission's attachments (encrypted files), and the
-    ciphertexts are deleted. False while files are missing (the submission stays incomplete).
+def _encrypted_take(
+    *,
+    principal: Principal,
+    submission: Submission,
+    sealed: EncryptedInstance,
+    attachments: Sequence[Attachment],
+) -> tuple[int, bool]:
+    """The posted ciphertexts the envelope names (anything else is not part of it). With the ones
+    earlier parts left, once every file is here, they are decrypted at once; until then they are
+    kept, as encrypted files, and the submission stays incomplete. Returns (files taken, decrypted).
 
-    The plaintext exists only in memory between the two encryptions. Raises SubmissionRefused(400)
-    for a wrong key, damaged ciphertext or a signature that does not match.
-    """
+    The usual case, every file in one POST, stores no ciphertext at all."""
     envelope = sealed.envelope
+    posted: dict[str, Attachment] = {}
+    for attachment in attachments:
+        name = os.path.basename(attachment.filename.replace("\\", "/"))
+        if name in envelope.files:
+            posted[name] = attachment
     stored = {
         a.filename: a
         for a in SubmissionAttachment.objects.filter(submission=submission, filename__in=envelope.files)
     }
-    if set(envelope.files) - set(stored):
-        return False
+    if set(envelope.files) - set(posted) - set(stored):
+        _attachments_store(submission=submission, attachments=list(posted.values()))
+        return len(posted), False
     handle = submission.encryption_handle()
-    ciphertexts = {
-        name: b"".join(encrypted_file_read(handle=handle, file_id=a.file_id)) for name, a in stored.items()
-    }
+    ciphertexts: dict[str, bytes] = {}
+    for name in envelope.files:
+        if name in posted:
+            posted[name].stream.seek(0)
+            ciphertexts[name] = posted[name].stream.read()
+        else:
+            ciphertexts[name] = b"".join(encrypted_file_read(handle=handle, file_id=stored[name].file_id))
+    _encrypted_open(principal=principal, submission=submission, sealed=sealed, ciphertexts=ciphertexts)
+    for attachment in stored.values():
+        attachment.delete()
+        transaction.on_commit(partial(encrypted_file_delete, file_id=attachment.file_id))
+    return len(posted), True
+
+
+def _encrypted_open(
+    *, principal: Principal, submission: Submission, sealed: EncryptedInstance, ciphertexts: dict[str, bytes]
+) -> None:
+    """Decrypt: the instance XML replaces the envelope in the sealed `xml`, the media become the
+    submission's attachments (encrypted files). The plaintext exists only in memory between the two
+    encryptions. SubmissionRefused(400) for a wrong key, damaged ciphertext or a signature that does
+    not match: nothing of this POST is kept."""
+    envelope = sealed.envelope
     private_key = sealed.key.private_key
     try:
         if not private_key:
@@ -382,9 +405,6 @@ def _encrypted_complete(*, principal: Principal, submission: Submission, sealed:
     inner = instance_header_read(decrypted.xml)
     if inner.instance_id != envelope.instance_id or inner.xml_form_id != envelope.xml_form_id:
         raise SubmissionRefused(400, _("The decrypted submission does not match its envelope."))
-    for attachment in stored.values():
-        attachment.delete()
-        transaction.on_commit(partial(encrypted_file_delete, file_id=attachment.file_id))
     _attachments_store(
         submission=submission,
         attachments=[
@@ -406,12 +426,8 @@ def _encrypted_complete(*, principal: Principal, submission: Submission, sealed:
         action="fieldsync.submission.decrypted",
         obj=submission,
         unit=submission.unit,
-        details={
-            "files": len(envelope.files),
-            "key": str(sealed.key.public_id),
-        },
+        details={"files": len(envelope.files), "key": str(sealed.key.public_id)},
     )
-    return True
 
 
 def _map(submission: Submission) -> None:

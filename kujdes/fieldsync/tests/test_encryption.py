@@ -289,6 +289,20 @@ class ReceivingTests(EncryptionTestCase):
         with system_scope():
             self.assertEqual(list(stored.attachments.values_list("filename", flat=True)), ["photo.jpg"])
 
+    def test_a_damaged_last_part_is_400_and_the_first_part_is_kept(self) -> None:
+        _xml, sealed = self.filled()
+        self.assertEqual(self.post(sealed, files=["photo.jpg.enc"], incomplete=True).status_code, 201)
+        good = sealed.files["submission.xml.enc"]
+        sealed.files["submission.xml.enc"] = good[:-16]
+        response = self.post(sealed, files=["submission.xml.enc"])
+        self.assertEqual(response.status_code, 400)
+        self.assertIn("damaged or truncated", self.message(response))
+        stored = self.stored()
+        self.assertEqual(stored.state, SubmissionState.INCOMPLETE)
+        sealed.files["submission.xml.enc"] = good
+        self.assertEqual(self.post(sealed, files=["submission.xml.enc"]).status_code, 201)
+        self.assertEqual(self.stored().state, SubmissionState.MAPPED)
+
     def test_a_last_part_without_every_file_keeps_the_submission_incomplete(self) -> None:
         _xml, sealed = self.filled()
         self.assertEqual(self.post(sealed, files=["submission.xml.enc"]).status_code, 201)
@@ -354,7 +368,7 @@ class ReceivingTests(EncryptionTestCase):
     def test_the_version_before_encryption_keeps_receiving_in_clear(self) -> None:
         response = self.collect.submit(instance_xml(form_id="visit", version="1"))
         self.assertEqual(response.status_code, 201)
-        self.assertEqual(self.stored().form_version, self.plain_version)
+        self.assertEqual(self.stored().form_version_id, self.plain_version.pk)
 
 
 class SchemeTests(EncryptionTestCase):
