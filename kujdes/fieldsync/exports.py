@@ -53,7 +53,8 @@ ROOT_META = [
     "Unit",
     "AttachmentsPresent",
 ]
-_NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
+# A plain decimal number; "0691234567" (a phone number) is not one: it stays text, zeros kept.
+_NUMBER = re.compile(r"^-?(0|[1-9]\d*)(\.\d+)?$")
 _XML_UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
