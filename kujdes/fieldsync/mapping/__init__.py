@@ -40,8 +40,9 @@ def mapper_register(xml_form_id: str) -> Callable[[Mapper], Mapper]:
 def submission_map(*, submission: Submission) -> None:
     """Hand the submission to its form's mapper, if it has one, and record the outcome in its state."""
     mapper = MAPPERS.get(submission.form.xml_form_id)
-    if mapper is None or submission.state == SubmissionState.SUPERSEDED:
-        # A replaced version maps nothing (its edit did); replaying it must not undo the edit.
+    if mapper is None or submission.state in (SubmissionState.SUPERSEDED, SubmissionState.REJECTED):
+        # A replaced version maps nothing (its edit did); replaying it must not undo the edit. A
+        # rejected submission stays rejected.
         return
     try:
         with transaction.atomic():

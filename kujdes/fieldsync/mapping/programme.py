@@ -58,6 +58,10 @@ _SEX_OF_CODE = {code: sex for sex, code in HEADCOUNT_SEX_CODES.items()}
 _CELL = re.compile(r"^n_([a-z])_(\d{1,3})$")
 
 
+# The review parts that stand for the whole submission (a rejected unknown participant is one mark).
+WHOLE_PARTS = ("", "activity", "session", "participation", "headcount", "hours", "volunteer", "person")
+
+
 class _Review(Exception):
     """Stop mapping this submission: the item is opened in the review queue."""
 
@@ -118,6 +122,11 @@ def _run(submission: Submission, body: Any) -> MappingResult:
     """Run a mapper's body; a refusal becomes a review item, a service's refusal too."""
     result = MappingResult()
     if _replaced(submission):
+        return result
+    if ReviewItem.objects.filter(
+        submission=submission, state=ReviewState.REJECTED, part__in=WHOLE_PARTS
+    ).exists():
+        # A reviewer rejected it: a later run maps nothing and opens nothing again.
         return result
     try:
         with transaction.atomic():
@@ -258,7 +267,14 @@ def _attendance(submission: Submission, data: InstanceData, result: MappingResul
         services.attendance_save(actor=actor, session=session, marks=marks, seen=seen)
     record_link(submission=submission, key=key, obj=session)
     result.records[key] = session
+    rejected = set(
+        ReviewItem.objects.filter(
+            submission=submission, reason=ReviewReason.UNKNOWN_PARTICIPANT, state=ReviewState.REJECTED
+        ).values_list("part", flat=True)
+    )
     for value in unknown:
+        if value[:100] in rejected:
+            continue
         result.review.append(
             review_open(
                 submission=submission,

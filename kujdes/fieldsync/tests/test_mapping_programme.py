@@ -381,3 +381,17 @@ class ReplayTests(MappingTestCase):
                 ).count(),
                 200,
             )
+
+
+class RejectedTests(MappingTestCase):
+    def test_a_rejected_submission_is_never_mapped_or_reopened_by_a_later_run(self) -> None:
+        from kujdes.fieldsync.models import ReviewState
+
+        fields = {"activity": str(self.course.public_id), "session": str(uuid.uuid4()), "present": ""}
+        instance_id, _xml = self.post("kujdes_attendance", fields)
+        (item,) = self.reviews(submission__instance_id=instance_id)
+        with system_scope():
+            ReviewItem.objects.filter(pk=item.pk).update(state=ReviewState.REJECTED)
+            submission_map(submission=Submission.objects.get(instance_id=instance_id))
+            self.assertEqual(ReviewItem.objects.get(pk=item.pk).state, ReviewState.REJECTED)
+            self.assertFalse(MappedRecord.objects.filter(origin__instance_id=instance_id).exists())
