@@ -17,6 +17,9 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 from django.db import connection
+from hypothesis import given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from kujdes.core.files import encrypted_file_read
 from kujdes.core.models import AuditEvent
@@ -398,3 +401,28 @@ class SchemeTests(EncryptionTestCase):
         )
         self.assertEqual(decrypted.xml, xml)
         self.assertEqual(decrypted.media, media)
+
+
+# --- round trips, without the database -----------------------------------------------------------
+
+_PUBLIC, _PRIVATE = key_pair_generate()
+
+
+@hypothesis_settings(max_examples=40, deadline=None)
+@given(
+    body=st.binary(max_size=300),
+    media=st.lists(st.binary(min_size=0, max_size=70), max_size=20),
+    version=st.one_of(st.none(), st.text(alphabet="0123456789abc[]:+/=", max_size=20)),
+)
+def test_anything_collect_encrypts_decrypts_to_the_same_bytes(
+    body: bytes, media: list[bytes], version: str | None
+) -> None:
+    xml = b"<data id='visit'><x>" + base64.b64encode(body) + b"</x></data>"
+    files = [(f"m{index}.bin", data) for index, data in enumerate(media)]
+    sealed = encrypt_instance(
+        xml=xml, form_id="visit", version=version, instance_id="uuid:r", public_key=_PUBLIC, media=files
+    )
+    envelope = envelope_read(sealed.envelope)
+    decrypted = instance_decrypt(envelope=envelope, private_key_pem=_PRIVATE, files=sealed.files)
+    assert decrypted.xml == xml
+    assert decrypted.media == files
