@@ -18,6 +18,7 @@ from kujdes.accounts.api import router as accounts_router
 from kujdes.cases.api import router as cases_router
 from kujdes.cases.api_work import router as case_work_router
 from kujdes.core.api import router as core_router
+from kujdes.fieldsync.api import router as fieldsync_router
 from kujdes.network.api import router as network_router
 from kujdes.people.api import router as people_router
 from kujdes.programme.api import router as programme_router
@@ -78,6 +79,7 @@ api.add_router("/", referrals_router)
 api.add_router("/", programme_router)
 api.add_router("/", employment_router)
 api.add_router("/", reports_router)
+api.add_router("/", fieldsync_router)
 api.add_router("/network/", network_router)
 
 
