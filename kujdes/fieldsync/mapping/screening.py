@@ -19,6 +19,8 @@ import datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
 
+from kujdes.core.roles import Perm
+from kujdes.core.selectors import units_for_actor
 from kujdes.fieldsync.mapping import mapper_register
 from kujdes.fieldsync.mapping.persons import part_rejected, person_resolve, review_decision
 from kujdes.fieldsync.mapping.records import InstanceData, MappingResult, record_get, record_link, review_open
@@ -69,6 +71,17 @@ def _screening_map(submission: Submission, *, kind: str) -> MappingResult:
             )
             result.review = open_items(submission)
             return result
+    if (
+        not units_for_actor(actor=submission.submitted_by, perm=Perm.CASE_MANAGE)
+        .filter(organisation_id=submission.organisation_id)
+        .exists()
+    ):
+        # Screenings are case work: a sender who records none (a field educator) registers nobody here.
+        review_open(
+            submission=submission, reason=ReviewReason.NOT_ALLOWED, part=PART, detail={"decision": ""}
+        )
+        result.review = open_items(submission)
+        return result
     person = person_resolve(submission=submission, data=data)
     if person is None:
         result.review = open_items(submission)

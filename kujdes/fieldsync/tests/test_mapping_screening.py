@@ -93,7 +93,9 @@ class ScreeningFormsTestCase(BaseTestCase):
 
     def screenings(self, person: Person) -> list[Screening]:
         with system_scope():
-            return list(Screening.objects.filter(person=person))
+            return list(
+                Screening.objects.filter(person=person).select_related("person", "version__instrument")
+            )
 
     def items(self, submission: Submission) -> list[ReviewItem]:
         with system_scope():
@@ -202,6 +204,21 @@ class RiskScreeningTests(ScreeningFormsTestCase):
         self.assertEqual(self.screenings(self.elsewhere), [])
         submission = self.send(self.risk, self.risk_fields(person_mode="existing", person="not-a-uuid"))
         self.assertEqual(self.items(submission)[0].reason, ReviewReason.UNKNOWN_PERSON)
+
+    def test_a_sender_who_does_not_screen_registers_nobody(self) -> None:
+        with system_scope():
+            _device, token = device_create(
+                actor=None, user=self.educator, unit=self.centre_a, name="Educator"
+            )
+            before = Person.objects.filter(organisation=self.org).count()
+        self.collect = Collect(self.client, token)
+        fields = self.risk_fields(person_mode="new", given_name="Vesa", family_name="Rama", birth_year="2010")
+        submission = self.send(self.risk, fields)
+        (item,) = self.items(submission)
+        self.assertEqual(item.reason, ReviewReason.NOT_ALLOWED)
+        with system_scope():
+            self.assertEqual(Person.objects.filter(organisation=self.org).count(), before)
+            self.assertEqual(Screening.objects.count(), 0)
 
     def test_an_edit_of_a_mapped_screening_is_a_conflict_until_accepted(self) -> None:
         first_id = f"uuid:{uuid.uuid4()}"
