@@ -126,7 +126,9 @@ def _run(submission: Submission, body: Any) -> MappingResult:
     if ReviewItem.objects.filter(
         submission=submission, state=ReviewState.REJECTED, part__in=WHOLE_PARTS
     ).exists():
-        # A reviewer rejected it: a later run maps nothing and opens nothing again.
+        # A reviewer rejected it: a later run maps nothing and opens nothing again (items still open
+        # keep it waiting).
+        result.review.extend(ReviewItem.objects.filter(submission=submission, state=ReviewState.OPEN))
         return result
     try:
         with transaction.atomic():
