@@ -9,8 +9,9 @@ coordinator) get nothing.
 
 from __future__ import annotations
 
-import datetime
 from typing import Any
+
+from django.utils import timezone
 
 from kujdes.core.tests.routes import DENIED, MISSING, OK, REDIRECT, Route
 
@@ -135,7 +136,7 @@ def fixtures(t: Any) -> None:
         person=person,
         unit=t.diocese_a,
         case_type="victim_assistance",
-        opened_on=datetime.date.today(),
+        opened_on=timezone.localdate(),
     )
     t.case = case_update(
         actor=t.alice, case=t.case, expected_version=1, changes={"perpetrator_notes": "Matrix"}

@@ -8,6 +8,7 @@ import uuid
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
+from django.utils import timezone
 
 from kujdes.cases.choices import ApprovalStatus, CaseStatus, NrmStage, TraffickingStatus
 from kujdes.cases.models import Approval, Case, CaseSettings, NrmDecision
@@ -28,7 +29,7 @@ from kujdes.people.consent import ConsentMissing, consent_record
 from kujdes.people.models import Consent, Person
 from kujdes.people.services import person_create
 
-TODAY = datetime.date.today()
+TODAY = timezone.localdate()
 
 
 class CaseTestCase(BaseTestCase):

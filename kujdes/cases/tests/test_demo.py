@@ -8,6 +8,7 @@ from pathlib import Path
 
 from django.core.management import call_command
 from django.test import TestCase, override_settings
+from django.utils import timezone
 
 from kujdes.cases.demo_stories import STORIES
 from kujdes.cases.models import (
@@ -100,9 +101,8 @@ class FreshDemoTests(TestCase):
             self.assertIn(action, actions)
 
     def test_my_work_shows_overdue_tasks_and_follow_ups(self) -> None:
-        import datetime
 
-        today = datetime.date.today()
+        today = timezone.localdate()
         with system_scope():
             overdue_tasks = CaseTask.objects.filter(done_on__isnull=True, due_on__lt=today).count()
             overdue_follow_ups = FollowUp.objects.filter(is_latest=True, next_due_on__lt=today).count()

@@ -7,6 +7,7 @@ import datetime
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from kujdes.cases.models import TraffickingEvent
 from kujdes.cases.services import case_create, trafficking_event_add
@@ -16,7 +17,7 @@ from kujdes.people.services import person_create, person_erase
 from kujdes.reports.releases import ctdc_records
 from kujdes.reports.selectors import period_custom, report_scope
 
-TODAY = datetime.date.today()
+TODAY = timezone.localdate()
 
 
 class EventPlaceTests(BaseTestCase):

@@ -29,7 +29,7 @@ from kujdes.people.models import Person
 from kujdes.people.seed import persons_bulk_create, persons_synthetic
 from kujdes.people.services import person_create
 
-TODAY = datetime.date.today()
+TODAY = timezone.localdate()
 SMALL_BUDGET = {
     "READ_BUDGET_ROWS_PER_HOUR": 50,
     "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",

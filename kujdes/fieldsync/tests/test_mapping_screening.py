@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import datetime
 import uuid
 from typing import Any
 
 from django.conf import settings
+from django.utils import timezone
 
 from kujdes.core.models import AuditEvent
 from kujdes.core.scoping import system_scope
@@ -36,7 +36,7 @@ from kujdes.people.services import person_create
 from kujdes.screening.models import Screening
 from kujdes.screening.services import instruments_install
 
-TODAY = datetime.date.today().isoformat()
+TODAY = timezone.localdate().isoformat()
 
 
 class ScreeningFormsTestCase(BaseTestCase):

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import datetime
-
 from django.conf import settings
 from django.urls import reverse
+from django.utils import timezone
 
 from kujdes.core.models import AuditEvent
 from kujdes.core.scoping import system_scope
@@ -56,7 +55,7 @@ class ReviewQueueTests(BaseTestCase):
                 "family_name": "Hoxhaj",
                 "birth_year": "1990",
                 "municipality": "Tiranë",
-                "performed_on": datetime.date.today().isoformat(),
+                "performed_on": timezone.localdate().isoformat(),
                 "instrument": "risk-prevention",
                 dimension_field("risk-prevention", "household"): "domestic_violence",
             },

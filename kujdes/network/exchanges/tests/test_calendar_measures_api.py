@@ -104,8 +104,8 @@ class PanelTests(ExchangeTestCase):
                 kind="online",
                 title="Coming online exchange",
                 host=self.partner_ua,
-                starts_on=datetime.date.today() + datetime.timedelta(days=20),
-                ends_on=datetime.date.today() + datetime.timedelta(days=20),
+                starts_on=timezone.localdate() + datetime.timedelta(days=20),
+                ends_on=timezone.localdate() + datetime.timedelta(days=20),
                 is_online=True,
                 online_link="https://meet.example.invalid/x",
             )

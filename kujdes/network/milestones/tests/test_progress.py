@@ -6,6 +6,7 @@ import datetime
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
+from django.utils import translation
 
 from kujdes.core.scoping import system_scope
 from kujdes.core.tests.base import BaseTestCase
@@ -50,6 +51,12 @@ class ProgressTests(BaseTestCase):
             for milestone, value in ((cls.catalogue, 200), (cls.measured, 4)):
                 Target.objects.create(milestone=milestone, partner=cls.partner_fr, year=2026, value=value)
                 Target.objects.create(milestone=milestone, partner=cls.partner_al, year=2026, value=value)
+
+    def setUp(self) -> None:
+        super().setUp()
+        # The notes are read in English, whatever language an earlier test left active.
+        translation.activate("en")
+        self.addCleanup(translation.deactivate)
 
     def progress(self, milestone: Milestone, partner, year: int = 2026):  # type: ignore[no-untyped-def]
         with system_scope():

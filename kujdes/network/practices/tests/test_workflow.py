@@ -7,7 +7,7 @@ import datetime
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 
 from kujdes.core.locking import StaleVersion
 from kujdes.core.models import AuditEvent
@@ -323,7 +323,7 @@ class AdoptionAndMeasureTests(LibraryTestCase):
     def test_the_measures_count_publications_and_adoptions_in_the_period(self) -> None:
         published = measure_get("practices_published")
         adopted = measure_get("practices_adopted")
-        year = datetime.date.today().year
+        year = timezone.localdate().year
         start, end = datetime.date(year, 1, 1), datetime.date(year, 12, 31)
         self.assertEqual(published.compute(self.partner_fr, start, end), 1)
         self.assertEqual(published.compute(self.partner_al, start, end), 0)
