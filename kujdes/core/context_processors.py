@@ -45,6 +45,8 @@ ROOMS = (
         _("Referrals from abroad"),
         (Perm.CASE_APPROVE, Perm.ORGANISATION_CONFIGURE, Perm.ERASURE_MANAGE),
     ),
+    # Field submissions that could not be mapped with certainty (kujdes.fieldsync.review).
+    ("fieldsync_review", _("Field review"), Perm.CASE_VIEW),
     ("provider_list", _("Service directory"), (Perm.CASE_VIEW, Perm.ORGANISATION_CONFIGURE)),
     ("instrument_list", _("Screening instruments"), Perm.ORGANISATION_CONFIGURE),
     ("session_today", _("Today"), Perm.ATTENDANCE_RECORD),
