@@ -202,6 +202,14 @@ def form_list(request: HttpRequest, principal: Principal, *, token: str | None) 
         forms_for_principal(principal=principal)
         .filter(state=FormState.OPEN)
         .select_related("current_version")
+        # Not the XForms and XLSForms themselves: a list of 100 forms would read megabytes.
+        .only(
+            "xml_form_id",
+            "title",
+            "current_version__version",
+            "current_version__xform_hash",
+            "current_version__media_expected",
+        )
     )
     wanted = request.GET.get("formID")
     if wanted:

@@ -75,8 +75,9 @@ def principal_for_user(*, user: User) -> Principal | None:
     )
 
 
-def forms_for_principal(*, principal: Principal) -> QuerySet[Form]:
-    """Forms published to one of the principal's units or above it, for one of its roles."""
+def forms_for_principal(*, principal: Principal, xml_form_id: str | None = None) -> QuerySet[Form]:
+    """Forms published to one of the principal's units or above it, for one of its roles (only the
+    one with `xml_form_id`, when given: a submission or a download needs no other)."""
     reaching = Q()
     for path in principal.unit_paths:
         # A publication at P reaches U when U's path starts with P's path: the ancestors of U.
@@ -87,7 +88,13 @@ def forms_for_principal(*, principal: Principal) -> QuerySet[Form]:
         .filter(reaching)
         .distinct()
     )
-    return forms.filter(pk__in=[f.pk for f in forms if not f.roles or set(f.roles) & principal.roles])
+    if xml_form_id is not None:
+        forms = forms.filter(xml_form_id=xml_form_id)
+    # Roles are a JSON list: checked here on two columns (SQLite has no JSON containment).
+    allowed = [
+        pk for pk, roles in forms.values_list("pk", "roles") if not roles or set(roles) & principal.roles
+    ]
+    return Form.objects.filter(pk__in=allowed)
 
 
 def _path_prefixes(path: str) -> list[str]:
@@ -99,7 +106,7 @@ def _path_prefixes(path: str) -> list[str]:
 def form_for_principal(*, principal: Principal, xml_form_id: str) -> Form:
     """One form the principal may use; Form.DoesNotExist for another unit's form as for a missing one."""
     return (
-        forms_for_principal(principal=principal)
+        forms_for_principal(principal=principal, xml_form_id=xml_form_id)
         .select_related("current_version")
         .get(xml_form_id=xml_form_id)
     )
