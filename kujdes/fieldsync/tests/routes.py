@@ -116,6 +116,16 @@ ROUTES: dict[str, Route] = {
         expect={"admin": MISSING, "other_admin": MISSING},
         others={403},
     ),
+    # The API: every signed-in user lists the forms they administer or may submit to (maybe none);
+    # a form's submissions are for its administrators, 403 for those who may only submit to it
+    # (diocese A's staff: the matrix form is published there for every role), 404 for the others.
+    "api:fieldsync_forms_list": everyone(OK, anonymous={401}),
+    "api:fieldsync_form_submissions": Route(
+        kwargs=lambda t: {"form_id": t.fieldsync_version.form.public_id},
+        expect={"admin": OK, **{n: {403} for n in ("alice", "bob", "manager", "educator", "volunteer")}},
+        others=MISSING,
+        anonymous={401},
+    ),
     "fieldsync_devices": everyone(OK),
     "fieldsync_device_revoke": Route(
         method="POST",
