@@ -58,7 +58,7 @@ def shipped_forms_install(*, actor: Any, unit: Unit, only: Sequence[str] | None 
         converted = xlsform_convert(data=data, filename=f"{xml_form_id}.xlsx")
         with transaction.atomic():
             form = (
-                Form.objects.select_for_update()
+                Form.objects.select_for_update(of=("self",))
                 .filter(organisation_id=unit.organisation_id, xml_form_id=converted.xml_form_id)
                 .select_related("current_version")
                 .first()
