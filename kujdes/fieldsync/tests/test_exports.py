@@ -11,11 +11,13 @@ from unittest import mock
 
 import openpyxl
 from django.conf import settings
+from django.test import SimpleTestCase
 from django.urls import reverse
 
 from kujdes.core.models import AuditEvent
 from kujdes.core.scoping import system_scope
 from kujdes.core.tests.base import BaseTestCase
+from kujdes.fieldsync.exports import _xlsx_row, csv_cell
 from kujdes.fieldsync.models import Submission, SubmissionState
 from kujdes.fieldsync.services import device_create
 from kujdes.fieldsync.tests.helpers import Collect, instance_xml, publish, xlsform_bytes
@@ -244,3 +246,16 @@ class SubmissionTableTestCase(HouseholdFixtures):
             kwargs={"public_id": submission.public_id, "attachment_id": uuid.uuid4()},
         )
         self.assertEqual(self.client.get(missing).status_code, 404)
+
+
+class CellsTestCase(SimpleTestCase):
+    def test_numbers_formulas_and_phone_numbers(self) -> None:
+        self.assertEqual(csv_cell("=1+1"), "'=1+1")
+        self.assertEqual(csv_cell("@SUM(A1)"), "'@SUM(A1)")
+        self.assertEqual(csv_cell("-3"), "-3")
+        self.assertEqual(csv_cell("-3+2"), "'-3+2")
+        row = _xlsx_row(2, ["0691234567", "-3", "=cmd", "a<b"])
+        self.assertIn('<c r="A2" t="inlineStr"><is><t xml:space="preserve">0691234567</t>', row)
+        self.assertIn('<c r="B2"><v>-3</v></c>', row)
+        self.assertIn('t="inlineStr"><is><t xml:space="preserve">=cmd</t>', row)
+        self.assertIn("a&lt;b", row)
