@@ -1,0 +1,47 @@
+"""Route expectations of the import pages (collected by kujdes/core/tests/test_route_matrix.py).
+
+Alice's import of persons into diocese A is seen by whoever registers persons there (Alice, Bob,
+the programme manager); everyone else, Dave of the other organisation included, gets 404."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kujdes.core.tests.routes import MISSING, OK, REDIRECT, Route
+
+IMPORTERS = ("alice", "bob", "charlie", "dave", "manager", "educator")
+OF_DIOCESE_A = ("alice", "bob", "manager")
+
+
+def fixtures(t: Any) -> None:
+    from kujdes.imports.services import batch_upload
+
+    t.import_batch = batch_upload(
+        actor=t.alice,
+        unit=t.diocese_a,
+        target="persons",
+        data="Emri,Mbiemri,Datëlindja\nAna,Kola,12.03.2009\nEva,Lami,never\n".encode(),
+        filename="lista.csv",
+    )
+
+
+def _batch(t: Any) -> dict[str, Any]:
+    return {"public_id": t.import_batch.public_id}
+
+
+def _of_diocese_a(statuses: set[int], method: str = "POST") -> Route:
+    return Route(method=method, kwargs=_batch, expect={n: statuses for n in OF_DIOCESE_A}, others=MISSING)
+
+
+ROUTES: dict[str, Route] = {
+    # Whoever registers persons somewhere imports there.
+    "import_list": Route(expect={n: OK for n in IMPORTERS}),
+    "import_batch": _of_diocese_a(OK, method="GET"),
+    "import_reading": _of_diocese_a(REDIRECT),
+    "import_mapping": _of_diocese_a(REDIRECT),
+    # The rows with errors as a file: an export (re-authenticated, audited).
+    "import_errors": _of_diocese_a({200, 302}),
+    "import_commit": _of_diocese_a(REDIRECT),
+    "import_cancel": _of_diocese_a(REDIRECT),
+    "import_undo": _of_diocese_a(REDIRECT),
+}

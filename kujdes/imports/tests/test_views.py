@@ -1,0 +1,130 @@
+"""The import pages: upload, mapping, dry run, error report, commit, undo; Charlie and Dave get 404."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from kujdes.core.scoping import system_scope
+from kujdes.imports.models import BatchState, ImportBatch
+from kujdes.imports.tests.helpers import ImportTestCase
+from kujdes.programme.models import Participation
+
+CAMP = Path(__file__).resolve().parents[3] / "docs" / "import-samples" / "camp-register-shkoder.xlsx"
+
+
+class ImportPagesTests(ImportTestCase):
+    def upload(self, data: bytes, name: str = "lista.csv", **fields: str):  # type: ignore[no-untyped-def]
+        return self.client.post(
+            reverse("import_list"),
+            {
+                "unit": str(self.diocese_a.public_id),
+                "target": "persons",
+                **fields,
+                "upload": SimpleUploadedFile(name, data),
+            },
+        )
+
+    def batch(self) -> ImportBatch:
+        with system_scope():
+            return ImportBatch.objects.latest("pk")
+
+    def test_the_camp_register_goes_from_upload_to_participants_and_back(self) -> None:
+        self.login(self.ana)
+        response = self.upload(
+            CAMP.read_bytes(), "kampi.xlsx", target="participants", activity=str(self.camp.public_id)
+        )
+        self.assertEqual(response.status_code, 302)
+        batch = self.batch()
+        page = self.client.get(response["Location"])
+        self.assertContains(page, "Emri dhe mbiemri")
+        self.assertContains(page, 'value="full_name" selected', html=False)
+        self.assertContains(page, "Shkodra")  # a value with its proposed municipality
+        # The suggested mapping as the page shows it, posted back: the dry run.
+        form = {
+            f"column-{i}": name
+            for i, name in enumerate(
+                [
+                    "",
+                    "full_name",
+                    "sex",
+                    "date_of_birth",
+                    "municipality",
+                    "phones",
+                    "parental_consent",
+                    "parental_consent_by",
+                ]
+            )
+        }
+        response = self.client.post(reverse("import_mapping", kwargs={"public_id": batch.public_id}), form)
+        self.assertEqual(response.status_code, 302)
+        batch = self.batch()
+        self.assertEqual(batch.counts["valid"], 8)
+        page = self.client.get(reverse("import_batch", kwargs={"public_id": batch.public_id}))
+        self.assertContains(page, reverse("import_commit", kwargs={"public_id": batch.public_id}))
+        response = self.client.post(reverse("import_commit", kwargs={"public_id": batch.public_id}))
+        self.assertEqual(response.status_code, 302)
+        with system_scope():
+            self.assertEqual(Participation.objects.filter(activity=self.camp).count(), 8)
+            batch = self.batch()
+            self.assertEqual(batch.state, BatchState.COMMITTED)
+            self.assertIsNone(batch.file_id)
+        page = self.client.get(reverse("import_batch", kwargs={"public_id": batch.public_id}))
+        self.assertContains(page, reverse("import_undo", kwargs={"public_id": batch.public_id}))
+        self.client.post(reverse("import_undo", kwargs={"public_id": batch.public_id}))
+        with system_scope():
+            self.assertEqual(Participation.objects.filter(activity=self.camp).count(), 0)
+            self.assertEqual(self.batch().state, BatchState.UNDONE)
+
+    def test_the_uploaded_file_is_kept_encrypted(self) -> None:
+        from django.conf import settings
+
+        self.login(self.alice)
+        self.upload("Emri,Mbiemri\nEngjëllushe,Kola\n".encode())
+        batch = self.batch()
+        root = Path(settings.STORAGES["default"]["OPTIONS"]["location"]) / "files"
+        stored = (root / batch.file_id.hex[:2] / batch.file_id.hex).read_bytes()
+        self.assertNotIn("Engjëllushe".encode(), stored)
+        self.client.post(reverse("import_cancel", kwargs={"public_id": batch.public_id}))
+        self.assertIsNone(self.batch().file_id)
+
+    def test_an_unreadable_file_is_refused_on_the_form_not_with_a_500(self) -> None:
+        self.login(self.alice)
+        response = self.upload(b"PK\x03\x04 broken", "x.xlsx")
+        self.assertEqual(response.status_code, 400)
+        self.assertContains(response, "neither an Excel", status_code=400)
+
+    def test_the_error_report_names_rows_and_keeps_formulas_as_text(self) -> None:
+        from openpyxl import load_workbook
+
+        self.login(self.alice)
+        self.upload("Emri,Datëlindja\nAna,12.03.2009\n\"=cmd|' /C calc'!A0\",never\n".encode())
+        batch = self.batch()
+        response = self.client.post(reverse("import_errors", kwargs={"public_id": batch.public_id}))
+        self.assertEqual(response.status_code, 200)
+        sheet = load_workbook(io.BytesIO(response.content)).active
+        rows = [row for row in sheet.iter_rows(values_only=False) if row[0].value == 3]
+        self.assertEqual(len(rows), 1)
+        cell = rows[0][2]
+        self.assertEqual(cell.value, "=cmd|' /C calc'!A0")
+        self.assertEqual(cell.data_type, "s")  # text, never a formula
+        self.assertIn("never", rows[0][1].value)
+
+    def test_charlie_and_dave_get_404_for_alices_import(self) -> None:
+        self.login(self.alice)
+        self.upload(b"Emri\nAna\n")
+        batch = self.batch()
+        for user in (self.charlie, self.dave, self.other_admin):
+            self.login(user)
+            for name, method in (
+                ("import_batch", "get"),
+                ("import_commit", "post"),
+                ("import_undo", "post"),
+                ("import_errors", "post"),
+                ("import_mapping", "post"),
+            ):
+                response = getattr(self.client, method)(reverse(name, kwargs={"public_id": batch.public_id}))
+                self.assertEqual(response.status_code, 404, (user.username, name))

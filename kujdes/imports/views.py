@@ -1,0 +1,389 @@
+"""The import pages: upload → sheet and header → columns (with a preview) → values (with counts) →
+dry run (counts, first errors, the error report) → commit → the batch, with its undo.
+
+One page per batch shows the step it is at; each step posts to its own URL and comes back. The
+file stays encrypted on the server while the import is open (kujdes.imports.services).
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods, require_POST
+
+from kujdes.accounts.reauth import reauthentication_required
+from kujdes.imports import mapping as m
+from kujdes.imports.models import BatchState, ImportBatch, Target
+from kujdes.imports.reading import FileRefused, Table
+from kujdes.imports.selectors import batch_get, batches_for_actor, import_units_for_actor
+from kujdes.imports.services import (
+    DUPLICATE_RULES,
+    EXISTING,
+    NEW,
+    SKIP,
+    CheckResult,
+    ImportRefused,
+    Options,
+    UndoRefused,
+    batch_cancel,
+    batch_check_record,
+    batch_commit,
+    batch_configure,
+    batch_options,
+    batch_table,
+    batch_undo,
+    batch_undo_blockers,
+    batch_upload,
+    import_check,
+)
+
+SHOWN_ERRORS = 50
+PREVIEW_ROWS = 3
+MAX_VALUES_SHOWN = 300
+
+
+class UploadForm(forms.Form):
+    unit = forms.ChoiceField(label=gettext_lazy("Unit the persons are registered in"))
+    target = forms.ChoiceField(label=gettext_lazy("What the file holds"), choices=Target.choices)
+    activity = forms.ChoiceField(
+        label=gettext_lazy("Activity (for participants)"),
+        required=False,
+        help_text=gettext_lazy("Every person of the file is enrolled in it."),
+    )
+    upload = forms.FileField(
+        label=gettext_lazy("Spreadsheet (XLSX, ODS or CSV)"),
+        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.ods,.csv,.txt"}),
+    )
+
+
+def _activities(request: HttpRequest) -> list[Any]:
+    from kujdes.programme.selectors import activities_for_actor, activity_can_manage
+
+    recent = activities_for_actor(actor=request.user).order_by("-starts_on")[:200]
+    return [activity for activity in recent if activity_can_manage(actor=request.user, activity=activity)]
+
+
+def _batch(request: HttpRequest, public_id: uuid.UUID) -> ImportBatch:
+    try:
+        return batch_get(actor=request.user, public_id=str(public_id))  # type: ignore[arg-type]
+    except ImportBatch.DoesNotExist:
+        raise Http404 from None
+
+
+@require_http_methods(["GET", "POST"])
+def import_list(request: HttpRequest) -> HttpResponse:
+    units = list(import_units_for_actor(actor=request.user))  # type: ignore[arg-type]
+    if not units:
+        raise PermissionDenied
+    activities = _activities(request)
+    form = UploadForm(request.POST or None, request.FILES or None)
+    form.fields["unit"].choices = [(str(unit.public_id), unit.name) for unit in units]
+    form.fields["activity"].choices = [("", "—")] + [
+        (str(activity.public_id), f"{activity.title} ({activity.starts_on:%Y-%m-%d})")
+        for activity in activities
+    ]
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            unit = next(unit for unit in units if str(unit.public_id) == form.cleaned_data["unit"])
+            target = form.cleaned_data["target"]
+            activity = next(
+                (a for a in activities if str(a.public_id) == form.cleaned_data["activity"]), None
+            )
+            upload = form.cleaned_data["upload"]
+            if target == Target.PARTICIPANTS and activity is None:
+                form.add_error("activity", _("Choose the activity the participants are enrolled in."))
+            elif getattr(upload, "oversize", False):
+                form.add_error(
+                    "upload", _("The file is too large. The limit is %(limit)s MB.") % {"limit": _limit_mb()}
+                )
+            else:
+                try:
+                    batch = batch_upload(
+                        actor=request.user,  # type: ignore[arg-type]
+                        unit=unit,
+                        target=target,
+                        data=upload.read(),
+                        filename=upload.name or "",
+                        activity=activity,
+                    )
+                except FileRefused as refused:
+                    form.add_error("upload", str(refused))
+                except PermissionDenied:
+                    form.add_error("unit", _("You may not import into this unit or activity."))
+                else:
+                    return redirect("import_batch", public_id=batch.public_id)
+    batches = batches_for_actor(actor=request.user)[:50]  # type: ignore[arg-type]
+    return render(request, "imports/list.html", {"form": form, "batches": batches}, status=status)
+
+
+def _limit_mb() -> int:
+    from django.conf import settings
+
+    from kujdes.imports.reading import MAX_BYTES
+
+    return min(MAX_BYTES, settings.UPLOAD_MAX_BYTES) // 1_000_000
+
+
+def _check(request: HttpRequest, batch: ImportBatch) -> tuple[Table | None, CheckResult | None, str]:
+    """The batch's table and its dry run with the saved mapping; (None, None, message) if unreadable."""
+    try:
+        table = batch_table(batch=batch)
+    except (FileRefused, ValidationError) as refused:
+        message = refused.messages[0] if isinstance(refused, ValidationError) else str(refused)
+        return None, None, message
+    result = import_check(
+        actor=request.user,  # type: ignore[arg-type]
+        unit=batch.unit,
+        table=table,
+        options=batch_options(batch=batch),
+        activity=batch.activity,
+    )
+    return table, result, ""
+
+
+def _columns_view(table: Table, result: CheckResult) -> list[dict[str, Any]]:
+    columns = []
+    for index, header in enumerate(table.headers):
+        preview = [values[index] for _number, values in table.rows if values[index] not in (None, "")]
+        columns.append(
+            {
+                "index": index,
+                "header": header,
+                "label": table.column_label(index),
+                "preview": [str(value)[:40] for value in preview[:PREVIEW_ROWS]],
+                "field": result.columns[index],
+            }
+        )
+    return columns
+
+
+def _values_view(request: HttpRequest, batch: ImportBatch, result: CheckResult) -> list[dict[str, Any]]:
+    from kujdes.people.selectors import municipalities_for_organisation
+
+    municipalities = municipalities_for_organisation(organisation_id=batch.organisation_id)
+    shown = []
+    for name, rows in result.values.items():
+        spec = m.field_spec(batch.target, name)
+        if spec is None:
+            continue
+        choices = m.value_choices(field=name, kind=spec.kind, municipalities=municipalities)
+        shown.append(
+            {"field": name, "label": spec.label, "rows": rows[:MAX_VALUES_SHOWN], "choices": choices}
+        )
+    return shown
+
+
+def import_batch(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    batch = _batch(request, public_id)
+    context: dict[str, Any] = {"batch": batch, "report": (batch.report or [])[:SHOWN_ERRORS]}
+    if batch.state == BatchState.COMMITTED:
+        context["blockers"] = batch_undo_blockers(batch=batch)
+    if batch.is_open:
+        table, result, problem = _check(request, batch)
+        context.update(problem=problem, table=table, result=result)
+        if table is not None and result is not None:
+            fields = m.fields_for(batch.target)
+            context.update(
+                fields=fields,
+                columns=_columns_view(table, result),
+                value_tables=_values_view(request, batch, result),
+                counts=result.counts(),
+                errors=result.errors[:SHOWN_ERRORS],
+                more_errors=max(0, len(result.errors) - SHOWN_ERRORS),
+                date_columns=[
+                    {"field": name, "label": m.field_spec(batch.target, name).label, "order": order.order}  # type: ignore[union-attr]
+                    for name, order in result.date_orders.items()
+                ],
+                duplicates=[row for row in result.rows if row.valid and row.duplicate][:200],
+                rules=DUPLICATE_RULES,
+                can_commit=not result.blocking
+                and any(r.valid and r.decision in (NEW, EXISTING) for r in result.rows),
+                checked=bool(batch.counts),
+            )
+    return render(request, "imports/batch.html", context)
+
+
+@require_POST
+def import_reading(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    batch = _batch(request, public_id)
+    header_row = request.POST.get("header_row", "").strip()
+    reading = {
+        "sheet": request.POST.get("sheet", "")[:100] or None,
+        "header_row": int(header_row) if header_row.isdigit() and 0 < int(header_row) < 1_000_000 else None,
+        "encoding": request.POST.get("encoding", "")[:40] or None,
+        "delimiter": request.POST.get("delimiter", "")[:3] or None,
+    }
+    try:
+        batch_configure(actor=request.user, batch=batch, reading=reading)  # type: ignore[arg-type]
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    return redirect("import_batch", public_id=batch.public_id)
+
+
+def _options_from(request: HttpRequest, batch: ImportBatch, result: CheckResult) -> Options:
+    """The mapping the page posted; unknown names are dropped (the check refuses what does not fit)."""
+    post = request.POST
+    names = {spec.name for spec in m.fields_for(batch.target)}
+    columns = []
+    for index in range(len(result.columns)):
+        chosen = post.get(f"column-{index}", "")
+        columns.append(chosen if chosen in names else "")
+    values: dict[str, dict[str, str]] = {}
+    for name, rows in result.values.items():
+        for number, row in enumerate(rows[:MAX_VALUES_SHOWN]):
+            code = post.get(f"value-{name}-{number}", "")
+            if code and post.get(f"valuekey-{name}-{number}") == row.value:
+                values.setdefault(name, {})[row.value] = code[:64]
+    orders = {
+        name: post[f"order-{name}"]
+        for name in result.date_orders
+        if post.get(f"order-{name}") in (m.DMY, m.MDY)
+    }
+    decisions = {}
+    for row in result.rows:
+        chosen = post.get(f"decision-{row.number}", "")
+        if chosen:
+            decisions[str(row.number)] = chosen[:40]
+    rule = post.get("duplicates", SKIP)
+    return Options(
+        target=batch.target,
+        columns=columns,
+        values=values,
+        date_orders=orders,
+        family_first=post.get("family_first") == "1",
+        duplicates=rule if rule in DUPLICATE_RULES else SKIP,
+        decisions=decisions,
+    )
+
+
+@require_POST
+def import_mapping(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    """Save the mapping and run the dry run (its counts and messages are kept with the batch)."""
+    batch = _batch(request, public_id)
+    if not batch.is_open:
+        raise Http404
+    table, result, problem = _check(request, batch)
+    if result is None:
+        messages.error(request, problem)
+        return redirect("import_batch", public_id=batch.public_id)
+    options = _options_from(request, batch, result)
+    batch_configure(actor=request.user, batch=batch, options=options)  # type: ignore[arg-type]
+    assert table is not None
+    checked = import_check(
+        actor=request.user,  # type: ignore[arg-type]
+        unit=batch.unit,
+        table=table,
+        options=options,
+        activity=batch.activity,
+    )
+    batch_check_record(actor=request.user, batch=batch, result=checked)  # type: ignore[arg-type]
+    return redirect(reverse("import_batch", kwargs={"public_id": batch.public_id}) + "#dry-run")
+
+
+@require_POST
+@reauthentication_required
+def import_errors(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    """The rows with errors, as they are in the file, with an error column in the user's language:
+    a watermarked, audited export (kujdes.core.exports), whose text never runs as a formula."""
+    from kujdes.core.exports import ExportTable, ExportTooLarge, export_response, table_export
+
+    batch = _batch(request, public_id)
+    if not batch.is_open:
+        raise Http404
+    table, result, problem = _check(request, batch)
+    if result is None or table is None:
+        messages.error(request, problem)
+        return redirect("import_batch", public_id=batch.public_id)
+    by_row: dict[int, list[str]] = {}
+    for error in result.errors:
+        by_row.setdefault(error.row, []).append(
+            f"{error.column}: {error.message}" if error.column else error.message
+        )
+    rows = [[number, "; ".join(by_row[number]), *values] for number, values in table.rows if number in by_row]
+    try:
+        export = table_export(
+            actor=request.user,  # type: ignore[arg-type]
+            organisation=batch.unit.organisation,
+            action="import.batch.errors_exported",
+            table=ExportTable(
+                title=_("Rows with errors"), columns=[_("Row"), _("Errors"), *table.headers], rows=rows
+            ),
+            export_format="xlsx",
+            filename_stem="import-errors",
+            filters={"batch": str(batch.public_id)},
+            obj=batch,
+            unit=batch.unit,
+        )
+    except ExportTooLarge as too_large:
+        messages.error(request, str(too_large))
+        return redirect("import_batch", public_id=batch.public_id)
+    return export_response(export)
+
+
+@require_POST
+def import_commit(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    batch = _batch(request, public_id)
+    if not batch.is_open:
+        raise Http404
+    table, result, problem = _check(request, batch)
+    if result is None:
+        messages.error(request, problem)
+        return redirect("import_batch", public_id=batch.public_id)
+    try:
+        committed = batch_commit(
+            actor=request.user,  # type: ignore[arg-type]
+            unit=batch.unit,
+            result=result,
+            batch=batch,
+            activity=batch.activity,
+        )
+    except ImportRefused as refused:
+        for message in refused.messages:
+            messages.error(request, message)
+        return redirect("import_batch", public_id=batch.public_id)
+    except PermissionDenied:
+        raise Http404 from None
+    messages.success(
+        request,
+        _("Imported: %(created)s new, %(linked)s registered persons enrolled, %(failed)s refused.")
+        % {"created": committed.created, "linked": committed.linked, "failed": len(committed.errors)},
+    )
+    return redirect("import_batch", public_id=batch.public_id)
+
+
+@require_POST
+def import_cancel(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    batch = _batch(request, public_id)
+    try:
+        batch_cancel(actor=request.user, batch=batch)  # type: ignore[arg-type]
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("The import was cancelled and its file deleted."))
+    return redirect("import_batch", public_id=batch.public_id)
+
+
+@require_POST
+def import_undo(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    batch = _batch(request, public_id)
+    try:
+        batch_undo(actor=request.user, batch=batch)  # type: ignore[arg-type]
+    except UndoRefused as refused:
+        for blocker in refused.blockers[:20]:
+            messages.error(request, blocker)
+        return redirect("import_batch", public_id=batch.public_id)
+    except PermissionDenied:
+        raise Http404 from None
+    messages.success(request, _("The import was undone: what it created is removed."))
+    return redirect("import_batch", public_id=batch.public_id)
