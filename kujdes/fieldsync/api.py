@@ -87,8 +87,8 @@ def fieldsync_forms_list(request: HttpRequest, limit: int = 50, offset: int = 0)
     limit, offset = max(1, min(limit, 200)), max(0, offset)
     page = forms[offset : offset + limit]
     ids = [f.pk for f in page]
-    counts = {
-        row["form_id"]: row
+    counts: dict[int, dict[str, int]] = {
+        row["form_id"]: {"n": row["n"], "review": row["review"]}
         for row in Submission.objects.filter(form_id__in=[pk for pk in ids if pk in administered])
         .values("form_id")
         .annotate(n=Count("id"), review=Count("id", filter=Q(state="review")))

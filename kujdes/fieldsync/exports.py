@@ -26,7 +26,7 @@ import re
 import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import IO, Any, cast
 from xml.sax.saxutils import escape
 
 from defusedxml import ElementTree as SafeElementTree
@@ -388,7 +388,7 @@ def _xlsx_file(
     names: set[str] = set()
     sheet_names = [_sheet_name(name, names) for name, _rows in sheets]
     now = timezone.now().astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    with zipfile.ZipFile(sink, mode="w", compression=zipfile.ZIP_DEFLATED) as package:
+    with zipfile.ZipFile(cast(IO[bytes], sink), mode="w", compression=zipfile.ZIP_DEFLATED) as package:
         overrides = "".join(
             f'<Override PartName="/xl/worksheets/sheet{i}.xml" '
             'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
@@ -471,7 +471,7 @@ def _xlsx_file(
 
 def _csv_zip(files: list[tuple[str, Iterator[list[list[str]]]]], watermark: str) -> Iterator[bytes]:
     sink = _Sink()
-    with zipfile.ZipFile(sink, mode="w", compression=zipfile.ZIP_DEFLATED) as archive:
+    with zipfile.ZipFile(cast(IO[bytes], sink), mode="w", compression=zipfile.ZIP_DEFLATED) as archive:
         archive.comment = watermark.encode("utf-8")[:65000]
         for filename, chunks in files:
             with archive.open(filename, mode="w", force_zip64=True) as entry:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import zlib
-from typing import Any
+from typing import Any, cast
 
 import qrcode
 import qrcode.image.svg
@@ -15,6 +15,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -224,21 +225,25 @@ class SubmissionFilterForm(forms.Form):
     def __init__(self, *args: Any, form: Form, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         every = [("", _("All"))]
-        self.fields["state"].choices = every + list(SubmissionState.choices)
-        self.fields["version"].choices = every + [
+        cast(forms.ChoiceField, self.fields["state"]).choices = every + list(SubmissionState.choices)
+        cast(forms.ChoiceField, self.fields["version"]).choices = every + [
             (str(v.public_id), v.version) for v in form.versions.all().only("public_id", "version")
         ]
         units = Unit.objects.filter(
             pk__in=Submission.objects.filter(form=form).values("unit_id").distinct()
         ).order_by("path")
-        self.fields["unit"].choices = every + [(str(u.public_id), str(u)) for u in units]
+        cast(forms.ChoiceField, self.fields["unit"]).choices = every + [
+            (str(u.public_id), str(u)) for u in units
+        ]
         devices = Device.objects.filter(
             pk__in=Submission.objects.filter(form=form, device__isnull=False).values("device_id").distinct()
         ).order_by("name")
-        self.fields["device"].choices = every + [(str(d.public_id), d.name) for d in devices]
+        cast(forms.ChoiceField, self.fields["device"]).choices = every + [
+            (str(d.public_id), d.name) for d in devices
+        ]
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        cleaned = super().clean() or {}
         start, end = cleaned.get("submitted_from"), cleaned.get("submitted_to")
         if start and end and start > end:
             raise forms.ValidationError(_("The first date is after the last one."))
@@ -299,7 +304,7 @@ def submission_list_page(request: HttpRequest, public_id: str) -> HttpResponse:
 
 @require_POST
 @reauthentication_required
-def submission_export(request: HttpRequest, public_id: str) -> HttpResponse:
+def submission_export(request: HttpRequest, public_id: str) -> HttpResponseBase:
     """The filtered submissions as CSV (a ZIP of CSVs when the form has repeat groups) or XLSX,
     laid out as ODK Central does; streamed, watermarked, audited."""
     form = _form_for_submissions(request, public_id)
@@ -341,7 +346,7 @@ def submission_detail(request: HttpRequest, public_id: str) -> HttpResponse:
     )
 
 
-def submission_attachment(request: HttpRequest, public_id: str, attachment_id: str) -> HttpResponse:
+def submission_attachment(request: HttpRequest, public_id: str, attachment_id: str) -> HttpResponseBase:
     """A file sent with a submission, decrypted as it streams; audited. Another unit's or
     organisation's submission answers 404, like a missing one."""
     try:
