@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -535,7 +535,7 @@ NO_WORDS = ("jo", "no", "n", "false", "0", "non", "لا", "hayir", "ні", "nu",
 YES, NO = "yes", "no"
 
 
-def _table(words: dict[str, Iterable[str]]) -> dict[str, str]:
+def _table(words: Mapping[str, Iterable[str]]) -> dict[str, str]:
     table: dict[str, str] = {}
     for code, spellings in words.items():
         for word in spellings:

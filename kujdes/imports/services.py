@@ -561,7 +561,7 @@ def batch_upload(
         filename=filename[:200],
         file_format=table.file_format,
         options={"sheet": table.sheet or None, "encoding": table.encoding, "delimiter": table.delimiter},
-        report=[],
+        report=[],  # type: ignore[misc]  # the stubs see the sealed JSON as text
         created_by=actor,
     )
     batch.file_id = uuid.uuid4()
@@ -626,14 +626,22 @@ def batch_check_record(*, actor: User, batch: ImportBatch, result: CheckResult) 
     """Keep the dry run's counts and (sealed) messages with the batch; audited (counts only)."""
     counts = {**result.counts(), "blocking": len(result.blocking)}
     batch.counts = counts
-    batch.report = check_report(result)
+    batch.report = check_report(result)  # type: ignore[assignment]
     batch.save(update_fields=["counts", "report"])
     _audit(actor=actor, batch=batch, action="import.batch.checked", details=counts)
     return batch
 
 
-def _activity_of(batch: ImportBatch) -> Activity | None:
-    return batch.activity
+@transaction.atomic
+def import_check_record(*, actor: User, unit: Unit, result: CheckResult) -> None:
+    """Audit a dry run made without a batch (the command line): counts only."""
+    audit_record(
+        actor=actor,
+        organisation=unit.organisation_id,
+        action="import.checked",
+        unit=unit,
+        details={"target": result.options.target, **result.counts(), "blocking": len(result.blocking)},
+    )
 
 
 def _commit_row(
@@ -730,7 +738,7 @@ def batch_commit(
                 filename=filename[:200],
                 file_format=result.table.file_format,
                 options={"mapping": {k: v for k, v in result.options.as_dict().items() if k != "target"}},
-                report=[],
+                report=[],  # type: ignore[misc]  # the stubs see the sealed JSON as text
                 created_by=actor,
             )
             batch.save()
@@ -739,6 +747,10 @@ def batch_commit(
             locked = ImportBatch.objects.select_for_update().get(pk=batch.pk)
             if locked.state != BatchState.OPEN:
                 raise ImportRefused([_("This import was committed or closed already.")])
+    # Rows a commit that was interrupted (a server restart) wrote already are not written twice: the
+    # chunks before it are committed, each row whole; the commit resumes after them.
+    done = set(ImportedRecord.objects.filter(batch=batch).values_list("row", flat=True))
+    rows = [row for row in rows if row.number not in done]
     failed: list[RowError] = []
     created = linked = 0
     for start in range(0, len(rows), CHUNK):
@@ -763,7 +775,7 @@ def batch_commit(
         batch.file_id = None
         counts = {**result.counts(), "created": created, "linked": linked, "failed": len(failed)}
         batch.counts = counts
-        batch.report = [error.as_dict() for error in (result.errors + failed)[:5000]]
+        batch.report = [error.as_dict() for error in (result.errors + failed)[:5000]]  # type: ignore[assignment]
         batch.save(update_fields=["state", "committed_at", "ended_at", "file_id", "counts", "report"])
         _audit(
             actor=actor, batch=batch, action="import.batch.committed", details={**counts, "records": records}
@@ -829,7 +841,8 @@ def batch_undo_blockers(*, batch: ImportBatch) -> list[str]:
     """What stops the batch from being undone; empty when it can be."""
     from kujdes.programme.models import Attendance, Participation
 
-    if batch.state != BatchState.COMMITTED:
+    interrupted = batch.state == BatchState.OPEN and ImportedRecord.objects.filter(batch=batch).exists()
+    if batch.state != BatchState.COMMITTED and not interrupted:
         return [_("Only an imported batch can be undone.")]
     records = list(ImportedRecord.objects.filter(batch=batch))
     participations = {r.object_pk: r for r in records if r.model == "programme.participation"}
@@ -875,9 +888,13 @@ def batch_undo(*, actor: User, batch: ImportBatch) -> ImportBatch:
     keys = [person.key_id for person in persons]
     BlindIndexEntry.objects.filter(person__in=persons).delete()
     removed_persons, _detail = Person.objects.filter(pk__in=person_ids).delete()
+    file_id = batch.file_id
     batch.state = BatchState.UNDONE
     batch.ended_at = timezone.now()
-    batch.save(update_fields=["state", "ended_at"])
+    batch.file_id = None
+    batch.save(update_fields=["state", "ended_at", "file_id"])
+    if file_id is not None:
+        transaction.on_commit(lambda: encrypted_file_delete(file_id=file_id))
     _audit(
         actor=actor,
         batch=batch,

@@ -8,6 +8,7 @@ file stays encrypted on the server while the import is open (kujdes.imports.serv
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
 from django import forms
@@ -68,8 +69,9 @@ class UploadForm(forms.Form):
 def _activities(request: HttpRequest) -> list[Any]:
     from kujdes.programme.selectors import activities_for_actor, activity_can_manage
 
-    recent = activities_for_actor(actor=request.user).order_by("-starts_on")[:200]
-    return [activity for activity in recent if activity_can_manage(actor=request.user, activity=activity)]
+    actor = request.user
+    recent = activities_for_actor(actor=actor).order_by("-starts_on")[:200]  # type: ignore[arg-type]
+    return [a for a in recent if activity_can_manage(actor=actor, activity=a)]  # type: ignore[arg-type]
 
 
 def _batch(request: HttpRequest, public_id: uuid.UUID) -> ImportBatch:
@@ -86,8 +88,9 @@ def import_list(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied
     activities = _activities(request)
     form = UploadForm(request.POST or None, request.FILES or None)
-    form.fields["unit"].choices = [(str(unit.public_id), unit.name) for unit in units]
-    form.fields["activity"].choices = [("", "—")] + [
+    unit_choices = [(str(unit.public_id), unit.name) for unit in units]
+    form.fields["unit"].choices = unit_choices  # type: ignore[attr-defined]
+    form.fields["activity"].choices = [("", "—")] + [  # type: ignore[attr-defined]
         (str(activity.public_id), f"{activity.title} ({activity.starts_on:%Y-%m-%d})")
         for activity in activities
     ]
@@ -251,10 +254,10 @@ def _options_from(request: HttpRequest, batch: ImportBatch, result: CheckResult)
         if post.get(f"order-{name}") in (m.DMY, m.MDY)
     }
     decisions = {}
-    for row in result.rows:
-        chosen = post.get(f"decision-{row.number}", "")
+    for checked in result.rows:
+        chosen = post.get(f"decision-{checked.number}", "")
         if chosen:
-            decisions[str(row.number)] = chosen[:40]
+            decisions[str(checked.number)] = chosen[:40]
     rule = post.get("duplicates", SKIP)
     return Options(
         target=batch.target,
@@ -310,7 +313,9 @@ def import_errors(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
         by_row.setdefault(error.row, []).append(
             f"{error.column}: {error.message}" if error.column else error.message
         )
-    rows = [[number, "; ".join(by_row[number]), *values] for number, values in table.rows if number in by_row]
+    rows: list[Sequence[Any]] = [
+        [number, "; ".join(by_row[number]), *values] for number, values in table.rows if number in by_row
+    ]
     try:
         export = table_export(
             actor=request.user,  # type: ignore[arg-type]

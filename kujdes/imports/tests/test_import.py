@@ -307,6 +307,66 @@ class CommitTests(ImportTestCase):
             )
             assert Participation.objects.filter(activity=self.camp).count() == 8
 
+    def test_an_interrupted_commit_leaves_whole_rows_and_resumes(self) -> None:
+        from unittest import mock
+
+        from kujdes.imports import services
+
+        table = table_read(data=CAMP.read_bytes())
+        with system_scope():
+            batch = services.batch_upload(
+                actor=self.ana,
+                unit=self.diocese_a,
+                target="participants",
+                data=CAMP.read_bytes(),
+                filename="kampi.xlsx",
+                activity=self.camp,
+            )
+            result = import_check(
+                actor=self.ana,
+                unit=self.diocese_a,
+                table=table,
+                options=Options(target="participants"),
+                activity=self.camp,
+            )
+            real = services._commit_row
+            calls = {"n": 0}
+
+            def dying(**kwargs: object) -> int:
+                calls["n"] += 1
+                if calls["n"] == 5:
+                    real(**kwargs)  # the fifth row is half written when the worker dies
+                    raise KeyboardInterrupt
+                return real(**kwargs)
+
+            with (
+                mock.patch.object(services, "CHUNK", 3),
+                mock.patch.object(services, "_commit_row", dying),
+                pytest.raises(KeyboardInterrupt),
+            ):
+                batch_commit(
+                    actor=self.ana, unit=self.diocese_a, result=result, batch=batch, activity=self.camp
+                )
+            # The first chunk (3 rows) stands, whole; nothing of the chunk that died.
+            assert Participation.objects.filter(activity=self.camp).count() == 3
+            assert ImportedRecord.objects.filter(batch=batch).count() == 6
+            batch.refresh_from_db()
+            assert batch.state == BatchState.OPEN
+            with mock.patch.object(services, "CHUNK", 3):
+                resumed = batch_commit(
+                    actor=self.ana, unit=self.diocese_a, result=result, batch=batch, activity=self.camp
+                )
+            assert resumed.created == 5
+            assert Participation.objects.filter(activity=self.camp).count() == 8
+            assert (
+                Person.objects.filter(
+                    pk__in=ImportedRecord.objects.filter(batch=batch, model="people.person").values(
+                        "object_pk"
+                    )
+                ).count()
+                == 8
+            )
+
     def test_nothing_valid_is_refused(self) -> None:
         table = table_read(data=xlsx([["Emri", "Datëlindja"], ["Ana", "never"]]))
         with system_scope():

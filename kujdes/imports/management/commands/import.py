@@ -17,7 +17,7 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from django.core.exceptions import PermissionDenied
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -81,7 +81,7 @@ class Command(BaseCommand):
         parser.add_argument("--dry-run", action="store_true", help="check only; nothing is written")
         parser.add_argument("--json", action="store_true", help="print one JSON object")
 
-    def _fail(self, options: dict[str, Any], message: str, status: int) -> None:
+    def _fail(self, options: dict[str, Any], message: str, status: int) -> NoReturn:
         if options["json"]:
             self.stdout.write(
                 json.dumps(
@@ -150,7 +150,13 @@ class Command(BaseCommand):
         from kujdes.fieldsync.management.commands._units import unit_from_code
         from kujdes.imports import mapping
         from kujdes.imports.reading import FileRefused, stream_read, table_read
-        from kujdes.imports.services import ImportRefused, Options, batch_commit, import_check
+        from kujdes.imports.services import (
+            ImportRefused,
+            Options,
+            batch_commit,
+            import_check,
+            import_check_record,
+        )
 
         user = self._user(options)
         if not options["unit"]:
@@ -214,6 +220,8 @@ class Command(BaseCommand):
             result = import_check(actor=user, unit=unit, table=table, options=chosen, activity=activity)
         except PermissionDenied:
             self._fail(options, "This user may not import into this unit (or activity).", 2)
+        if options["dry_run"]:
+            import_check_record(actor=user, unit=unit, result=result)
         counts = result.counts()
         errors = [error.as_dict() for error in result.errors]
         blocking = [{"row": None, "column": None, "message": message} for message in result.blocking]
