@@ -45,8 +45,11 @@ demo-reset:
 	$(MAKE) demo
 
 # The whole suite: PostgreSQL when DATABASE_URL is set, SQLite otherwise.
+# The suite runs in TEST_WORKERS processes (pytest-xdist, one test file per worker at a time);
+# TEST_WORKERS=0 runs it in this process.
+TEST_WORKERS ?= 2
 test: env
-	$(VENV)/bin/pytest
+	$(VENV)/bin/pytest $(if $(filter-out 0,$(TEST_WORKERS)),-n $(TEST_WORKERS) --dist loadfile)
 
 lint: env
 	$(VENV)/bin/ruff check kujdes bench

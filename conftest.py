@@ -11,8 +11,6 @@ import os
 
 import pytest
 
-_skipped_postgres_only: list[str] = []
-
 
 def _on_postgres() -> bool:
     return os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://"))
@@ -25,18 +23,52 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if "postgres_only" in item.keywords:
             item.add_marker(skip)
-            _skipped_postgres_only.append(item.nodeid)
+
+
+def _skip_reason(report: pytest.TestReport) -> str:
+    longrepr = report.longrepr
+    if isinstance(longrepr, tuple) and len(longrepr) == 3:
+        return str(longrepr[2]).removeprefix("Skipped: ")
+    return str(longrepr)
+
+
+def _browser_skips(config: pytest.Config) -> list[str]:
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    skipped = reporter.stats.get("skipped", []) if reporter else []
+    return sorted(
+        r.nodeid for r in skipped if "browser" in getattr(r, "keywords", {}) or "test_browser" in r.nodeid
+    )
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Where browsers must run (KUJDES_REQUIRE_BROWSER=1, set by .ci/run), a skipped browser test
+    fails the run."""
+    if os.environ.get("KUJDES_REQUIRE_BROWSER") != "1" or hasattr(session.config, "workerinput"):
+        return
+    skips = _browser_skips(session.config)
+    if skips:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        if reporter:
+            reporter.write_line(
+                f"FAILED: {len(skips)} browser tests skipped where browsers are required:", red=True
+            )
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:  # type: ignore[no-untyped-def]
+    """Say which database ran, and list every skipped test with its reason (read from the reports,
+    so that it works the same under pytest-xdist, where the workers collect)."""
     if _on_postgres():
         terminalreporter.write_line("Database: PostgreSQL (as the runtime role, under row-level security).")
-        return
-    terminalreporter.write_line(
-        "Database: SQLite. PostgreSQL-only tests skipped (set DATABASE_URL to run them):"
-    )
-    for nodeid in _skipped_postgres_only:
-        terminalreporter.write_line(f"  skipped: {nodeid}")
+    else:
+        terminalreporter.write_line(
+            "Database: SQLite (PostgreSQL-only tests are skipped: set DATABASE_URL to run them)."
+        )
+    skipped = [r for r in terminalreporter.stats.get("skipped", []) if getattr(r, "nodeid", "")]
+    if skipped:
+        terminalreporter.write_line(f"Skipped tests ({len(skipped)}):")
+        for report in sorted(skipped, key=lambda r: r.nodeid):
+            terminalreporter.write_line(f"  skipped: {report.nodeid} — {_skip_reason(report)}")
 
 
 @pytest.fixture(scope="session")

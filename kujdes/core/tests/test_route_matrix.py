@@ -59,6 +59,7 @@ APP_ROUTE_MODULES = (
     "kujdes.network.federation.tests.routes",
     "kujdes.network.crossborder.tests.routes",
     "kujdes.fieldsync.tests.routes",
+    "kujdes.imports.tests.routes",
 )
 
 ROUTES: dict[str, Route] = {
@@ -221,7 +222,15 @@ def url_names(patterns: list[Any], namespace: str | None = None) -> list[str]:
     return names
 
 
-class RouteMatrixTests(BaseTestCase):
+# The matrix of answers is checked in this many shards (test files of their own), so that a parallel
+# run (pytest-xdist) spreads its minutes over the workers.
+ANSWER_SHARDS = 4
+
+
+class RouteWorld(BaseTestCase):
+    """Every room's fixtures, and how to ask a route as an actor; the tests are in the classes below
+    and in test_route_matrix_shard*.py."""
+
     @classmethod
     def setUpTestData(cls) -> None:
         super().setUpTestData()
@@ -254,14 +263,6 @@ class RouteMatrixTests(BaseTestCase):
                 with system_scope():
                     module.fixtures(cls)
 
-    def test_every_route_has_an_expectation(self) -> None:
-        missing = sorted(set(url_names(get_resolver().url_patterns)) - set(ROUTES))
-        self.assertEqual(missing, [], "routes without an expectation in ROUTES")
-
-    def test_no_expectation_names_a_route_that_is_gone(self) -> None:
-        gone = sorted(set(ROUTES) - set(url_names(get_resolver().url_patterns)))
-        self.assertEqual(gone, [])
-
     def _response(self, route: Route, name: str, actor: str | None):  # type: ignore[no-untyped-def]
         url = reverse(name, kwargs=route.kwargs(self))
         with transaction.atomic():
@@ -276,8 +277,11 @@ class RouteMatrixTests(BaseTestCase):
             transaction.set_rollback(True)
         return response
 
-    def test_every_route_answers_every_actor_as_expected(self) -> None:
-        for name, route in ROUTES.items():
+    def answers_check(self, shard: int) -> None:
+        """Every route of this shard answers every actor (and the anonymous visitor) as ROUTES expects."""
+        for index, (name, route) in enumerate(ROUTES.items()):
+            if index % ANSWER_SHARDS != shard:
+                continue
             for actor in (None, *SIGNED_IN):
                 expected = route.anonymous if actor is None else route.expect.get(actor, route.others)
                 with self.subTest(route=name, actor=actor or "anonymous"):
@@ -288,6 +292,26 @@ class RouteMatrixTests(BaseTestCase):
                         title = re.search(rb"<title>(.*?)</title>", response.content, re.DOTALL)
                         self.assertIsNotNone(title, f"{name} has no <title>")
                         self.assertNotIn(b"<", title.group(1), f"{name} has markup in its <title>")
+
+
+class RouteMatrixTests(RouteWorld):
+    def test_every_route_has_an_expectation(self) -> None:
+        missing = sorted(set(url_names(get_resolver().url_patterns)) - set(ROUTES))
+        self.assertEqual(missing, [], "routes without an expectation in ROUTES")
+
+    def test_no_expectation_names_a_route_that_is_gone(self) -> None:
+        gone = sorted(set(ROUTES) - set(url_names(get_resolver().url_patterns)))
+        self.assertEqual(gone, [])
+
+    def test_every_route_answers_every_actor_as_expected(self) -> None:
+        self.answers_check(0)
+
+    def test_every_shard_has_its_test_file(self) -> None:
+        import importlib
+
+        for shard in range(1, ANSWER_SHARDS):
+            module = importlib.import_module(f"kujdes.core.tests.test_route_matrix_shard{shard}")
+            self.assertTrue(hasattr(module, f"RouteAnswersShard{shard}Tests"))
 
     def test_the_network_coordinator_reaches_no_personal_record(self) -> None:
         """Every route of the rooms that hold persons, cases, participants and volunteers, page or API,
@@ -327,7 +351,14 @@ class RouteMatrixTests(BaseTestCase):
 
 
 # The rooms whose routes read or change persons, cases, screenings, referrals, participants, volunteers.
-PERSONAL_ROOMS = ("kujdes.people", "kujdes.screening", "kujdes.cases", "kujdes.referrals", "kujdes.programme")
+PERSONAL_ROOMS = (
+    "kujdes.people",
+    "kujdes.screening",
+    "kujdes.cases",
+    "kujdes.referrals",
+    "kujdes.programme",
+    "kujdes.imports",
+)
 
 
 def _callback_module(func: Any) -> str:
