@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "kujdes.network.federation",
     "kujdes.network.crossborder",
     "kujdes.fieldsync",
+    "kujdes.imports",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

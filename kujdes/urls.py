@@ -79,6 +79,7 @@ urlpatterns = [
     path("", include("kujdes.reports.urls")),
     path("", include("kujdes.network.urls")),
     path("", include("kujdes.fieldsync.urls")),
+    path("", include("kujdes.imports.urls")),
     path("api/v1/", api.urls),
 ]
 
