@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 from django.test import override_settings
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from kujdes.core.models import AuditEvent
 from kujdes.core.scoping import system_scope
@@ -124,6 +126,40 @@ def test_date_order_is_detected_or_called_ambiguous() -> None:
     assert m.date_order_detect(["3/12/19", "3/25/19"]).order == m.MDY
     assert m.date_order_detect(["03.04.2019"]).ambiguous
     assert m.date_order_detect(["13/02/2019", "02/13/2019"]).conflicting
+
+
+@given(st.dates(min_value=datetime.date(1930, 1, 1), max_value=datetime.date(2029, 12, 31)))
+def test_a_written_date_reads_back_in_its_order(day: datetime.date) -> None:
+    epoch = datetime.datetime(1899, 12, 30)
+    assert m.date_read(f"{day:%d.%m.%Y}", order=m.DMY, epoch=epoch) == day
+    assert m.date_read(f"{day:%m/%d/%Y}", order=m.MDY, epoch=epoch) == day
+    assert m.date_read(day.isoformat(), order=m.MDY, epoch=epoch) == day
+    serial = (datetime.datetime.combine(day, datetime.time()) - epoch).days
+    assert m.date_read(serial, order=m.DMY, epoch=epoch) == day
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.lists(
+            st.one_of(
+                st.none(), st.text(st.characters(exclude_categories=("Cc", "Cs")), max_size=12), st.integers()
+            ),
+            max_size=6,
+        ),
+        max_size=12,
+    )
+)
+def test_any_grid_is_read_or_refused_never_crashes(rows: list[list[object]]) -> None:
+    from kujdes.imports.reading import FileRefused
+
+    try:
+        table = table_read(data=xlsx([[v for v in row] for row in rows]))
+    except FileRefused:
+        return
+    assert len(table.headers) == len(table.column_numbers)
+    assert all(len(values) == len(table.headers) for _number, values in table.rows)
+    m.columns_suggest(target="participants", headers=table.headers)
 
 
 def test_a_full_name_is_split() -> None:
@@ -366,6 +402,29 @@ class CommitTests(ImportTestCase):
                 ).count()
                 == 8
             )
+
+    def test_undo_is_refused_when_records_were_added_to_an_imported_person(self) -> None:
+        from django.utils import timezone
+
+        from kujdes.people.consent import consent_record
+        from kujdes.people.models import ConsentGivenBy, ConsentMethod, ConsentPurpose
+
+        batch = self.commit_camp()
+        with system_scope():
+            record = ImportedRecord.objects.filter(batch=batch, model="people.person").order_by("row").last()
+            person = Person.objects.get(pk=record.object_pk)
+            consent_record(
+                actor=self.ana,
+                person=person,
+                purpose=ConsentPurpose.CASE_MANAGEMENT,
+                given_by=ConsentGivenBy.GUARDIAN,
+                method=ConsentMethod.WRITTEN,
+                given_on=timezone.localdate(),
+                guardian_name="Nik Pjetri",
+            )
+            with pytest.raises(UndoRefused) as refused:
+                batch_undo(actor=self.ana, batch=batch)
+            assert any(f"Row {record.row}" in b and "added since" in b for b in refused.value.blockers)
 
     def test_nothing_valid_is_refused(self) -> None:
         table = table_read(data=xlsx([["Emri", "Datëlindja"], ["Ana", "never"]]))

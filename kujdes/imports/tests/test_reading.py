@@ -9,6 +9,8 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from kujdes.imports import reading
 from kujdes.imports.reading import FileRefused, table_read
@@ -178,3 +180,13 @@ def test_a_file_over_the_size_limit_is_refused(monkeypatch: pytest.MonkeyPatch) 
 def test_wrong_files_are_refused_with_a_clear_message(data: bytes, message: str) -> None:
     with pytest.raises(FileRefused, match=message):
         table_read(data=data)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.binary(max_size=600))
+def test_any_bytes_are_read_or_refused_never_crash(data: bytes) -> None:
+    try:
+        table = table_read(data=data)
+    except FileRefused:
+        return
+    assert all(len(values) == len(table.headers) for _number, values in table.rows)
