@@ -24,7 +24,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
 from kujdes.fieldsync.mapping import mapper_register
-from kujdes.fieldsync.mapping.persons import person_resolve
+from kujdes.fieldsync.mapping.persons import person_resolve, review_decision
 from kujdes.fieldsync.mapping.records import (
     InstanceData,
     MappingResult,
@@ -70,6 +70,11 @@ class _Review(Exception):
         self.reason = reason
         self.part = part
         self.detail = detail
+
+
+def _conflict_accepted(submission: Submission, part: str) -> bool:
+    """Whether a reviewer accepted the phone's version over a later web edit of this part."""
+    return review_decision(submission=submission, reason=ReviewReason.CONFLICT, part=part) is not None
 
 
 def _uuid(value: str) -> str | None:
@@ -183,8 +188,13 @@ def _participant_register(submission: Submission, data: InstanceData, result: Ma
     if person is None:
         return  # person_resolve opened the review item
     result.records["person"] = person
+    moved = isinstance(linked, Participation) and (
+        linked.activity_id != activity.pk or linked.person_id != person.pk
+    )
+    if moved and _conflict_accepted(submission, "participation"):
+        linked = None  # the reviewer accepted the edit: enrol as it now says (the first enrolment stays)
     if isinstance(linked, Participation):
-        if linked.activity_id != activity.pk or linked.person_id != person.pk:
+        if moved:
             # An edit that changes who or where: the first enrolment stands until a reviewer decides.
             raise _Review(
                 ReviewReason.CONFLICT,
@@ -346,18 +356,26 @@ def _headcount(submission: Submission, data: InstanceData, result: MappingResult
         result.records["headcount"] = headcount
         return
     stored = Headcount.objects.filter(pk=link.object_pk).select_related("activity").first()
-    if stored is None:
-        raise _Review(ReviewReason.CONFLICT, "headcount", deleted=True)
+    accepted = _conflict_accepted(submission, "headcount")
+    if stored is None or (accepted and stored.activity_id != activity.pk):
+        if not accepted:
+            raise _Review(ReviewReason.CONFLICT, "headcount", deleted=True)
+        # Accepted by a reviewer: the phone's headcount is recorded anew.
+        headcount = services.headcount_record(actor=actor, activity=activity, **values)
+        record_link(submission=submission, key="headcount", obj=headcount)
+        result.records["headcount"] = headcount
+        return
     headcount = stored
     result.records["headcount"] = headcount
     if link.submission_id == submission.pk:
         return  # a replay of the version already written
-    # Optimistic locking on content: the headcount must still be what the phone last sent.
+    # Optimistic locking on content: the headcount must still be what the phone last sent (unless a
+    # reviewer accepted the phone's version over the web's).
     try:
         seen: dict[str, Any] | None = _headcount_comparable(_headcount_values(_seen(link)))
     except ValidationError:
         seen = None
-    if seen != _headcount_comparable(_headcount_as_stored(headcount)):
+    if not accepted and seen != _headcount_comparable(_headcount_as_stored(headcount)):
         raise _Review(ReviewReason.CONFLICT, "headcount", headcount=str(headcount.public_id))
     if headcount.activity_id != activity.pk:
         raise _Review(ReviewReason.CONFLICT, "headcount", headcount=str(headcount.public_id))
@@ -409,8 +427,15 @@ def _volunteer_hours(submission: Submission, data: InstanceData, result: Mapping
         result.records["hours"] = entry
         return
     found = VolunteerHours.objects.filter(pk=link.object_pk).select_related("volunteer").first()
-    if found is None:
-        raise _Review(ReviewReason.CONFLICT, "hours", deleted=True)
+    accepted = _conflict_accepted(submission, "hours")
+    if found is None or (accepted and found.volunteer_id != volunteer.pk):
+        if not accepted:
+            raise _Review(ReviewReason.CONFLICT, "hours", deleted=True)
+        # Accepted by a reviewer: the phone's hours are logged anew.
+        entry = services.hours_log(actor=actor, volunteer=volunteer, **values)
+        record_link(submission=submission, key="hours", obj=entry)
+        result.records["hours"] = entry
+        return
     entry = found
     result.records["hours"] = entry
     if link.submission_id == submission.pk:
@@ -420,7 +445,7 @@ def _volunteer_hours(submission: Submission, data: InstanceData, result: Mapping
         seen: tuple[Any, ...] | None = _hours_comparable(_hours_values(submission, _seen(link)))
     except (ValidationError, _Review):
         seen = None
-    if seen != stored:
+    if not accepted and seen != stored:
         raise _Review(ReviewReason.CONFLICT, "hours", hours=str(entry.public_id))
     if entry.volunteer_id != volunteer.pk:
         raise _Review(ReviewReason.CONFLICT, "hours", hours=str(entry.public_id))

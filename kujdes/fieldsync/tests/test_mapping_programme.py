@@ -261,6 +261,50 @@ class HeadcountTests(MappingTestCase):
         with system_scope():
             self.assertFalse(Headcount.objects.filter(activity=self.campaign).exists())
 
+    def test_a_reviewer_who_accepts_the_phones_edit_over_the_webs_gets_it_applied(self) -> None:
+        import datetime
+
+        from kujdes.fieldsync.review import review_decide
+        from kujdes.programme.services import headcount_update
+
+        instance_id, _xml = self.post("kujdes_headcount", self.fields(n_f_12="14"))
+        with system_scope():
+            headcount = Headcount.objects.get(activity=self.campaign)
+            headcount_update(
+                actor=self.manager,
+                headcount=headcount,
+                date=headcount.date,
+                cells={("Feminine", 12, "young_person"): 20},
+            )
+        edit_id, _xml = self.post("kujdes_headcount", self.fields(n_f_12="15"), deprecated_id=instance_id)
+        (item,) = self.reviews(submission__instance_id=edit_id)
+        self.assertEqual(item.reason, ReviewReason.CONFLICT)
+        with system_scope():
+            # The web's correction stands until a reviewer decides.
+            self.assertEqual(
+                self.cells(Headcount.objects.get(activity=self.campaign)),
+                {("Feminine", 12, "young_person"): 20},
+            )
+            review_decide(actor=self.manager, item=item, decision="accept")
+            (headcount,) = Headcount.objects.filter(activity=self.campaign)
+            self.assertEqual(self.cells(headcount), {("Feminine", 12, "young_person"): 15})
+        self.assertEqual(self.sent(edit_id).state, SubmissionState.MAPPED)
+        self.assertIsInstance(headcount.date, datetime.date)
+
+    def test_an_accepted_edit_of_a_deleted_headcount_records_it_anew(self) -> None:
+        from kujdes.fieldsync.review import review_decide
+        from kujdes.programme.services import headcount_delete
+
+        instance_id, _xml = self.post("kujdes_headcount", self.fields(n_f_12="14"))
+        with system_scope():
+            headcount_delete(actor=self.manager, headcount=Headcount.objects.get(activity=self.campaign))
+        edit_id, _xml = self.post("kujdes_headcount", self.fields(n_f_12="15"), deprecated_id=instance_id)
+        (item,) = self.reviews(submission__instance_id=edit_id)
+        with system_scope():
+            review_decide(actor=self.manager, item=item, decision="accept")
+            (headcount,) = Headcount.objects.filter(activity=self.campaign)
+            self.assertEqual(self.cells(headcount), {("Feminine", 12, "young_person"): 15})
+
     def test_an_empty_count_is_refused_with_the_services_message(self) -> None:
         instance_id, _xml = self.post("kujdes_headcount", self.fields())
         (item,) = self.reviews(submission__instance_id=instance_id)
