@@ -1,11 +1,11 @@
-"""Reads of the imports room, scoped by the actor: a batch is seen by whoever may register persons in
-its unit (its file, mapping and report are theirs to finish); another unit's is missing (404)."""
+"""Reads of the imports room, scoped by the actor; another unit's or organisation's batch is missing
+(404)."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from kujdes.core.roles import Perm
 from kujdes.core.selectors import units_for_actor
@@ -26,10 +26,14 @@ def import_units_for_actor(*, actor: User) -> QuerySet[Unit]:
 
 
 def batches_for_actor(*, actor: User) -> QuerySet[ImportBatch]:
-    units = units_for_actor(actor=actor, perm=Perm.PERSON_REGISTER_MINIMAL)
-    return ImportBatch.objects.filter(unit__in=units.values("pk")).select_related(
-        "unit", "activity", "created_by"
-    )
+    """The actor's own imports in units where they still register persons, and the imports of units
+    where they see persons (a file's preview shows names: a field educator, who registers but does
+    not see persons, sees only their own)."""
+    registering = units_for_actor(actor=actor, perm=Perm.PERSON_REGISTER_MINIMAL).values("pk")
+    seeing = units_for_actor(actor=actor, perm=Perm.PERSON_VIEW).values("pk")
+    return ImportBatch.objects.filter(
+        Q(created_by=actor, unit__in=registering) | Q(unit__in=seeing)
+    ).select_related("unit", "activity", "created_by")
 
 
 def batch_get(*, actor: User, public_id: str) -> ImportBatch:

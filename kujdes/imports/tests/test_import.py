@@ -264,6 +264,25 @@ class CheckTests(ImportTestCase):
             assert Person.objects.count() == persons
             assert AuditEvent.objects.count() == events
 
+    def test_a_french_register_in_windows_1252_with_free_municipalities(self) -> None:
+        text = (
+            "Registre 2016;;;;\nNom;Prénom;Sexe;Né(e) le;Commune\nDurand;Élodie;femme;03/25/2001;Marseille\n"
+        )
+        table = table_read(data=text.encode("cp1252"))
+        with system_scope():
+            result = import_check(actor=self.dave, unit=self.other_unit, table=table, options=Options())
+        assert result.columns == ["family_name", "given_name", "sex", "date_of_birth", "municipality"]
+        assert result.blocking == [] and result.errors == []
+        person = result.rows[0].person
+        assert (person["given_name"], person["family_name"], person["sex"]) == (
+            "Élodie",
+            "Durand",
+            Sex.FEMALE,
+        )
+        assert person["date_of_birth"] == datetime.date(2001, 3, 25)  # month first, detected
+        assert person["municipality"] == "Marseille"
+        assert result.rows[0].number == 3
+
     def test_a_field_educator_imports_the_essential_fields_only(self) -> None:
         educator_unit_rows = [["Emri", "Telefoni"], ["Ana", "0691112233"]]
         table = table_read(data=xlsx(educator_unit_rows))

@@ -145,6 +145,33 @@ class ImportPagesTests(ImportTestCase):
         # The message is in the user's language (Albanian here): its presence is what is checked.
         self.assertIn("upload", response.context["form"].errors)
 
+    def test_a_field_educator_sees_only_their_own_imports(self) -> None:
+        self.login(self.alice)
+        self.client.post(
+            reverse("import_list"),
+            {
+                "unit": str(self.centre_a.public_id),
+                "target": "persons",
+                "upload": SimpleUploadedFile("l.csv", b"Emri\nAna\n"),
+            },
+        )
+        alices = self.batch()
+        self.login(self.educator)
+        response = self.client.get(reverse("import_batch", kwargs={"public_id": alices.public_id}))
+        self.assertEqual(response.status_code, 404)
+        self.client.post(
+            reverse("import_list"),
+            {
+                "unit": str(self.centre_a.public_id),
+                "target": "persons",
+                "upload": SimpleUploadedFile("l.csv", b"Emri\nEva\n"),
+            },
+        )
+        own = self.batch()
+        self.assertNotEqual(own.pk, alices.pk)
+        response = self.client.get(reverse("import_batch", kwargs={"public_id": own.public_id}))
+        self.assertEqual(response.status_code, 200)
+
     def test_charlie_and_dave_get_404_for_alices_import(self) -> None:
         self.login(self.alice)
         self.upload(b"Emri\nAna\n")
