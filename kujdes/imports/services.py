@@ -361,9 +361,8 @@ def _row_check(
             data["given_name"], data["family_name"] = given, family
             labels["given_name"] = labels["family_name"] = label
         elif spec.kind == m.LIST:
-            parts = [
-                part.strip() for part in text.replace(";", ",").replace("/", ",").split(",") if part.strip()
-            ]
+            # Several values in a cell are separated by ";" or "," ("/" is part of many phone numbers).
+            parts = [part.strip() for part in text.replace(";", ",").split(",") if part.strip()]
             data[name] = ("\n" if name == "phones" else ", ").join(parts)
         elif name == "parental_consent_by":
             participation["parental_consent_by"] = text[:200]
@@ -818,13 +817,7 @@ def _person_blockers(person: Person, *, record: ImportedRecord, own_participatio
         )
     for relation in Person._meta.related_objects:
         related = relation.related_model
-        if related is BlindIndexEntry:
-            continue
-        accessor = relation.get_accessor_name()
-        if not accessor:
-            continue
-        manager = getattr(person, accessor, None)
-        if manager is None or not hasattr(manager, "all"):
+        if related is BlindIndexEntry or not hasattr(related, "_base_manager"):
             continue
         queryset = related._base_manager.filter(**{relation.field.name: person})
         if related._meta.label_lower == "programme.participation":
