@@ -74,6 +74,7 @@ class ImportPagesTests(ImportTestCase):
             self.assertIsNone(batch.file_id)
         page = self.client.get(reverse("import_batch", kwargs={"public_id": batch.public_id}))
         self.assertContains(page, reverse("import_undo", kwargs={"public_id": batch.public_id}))
+        self.assertContains(page, reverse("activity_detail", kwargs={"public_id": self.camp.public_id}))
         self.client.post(reverse("import_undo", kwargs={"public_id": batch.public_id}))
         with system_scope():
             self.assertEqual(Participation.objects.filter(activity=self.camp).count(), 0)
