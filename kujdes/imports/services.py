@@ -434,9 +434,14 @@ def _duplicates_find(result: CheckResult, *, actor: User, unit: Unit, registry: 
             seen[key] = row.number
     if not registry:
         return
+    by_number = {row.number: row for row in result.rows}
     with transaction.atomic():
         for row in result.rows:
             if not row.valid:
+                continue
+            if row.duplicate_of_row is not None:
+                # Like an earlier row: that row's registry candidates are this one's too.
+                row.candidates = list(by_number[row.duplicate_of_row].candidates)
                 continue
             found = duplicate_candidates(
                 actor=actor,
