@@ -108,3 +108,32 @@ class FreshDemoTests(TestCase):
             overdue_follow_ups = FollowUp.objects.filter(is_latest=True, next_due_on__lt=today).count()
         self.assertGreater(overdue_tasks, 0)
         self.assertGreater(overdue_follow_ups, 0)
+
+    def test_the_field_educators_phone_sent_a_mapped_headcount_and_a_possible_duplicate(self) -> None:
+        from kujdes.fieldsync.models import (
+            Device,
+            Form,
+            ReviewItem,
+            ReviewReason,
+            Submission,
+            SubmissionState,
+        )
+
+        self.assertEqual(self.count(Form), 6)
+        with system_scope():
+            self.assertTrue(Device.objects.filter(user__username="educator-lezhe").exists())
+            states = dict(
+                Submission.objects.filter(organisation__code="caritas-al").values_list(
+                    "form__xml_form_id", "state"
+                )
+            )
+            self.assertEqual(
+                states,
+                {
+                    "kujdes_headcount": SubmissionState.MAPPED,
+                    "kujdes_participant_register": SubmissionState.REVIEW,
+                },
+            )
+            (item,) = ReviewItem.objects.filter(organisation__code="caritas-al")
+        self.assertEqual(item.reason, ReviewReason.POSSIBLE_DUPLICATE)
+        self.assertEqual(len(item.detail["candidates"]), 1)
