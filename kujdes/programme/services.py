@@ -891,6 +891,34 @@ def headcount_clean(
 
 
 @transaction.atomic
+def _headcount_cells_write(*, headcount: Headcount, cells: dict[tuple[str, int, str], int]) -> None:
+    HeadcountCell.objects.bulk_create(
+        [
+            HeadcountCell(
+                organisation_id=headcount.organisation_id,
+                headcount=headcount,
+                sex=sex,
+                age_from=age_from,
+                category=category,
+                count=n,
+            )
+            for (sex, age_from, category), n in cells.items()
+        ]
+    )
+
+
+def _headcount_audit(
+    *, actor: User, activity: Activity, action: str, cells: dict[Any, int], reach: dict[str, int]
+) -> None:
+    audit_record(
+        actor=actor,
+        organisation=activity.organisation_id,
+        action=f"programme.headcount.{action}",
+        obj=activity,
+        details={"total": sum(cells.values()), "indirect": sum(reach.values())},
+    )
+
+
 def headcount_record(
     *,
     actor: User,
@@ -927,26 +955,8 @@ def headcount_record(
         recorded_by=actor,
         **clean_reach,
     )
-    HeadcountCell.objects.bulk_create(
-        [
-            HeadcountCell(
-                organisation_id=activity.organisation_id,
-                headcount=headcount,
-                sex=sex,
-                age_from=age_from,
-                category=category,
-                count=n,
-            )
-            for (sex, age_from, category), n in clean_cells.items()
-        ]
-    )
-    audit_record(
-        actor=actor,
-        organisation=activity.organisation_id,
-        action="programme.headcount.recorded",
-        obj=activity,
-        details={"total": sum(clean_cells.values()), "indirect": sum(clean_reach.values())},
-    )
+    _headcount_cells_write(headcount=headcount, cells=clean_cells)
+    _headcount_audit(actor=actor, activity=activity, action="recorded", cells=clean_cells, reach=clean_reach)
     return headcount
 
 
@@ -984,26 +994,8 @@ def headcount_update(
     headcount.version += 1
     headcount.save()
     HeadcountCell.objects.filter(headcount=headcount).delete()
-    HeadcountCell.objects.bulk_create(
-        [
-            HeadcountCell(
-                organisation_id=activity.organisation_id,
-                headcount=headcount,
-                sex=sex,
-                age_from=age_from,
-                category=category,
-                count=n,
-            )
-            for (sex, age_from, category), n in clean_cells.items()
-        ]
-    )
-    audit_record(
-        actor=actor,
-        organisation=activity.organisation_id,
-        action="programme.headcount.corrected",
-        obj=activity,
-        details={"total": sum(clean_cells.values()), "indirect": sum(clean_reach.values())},
-    )
+    _headcount_cells_write(headcount=headcount, cells=clean_cells)
+    _headcount_audit(actor=actor, activity=activity, action="corrected", cells=clean_cells, reach=clean_reach)
     return headcount
 
 
@@ -1263,18 +1255,17 @@ def training_add(
 MAX_HOURS_PER_DAY = Decimal(16)
 
 
-@transaction.atomic
-def hours_log(
+def _hours_check(
     *,
     actor: User,
     volunteer: Volunteer,
     date: datetime.date,
     hours: Decimal,
-    activity: Activity | None = None,
-    notes: str = "",
-) -> VolunteerHours:
-    """Hours given by a volunteer: logged by staff who manage them, or by the volunteer for their own
-    facilitated activities."""
+    activity: Activity | None,
+    entry: VolunteerHours | None = None,
+) -> None:
+    """hours_log's rules: who may log, which activity, the day, and at most 16 hours a day (an entry
+    being corrected does not count against its own day)."""
     own = volunteer.user_id is not None and volunteer.user_id == actor.pk
     if not (own or volunteer_can_manage(actor=actor, volunteer=volunteer)):
         raise PermissionDenied
@@ -1290,10 +1281,10 @@ def hours_log(
         raise ValidationError({"date": _("Hours are logged on the day or after.")})
     if not Decimal(0) < hours <= MAX_HOURS_PER_DAY:
         raise ValidationError({"hours": _("Between 0.5 and 16 hours a day.")})
-    already = sum(
-        VolunteerHours.objects.filter(volunteer=volunteer, date=date).values_list("hours", flat=True),
-        Decimal(0),
-    )
+    same_day = VolunteerHours.objects.filter(volunteer=volunteer, date=date)
+    if entry is not None:
+        same_day = same_day.exclude(pk=entry.pk)
+    already = sum(same_day.values_list("hours", flat=True), Decimal(0))
     if already + hours > MAX_HOURS_PER_DAY:
         raise ValidationError(
             {
@@ -1301,6 +1292,21 @@ def hours_log(
                 % {"already": already}
             }
         )
+
+
+@transaction.atomic
+def hours_log(
+    *,
+    actor: User,
+    volunteer: Volunteer,
+    date: datetime.date,
+    hours: Decimal,
+    activity: Activity | None = None,
+    notes: str = "",
+) -> VolunteerHours:
+    """Hours given by a volunteer: logged by staff who manage them, or by the volunteer for their own
+    facilitated activities."""
+    _hours_check(actor=actor, volunteer=volunteer, date=date, hours=hours, activity=activity)
     entry = VolunteerHours.objects.create(
         organisation_id=volunteer.organisation_id,
         volunteer=volunteer,
@@ -1333,34 +1339,7 @@ def hours_update(
     """Correct logged hours (a phone's edited submission), with hours_log's rules; the entry's own
     hours do not count against the day's limit."""
     volunteer = entry.volunteer
-    own = volunteer.user_id is not None and volunteer.user_id == actor.pk
-    if not (own or volunteer_can_manage(actor=actor, volunteer=volunteer)):
-        raise PermissionDenied
-    if (
-        own
-        and not volunteer_can_manage(actor=actor, volunteer=volunteer)
-        and (activity is None or not activity.facilitators.filter(volunteer=volunteer).exists())
-    ):
-        raise ValidationError({"activity": _("Choose one of the activities you facilitate.")})
-    if activity is not None and activity.organisation_id != volunteer.organisation_id:
-        raise PermissionDenied
-    if date > timezone.localdate():
-        raise ValidationError({"date": _("Hours are logged on the day or after.")})
-    if not Decimal(0) < hours <= MAX_HOURS_PER_DAY:
-        raise ValidationError({"hours": _("Between 0.5 and 16 hours a day.")})
-    already = sum(
-        VolunteerHours.objects.filter(volunteer=volunteer, date=date)
-        .exclude(pk=entry.pk)
-        .values_list("hours", flat=True),
-        Decimal(0),
-    )
-    if already + hours > MAX_HOURS_PER_DAY:
-        raise ValidationError(
-            {
-                "hours": _("%(already)s hours are already logged on this day; at most 16 in all.")
-                % {"already": already}
-            }
-        )
+    _hours_check(actor=actor, volunteer=volunteer, date=date, hours=hours, activity=activity, entry=entry)
     entry.date, entry.hours, entry.activity, entry.notes = date, hours, activity, notes
     entry.save(update_fields=["date", "hours", "activity", "notes"])
     audit_record(
