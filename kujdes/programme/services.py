@@ -890,7 +890,6 @@ def headcount_clean(
     return clean_cells, clean_reach
 
 
-@transaction.atomic
 def _headcount_cells_write(*, headcount: Headcount, cells: dict[tuple[str, int, str], int]) -> None:
     HeadcountCell.objects.bulk_create(
         [
@@ -919,6 +918,7 @@ def _headcount_audit(
     )
 
 
+@transaction.atomic
 def headcount_record(
     *,
     actor: User,
