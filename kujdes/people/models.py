@@ -162,6 +162,15 @@ class BlindIndexKind(models.TextChoices):
     NAME = "name"
     PHONE = "phone"
     ID_NUMBER = "id_number"
+    # The record-linkage engine's blocking keys (kujdes.people.linkage.keys.KINDS), keyed like the
+    # others: a document, the sorted name skeletons, a name with the birth year, a name with the other
+    # one's prefix, the consonant keys, the date with day and month sorted.
+    LINKAGE_DOCUMENT = "lk_doc"
+    LINKAGE_NAME_PAIR = "lk_np"
+    LINKAGE_NAME_YEAR = "lk_ny"
+    LINKAGE_NAME_PREFIX = "lk_pf"
+    LINKAGE_CONSONANTS = "lk_cn"
+    LINKAGE_DATE = "lk_dt"
 
 
 class BlindIndexEntry(TenantModel):
