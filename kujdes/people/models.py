@@ -453,3 +453,25 @@ class CodeSequence(TenantModel):
 
     def __str__(self) -> str:
         return f"{self.prefix}: {self.last_value}"
+
+
+class LinkageModel(TenantModel):
+    """The record-linkage engine's weights for one organisation (kujdes.people.linkage.model), learnt
+    from its own registry so that they fit its population.
+
+    `parameters` holds numbers only (m and u per comparison level, the prior, term-frequency tables
+    keyed by the organisation's blind index of a name skeleton, never the name itself): nothing in it
+    names a person.
+    """
+
+    parameters = models.JSONField(default=dict)
+    records = models.PositiveIntegerField(default=0)
+    trained_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["organisation"], name="people_linkage_model_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"linkage model of organisation {self.organisation_id}"
