@@ -422,6 +422,7 @@ class MergeStatus(models.TextChoices):
     PROPOSED = "proposed", _("Proposed")
     MERGED = "merged", _("Merged")
     REJECTED = "rejected", _("Rejected")
+    UNMERGED = "unmerged", _("Undone")
 
 
 class PersonMerge(TenantModel):
@@ -435,9 +436,21 @@ class PersonMerge(TenantModel):
     proposed_at = models.DateTimeField(auto_now_add=True)
     reviewed_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, null=True, related_name="+")
     reviewed_at = models.DateTimeField(null=True, blank=True)
+    # Which record's value survives, per identity field ("kept", "duplicate", or "both" for lists), as
+    # chosen by whoever proposed the merge (kujdes.people.services.MERGE_CHOICE_FIELDS). Codes only.
+    field_choices = models.JSONField(default=dict, blank=True)
+    # What the merge changed, sealed with the kept person's key: both identities before the merge and
+    # the ids of every row moved (by people and by each room's hook), so that an unmerge puts them back.
+    # Erasing the kept person shreds it with the rest of her record.
+    undo = EncryptedJSONField()
+    unmerged_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, null=True, related_name="+")
+    unmerged_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
         return f"merge {self.public_id}"
+
+    def encryption_handle(self) -> KeyHandle:
+        return self.kept.encryption_handle()
 
 
 class CodeSequence(TenantModel):
@@ -469,9 +482,102 @@ class LinkageModel(TenantModel):
     trained_at = models.DateTimeField()
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["organisation"], name="people_linkage_model_unique")
-        ]
+        constraints = [models.UniqueConstraint(fields=["organisation"], name="people_linkage_model_unique")]
 
     def __str__(self) -> str:
         return f"linkage model of organisation {self.organisation_id}"
+
+
+class DedupeRunStatus(models.TextChoices):
+    QUEUED = "queued", _("Waiting for the worker")
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
+
+
+class DedupeRun(TenantModel):
+    """One batch deduplication of an organisation's registry (kujdes.people.dedupe), in the worker.
+
+    Counts and timings only: the run reads identities in memory and writes candidate pairs as
+    numbers and person ids (DuplicatePair), nothing else.
+    """
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    started_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, null=True, related_name="+")
+    status = models.CharField(max_length=16, choices=DedupeRunStatus.choices, default=DedupeRunStatus.QUEUED)
+    # "read" (persons decrypted in batches), "link" (the engine), "store" (the queue written).
+    stage = models.CharField(max_length=16, blank=True)
+    done = models.PositiveIntegerField(default=0)
+    total = models.PositiveIntegerField(default=0)
+    persons = models.PositiveIntegerField(default=0)
+    pairs_compared = models.PositiveBigIntegerField(default=0)
+    pairs_stored = models.PositiveIntegerField(default=0)
+    pairs_known_different = models.PositiveIntegerField(default=0)
+    clusters = models.PositiveIntegerField(default=0)
+    seconds = models.FloatField(default=0)
+    error = models.CharField(max_length=32, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["organisation", "-created_at"], name="people_dedupe_run_recent_idx")]
+
+    def __str__(self) -> str:
+        return f"dedupe run {self.public_id}"
+
+    @property
+    def percent(self) -> int:
+        if self.status == DedupeRunStatus.DONE:
+            return 100
+        # Reading the registry is most of a run's visible progress; linking and storing the rest.
+        share = {"read": (0, 60), "link": (60, 35), "store": (95, 5)}.get(self.stage, (0, 0))
+        part = self.done / self.total if self.total else 0
+        return min(99, int(share[0] + share[1] * part))
+
+
+class PairStatus(models.TextChoices):
+    OPEN = "open", _("To review")
+    UNSURE = "unsure", _("Unsure (postponed)")
+    DIFFERENT = "different", _("Not the same person")
+    SAME = "same", _("Same person")
+
+
+class DuplicatePair(TenantModel):
+    """Two records the linkage engine found alike, and the reviewer's decision on them.
+
+    One row per pair of persons (`first` has the smaller id), kept across runs: a decision "not the
+    same" stays, and a later run never proposes the pair again. Numbers and ids only: the engine's
+    weight and probability, the per-field comparison levels and weights (compare.FIELDS order) from
+    which the explanation in words is made again on display, the swap of given and family name.
+    """
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    run = models.ForeignKey(DedupeRun, on_delete=models.SET_NULL, null=True, related_name="pairs")
+    first = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
+    second = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
+    weight = models.FloatField()
+    probability = models.FloatField()
+    levels = models.JSONField(default=list)
+    field_weights = models.JSONField(default=list)
+    swapped = models.BooleanField(default=False)
+    # The run's cluster of both records (1, 2, …), None when the engine did not put them together.
+    cluster = models.PositiveIntegerField(null=True, blank=True)
+    status = models.CharField(max_length=16, choices=PairStatus.choices, default=PairStatus.OPEN)
+    decided_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, null=True, related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    merge = models.ForeignKey(PersonMerge, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["first", "second"], name="people_duplicate_pair_unique"),
+            models.CheckConstraint(
+                condition=models.Q(first__lt=models.F("second")), name="people_pair_ordered"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["organisation", "status", "-weight"], name="people_pair_queue_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"pair {self.public_id}"
