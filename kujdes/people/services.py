@@ -28,6 +28,7 @@ from kujdes.core.models import Unit
 from kujdes.core.roles import Perm
 from kujdes.core.selectors import units_for_actor
 from kujdes.people.codes import code_prefix, codes_reserve, person_codes
+from kujdes.people.linkage.intake import person_linkage_keys
 from kujdes.people.models import (
     BlindIndexEntry,
     BlindIndexKind,
@@ -84,6 +85,10 @@ def _blind_index_entries(person: Person) -> list[BlindIndexEntry]:
     values += [(BlindIndexKind.PHONE, normalise_phone(phone)) for phone in person.phones or []]
     for document in person.id_documents or []:
         values.append((BlindIndexKind.ID_NUMBER, normalise_identifier(str(document.get("number", "")))))
+    # The linkage engine's blocking keys (skeletons, name pairs, name with year...): plain in memory
+    # here, stored as keyed digests like the rest, so the intake check finds spellings that share no
+    # whole name token.
+    values += sorted(person_linkage_keys(person))
     unique = {(kind, value) for kind, value in values if value}
     return [
         BlindIndexEntry(
@@ -285,7 +290,11 @@ def person_update(*, actor: User, person: Person, expected_version: int, changes
     if changes.get("date_of_birth") is not None and changes.get("birth_year") is None:
         changes["birth_year"] = changes["date_of_birth"].year
     updated = versioned_save(instance=person, expected_version=expected_version, changes=changes)
-    if set(changes) & {"given_name", "family_name", "other_names", "phones", "id_documents"}:
+    # The linkage keys also hold the date of birth, the sex and the citizenship.
+    if set(changes) & {
+        "given_name", "family_name", "other_names", "phones", "id_documents", "date_of_birth",
+        "birth_year", "birth_date_estimated", "sex", "citizenships",
+    }:  # fmt: skip
         BlindIndexEntry.objects.filter(person=updated).delete()
         BlindIndexEntry.objects.bulk_create(_blind_index_entries(updated))
     audit_record(
@@ -487,32 +496,101 @@ def person_household_set(*, actor: User, person: Person, household: Household | 
 
 
 # Functions (kept, duplicate) that later rooms register (in AppConfig.ready()) to move their own
-# records from a duplicate to the kept person; called inside the merge transaction, in order.
-MERGE_HOOKS: list[Callable[[Person, Person], None]] = []
+# records from a duplicate to the kept person; called inside the merge transaction, in order. A hook
+# returns a record of what it moved (JSON: ids, never personal data), kept in the merge's sealed undo
+# record and handed back to its undo twin (UNMERGE_HOOKS) when the merge is undone.
+MERGE_HOOKS: list[Callable[[Person, Person], Any]] = []
+# The undo twin of a merge hook, by the hook's name: (kept, duplicate, record) -> None.
+UNMERGE_HOOKS: dict[str, Callable[[Person, Person, Any], None]] = {}
 
 
-def merge_hook_register(hook: Callable[[Person, Person], None]) -> None:
+def merge_hook_register(hook: Callable[[Person, Person], Any]) -> None:
     if hook not in MERGE_HOOKS:  # ready() may run twice in tests
         MERGE_HOOKS.append(hook)
 
 
+def unmerge_hook_register(*, hook: Callable[[Person, Person], Any], undo: Callable[..., None]) -> None:
+    """Name the function that puts back what `hook` moved (from the record the hook returned)."""
+    UNMERGE_HOOKS[_hook_name(hook)] = undo
+
+
+def _hook_name(hook: Callable[..., Any]) -> str:
+    return f"{hook.__module__}.{getattr(hook, '__qualname__', repr(hook))}"
+
+
+# The identity fields whose surviving value the proposer of a merge chooses, and the choices each has.
+# Lists may keep both records' values. The date of birth carries the birth year and its "estimated" flag.
+MERGE_CHOICE_FIELDS: dict[str, tuple[str, ...]] = {
+    "given_name": ("kept", "duplicate"),
+    "family_name": ("kept", "duplicate"),
+    "date_of_birth": ("kept", "duplicate"),
+    "sex": ("kept", "duplicate"),
+    "municipality": ("kept", "duplicate"),
+    "address": ("kept", "duplicate"),
+    "phones": ("kept", "duplicate", "both"),
+    "id_documents": ("kept", "duplicate", "both"),
+    "citizenships": ("kept", "duplicate", "both"),
+}
+_CHOICE_CARRIES = {"date_of_birth": ("date_of_birth", "birth_year", "birth_date_estimated")}
+# What an unmerge puts back on each person (plus the household); the version moves on instead.
+_STATE_FIELDS = (*IDENTITY_FIELDS, *REGISTRY_FIELDS)
+
+
+def merge_choices_default() -> dict[str, str]:
+    return {field: "both" if "both" in options else "kept" for field, options in MERGE_CHOICE_FIELDS.items()}
+
+
+def _merge_choices_check(choices: dict[str, str] | None) -> dict[str, str]:
+    cleaned = merge_choices_default()
+    for field, choice in (choices or {}).items():
+        if field not in MERGE_CHOICE_FIELDS or choice not in MERGE_CHOICE_FIELDS[field]:
+            raise ValidationError(_("Choose which record's value to keep from the list."))
+        cleaned[field] = choice
+    return cleaned
+
+
 @transaction.atomic
-def person_merge_propose(*, actor: User, kept: Person, duplicate: Person) -> PersonMerge:
-    """Propose that `duplicate` be merged into `kept`; a second person reviews it. Both must be managed."""
-    _require_manage(actor, kept, duplicate)
+def person_merge_propose(
+    *,
+    actor: User,
+    kept: Person,
+    duplicate: Person,
+    field_choices: dict[str, str] | None = None,
+    reviewed_as_organisation: bool = False,
+) -> PersonMerge:
+    """Propose that `duplicate` be merged into `kept`; a second person reviews it.
+
+    Both must be managed by the actor, or (`reviewed_as_organisation`, the duplicates queue) the actor
+    deduplicates the whole organisation (kujdes.people.dedupe.access). `field_choices` says which
+    record's value survives per field of MERGE_CHOICE_FIELDS (default: the kept record's, both lists).
+    """
+    if reviewed_as_organisation:
+        from kujdes.people.dedupe.access import dedupe_allowed
+
+        if not dedupe_allowed(actor=actor, organisation_id=kept.organisation_id):
+            raise PermissionDenied
+    else:
+        _require_manage(actor, kept, duplicate)
+    choices = _merge_choices_check(field_choices)
     if kept.pk == duplicate.pk:
         raise ValidationError(_("Choose two different persons."))
     if kept.organisation_id != duplicate.organisation_id:
         raise PermissionDenied
     if kept.merged_into_id or duplicate.merged_into_id:
         raise ValidationError(_("One of these records was merged already."))
+    if kept.erased_at or duplicate.erased_at:
+        raise ValidationError(_("One of these records was erased."))
     if PersonMerge.objects.filter(
         models.Q(kept__in=(kept, duplicate)) | models.Q(duplicate__in=(kept, duplicate)),
         status=MergeStatus.PROPOSED,
     ).exists():
         raise ValidationError(_("A merge of one of these records is waiting for review already."))
     merge = PersonMerge.objects.create(
-        organisation_id=kept.organisation_id, kept=kept, duplicate=duplicate, proposed_by=actor
+        organisation_id=kept.organisation_id,
+        kept=kept,
+        duplicate=duplicate,
+        proposed_by=actor,
+        field_choices=choices,
     )
     audit_record(
         actor=actor,
@@ -520,74 +598,317 @@ def person_merge_propose(*, actor: User, kept: Person, duplicate: Person) -> Per
         action="person.merge.proposed",
         obj=kept,
         unit=kept.unit,
-        details={"merge": str(merge.public_id), "kept": kept.code, "duplicate": duplicate.code},
+        details={
+            "merge": str(merge.public_id),
+            "kept": kept.code,
+            "duplicate": duplicate.code,
+            "choices": choices,
+        },
     )
     return merge
 
 
 def person_merge_can_review(*, actor: User, merge: PersonMerge) -> bool:
-    """A different user than the proposer, who manages persons or is programme manager of both units."""
+    """A different user than the proposer, who manages persons or is programme manager of both units,
+    or deduplicates the whole organisation."""
     if merge.proposed_by_id == actor.pk:
         return False
+    return _merge_overseen(actor=actor, merge=merge)
+
+
+def person_merge_can_undo(*, actor: User, merge: PersonMerge) -> bool:
+    """Who may review a merge may undo it (the proposer too: undoing only puts things back)."""
+    return merge.status == MergeStatus.MERGED and _merge_overseen(actor=actor, merge=merge)
+
+
+def _merge_overseen(*, actor: User, merge: PersonMerge) -> bool:
+    from kujdes.people.dedupe.access import dedupe_allowed
+
     units = {merge.kept.unit_id, merge.duplicate.unit_id}
     for perm in (Perm.PERSON_MANAGE, Perm.CASE_APPROVE):
         if units_for_actor(actor=actor, perm=perm).filter(pk__in=units).count() == len(units):
             return True
-    return False
+    return dedupe_allowed(actor=actor, organisation_id=merge.organisation_id)
 
 
-def _records_rekey(*, kept: Person, duplicate: Person) -> dict[str, int]:
+def _person_state(person: Person) -> dict[str, Any]:
+    """A person's identity and codes as JSON (for the sealed undo record)."""
+    state: dict[str, Any] = {field: getattr(person, field) for field in _STATE_FIELDS}
+    if state["date_of_birth"] is not None:
+        state["date_of_birth"] = state["date_of_birth"].isoformat()
+    state["household_id"] = person.household_id
+    state["version"] = person.version
+    return state
+
+
+def _person_state_apply(person: Person, state: dict[str, Any]) -> None:
+    for field in _STATE_FIELDS:
+        value = state[field]
+        if field == "date_of_birth" and value is not None:
+            value = datetime.date.fromisoformat(value)
+        setattr(person, field, value)
+    person.household_id = state["household_id"]
+
+
+def _full_name(person: Person) -> str:
+    return " ".join(part for part in (person.given_name or "", person.family_name or "") if part).strip()
+
+
+def _identity_combine(*, kept: Person, duplicate: Person, choices: dict[str, str]) -> None:
+    """Apply the chosen surviving values to `kept` (in memory); every name either record had stays
+    as an alias, so searches by any of them still find her."""
+    names_before = (_full_name(kept), _full_name(duplicate))
+    for field, choice in choices.items():
+        carried = _CHOICE_CARRIES.get(field, (field,))
+        if choice == "duplicate":
+            for name in carried:
+                setattr(kept, name, getattr(duplicate, name))
+        elif choice == "both":
+            combined = list(getattr(kept, field) or [])
+            for value in getattr(duplicate, field) or []:
+                if value not in combined:
+                    combined.append(value)
+            setattr(kept, field, combined)
+    if kept.birth_year is None and duplicate.birth_year is not None and choices["date_of_birth"] == "kept":
+        kept.birth_year = duplicate.birth_year
+    surviving = _full_name(kept)
+    aliases: list[str] = []
+    for name in [*(kept.other_names or []), *(duplicate.other_names or [])]:
+        if name and name not in aliases:
+            aliases.append(name)
+    for name in names_before:
+        if name and name != surviving and name not in aliases:
+            aliases.append(name)
+    kept.other_names = aliases
+
+
+def _row_read(row: Any, *, person_field: str, owner: Person) -> dict[str, Any]:
+    """The decrypted values of a row keyed by `owner`'s key (read through `owner`)."""
+    from kujdes.core.fields import EncryptedField
+
+    setattr(row, person_field, owner)
+    return {
+        field.name: getattr(row, field.name)
+        for field in row._meta.concrete_fields
+        if isinstance(field, EncryptedField)
+    }
+
+
+def _row_reseal(row: Any, *, person_field: str, values: dict[str, Any], to: Person) -> None:
+    """Point the row at `to` and seal its values again with `to`'s key (the associated data names the
+    row, so re-pointing alone would leave them unreadable)."""
+    setattr(row, person_field, to)
+    for name, value in values.items():
+        setattr(row, name, value)
+    row.save(update_fields=[person_field, *values])
+
+
+def _file_rekey(*, stored: PersonFile, source: Person, target: Person, new_id: uuid.UUID) -> uuid.UUID:
+    """Write the file's content again under `target`'s key and id `new_id`; returns the old id (the
+    caller deletes its ciphertext once the transaction commits)."""
+    from kujdes.core.files import encrypted_file_read
+
+    stored.person = source
+    name = stored.name
+    plaintext = b"".join(encrypted_file_read(handle=source.encryption_handle(), file_id=stored.public_id))
+    old_id = stored.public_id
+    encrypted_file_write(handle=target.encryption_handle(), file_id=new_id, source=io.BytesIO(plaintext))
+    stored.public_id = new_id
+    stored.person, stored.name = target, name
+    stored.save(update_fields=["public_id", "person", "name"])
+    return old_id
+
+
+def _files_delete_on_commit(file_ids: list[uuid.UUID]) -> None:
+    transaction.on_commit(lambda: [encrypted_file_delete(file_id=file_id) for file_id in file_ids])
+
+
+# People's own rows keyed by the person (their values sealed with her key), moved by _records_rekey.
+_PEOPLE_KEYED = ("people.consent", "people.consentoverride", "people.legalhold")
+
+
+def _records_rekey(*, kept: Person, duplicate: Person) -> dict[str, Any]:
     """Move the duplicate's encrypted records to the kept person, re-encrypted under the kept key.
 
     Each value is opened with the duplicate's key and sealed again with the kept person's key (the
     associated data names the row, so a plain re-pointing would leave them unreadable). Files get a
     new id: the new ciphertext is written beside the old one, which goes only once the merge commits.
+    Returns what moved (ids only), for the undo record.
     """
-    from kujdes.core.files import encrypted_file_read
-    from kujdes.people.models import Consent, ConsentOverride, LegalHold
+    from django.apps import apps
 
-    moved = {"consents": 0, "files": 0}
+    record: dict[str, Any] = {"files": [], "rows": []}
     old_files: list[uuid.UUID] = []
     for stored in PersonFile.objects.filter(person=duplicate):
-        stored.person = duplicate
-        name = stored.name
-        plaintext = b"".join(
-            encrypted_file_read(handle=duplicate.encryption_handle(), file_id=stored.public_id)
-        )
-        old_files.append(stored.public_id)
-        stored.public_id = uuid.uuid4()
-        encrypted_file_write(
-            handle=kept.encryption_handle(), file_id=stored.public_id, source=io.BytesIO(plaintext)
-        )
-        stored.person, stored.name = kept, name
-        stored.save(update_fields=["public_id", "person", "name"])
-        moved["files"] += 1
-    for model, fields in (
-        (Consent, ("guardian_name",)),
-        (ConsentOverride, ("reason",)),
-        (LegalHold, ("reason",)),
-    ):
+        new_id = uuid.uuid4()
+        old_id = _file_rekey(stored=stored, source=duplicate, target=kept, new_id=new_id)
+        old_files.append(old_id)
+        record["files"].append([stored.pk, str(old_id), str(new_id)])
+    for label in _PEOPLE_KEYED:
+        model = apps.get_model(label)
         for row in model.objects.filter(person=duplicate):
-            row.person = duplicate
-            values = {field: getattr(row, field) for field in fields}
-            row.person = kept
-            for field, value in values.items():
-                setattr(row, field, value)
-            row.save(update_fields=["person", *fields])
-            if model is Consent:
-                moved["consents"] += 1
-    transaction.on_commit(lambda: [encrypted_file_delete(file_id=file_id) for file_id in old_files])
+            values = _row_read(row, person_field="person", owner=duplicate)
+            _row_reseal(row, person_field="person", values=values, to=kept)
+            record["rows"].append([label, row.pk])
+    _files_delete_on_commit(old_files)
+    return record
+
+
+def _records_rekey_undo(*, kept: Person, duplicate: Person, record: dict[str, Any]) -> None:
+    from django.apps import apps
+
+    new_files: list[uuid.UUID] = []
+    for pk, old_id, _new_id in record.get("files", []):
+        stored = PersonFile.objects.filter(pk=pk, person=kept).first()
+        if stored is None:
+            continue  # deleted since the merge
+        new_files.append(_file_rekey(stored=stored, source=kept, target=duplicate, new_id=uuid.UUID(old_id)))
+    for label, pk in record.get("rows", []):
+        row = apps.get_model(label).objects.filter(pk=pk, person=kept).first()
+        if row is not None:
+            values = _row_read(row, person_field="person", owner=kept)
+            _row_reseal(row, person_field="person", values=values, to=duplicate)
+    _files_delete_on_commit(new_files)
+
+
+def _other_rooms_rows_move(*, source: Person, target: Person, only: list[list[Any]] | None = None) -> list:
+    """Rows of other rooms about the person (screenings, employment support, incoming referrals…) that no
+    registered hook moved: re-pointed to `target` and their values sealed again under its key. Runs
+    after the hooks, so whatever a hook handles has moved already; `only` limits it to the rows an
+    earlier merge moved (its undo). Returns [label, pk] of each row moved."""
+    from django.apps import apps
+
+    moved: list[list[Any]] = []
+    wanted: dict[str, set[int]] | None = None
+    if only is not None:
+        wanted = {}
+        for label, pk in only:
+            wanted.setdefault(label, set()).add(pk)
+    for model in apps.get_models():
+        if model._meta.app_label == "people":
+            continue
+        label = model._meta.label_lower
+        if wanted is not None and label not in wanted:
+            continue
+        for field in model._meta.concrete_fields:
+            if not (field.is_relation and field.related_model is Person and field.name == "person"):
+                continue
+            rows = model.objects.filter(person=source)
+            if wanted is not None:
+                rows = rows.filter(pk__in=wanted[label])
+            for row in rows:
+                values = _row_read(row, person_field="person", owner=source)
+                _row_reseal(row, person_field="person", values=values, to=target)
+                moved.append([label, row.pk])
     return moved
+
+
+def _relations_move(*, kept: Person, duplicate: Person) -> dict[str, Any]:
+    """The duplicate's relations become the kept person's; one that would repeat a relation of the kept
+    person (or relate her to herself) goes, its row kept in the record for an undo."""
+    from django.core import serializers
+
+    record: dict[str, Any] = {"moved": [], "deleted": []}
+    for relation in PersonRelation.objects.filter(models.Q(person=duplicate) | models.Q(relative=duplicate)):
+        person_id = kept.pk if relation.person_id == duplicate.pk else relation.person_id
+        relative_id = kept.pk if relation.relative_id == duplicate.pk else relation.relative_id
+        clash = (
+            person_id == relative_id
+            or PersonRelation.objects.filter(person_id=person_id, relative_id=relative_id)
+            .exclude(pk=relation.pk)
+            .exists()
+        )
+        if clash:
+            record["deleted"].append(serializers.serialize("json", [relation]))
+            relation.delete()
+        else:
+            record["moved"].append([relation.pk, relation.person_id, relation.relative_id])
+            PersonRelation.objects.filter(pk=relation.pk).update(person_id=person_id, relative_id=relative_id)
+    # Consents naming the duplicate as the guardian who gave them now name the kept person.
+    from kujdes.people.models import Consent
+
+    guardian_of = list(Consent.objects.filter(guardian=duplicate).values_list("pk", flat=True))
+    Consent.objects.filter(pk__in=guardian_of).update(guardian=kept)
+    record["guardian_of"] = guardian_of
+    return record
+
+
+def _relations_undo(*, kept: Person, duplicate: Person, record: dict[str, Any]) -> None:
+    from django.core import serializers
+
+    from kujdes.people.models import Consent
+
+    Consent.objects.filter(pk__in=record.get("guardian_of", []), guardian=kept).update(guardian=duplicate)
+    for pk, person_id, relative_id in record.get("moved", []):
+        PersonRelation.objects.filter(pk=pk).update(person_id=person_id, relative_id=relative_id)
+    for text in record.get("deleted", []):
+        for restored in serializers.deserialize("json", text):
+            restored.save()
+
+
+def _merge_result_save(person: Person, fields: list[str]) -> None:
+    person.version += 1
+    person.save(update_fields=[*fields, "version", "updated_at"])
+    BlindIndexEntry.objects.filter(person=person).delete()
+    BlindIndexEntry.objects.bulk_create(_blind_index_entries(person))
+
+
+def _merge_apply(*, merge: PersonMerge, kept: Person, duplicate: Person) -> dict[str, Any]:
+    """Everything an approval does, recording what it changed (returned, then sealed on the merge)."""
+    persons_keys_attach([kept, duplicate])
+    undo: dict[str, Any] = {"kept": _person_state(kept), "duplicate": _person_state(duplicate)}
+    BlindIndexEntry.objects.filter(person=duplicate).delete()
+    undo["records"] = _records_rekey(kept=kept, duplicate=duplicate)
+    undo["relations"] = _relations_move(kept=kept, duplicate=duplicate)
+    household_id = kept.household_id
+    if kept.household_id is None and duplicate.household_id is not None:
+        household_id = duplicate.household_id
+    Person.objects.filter(pk=duplicate.pk).update(
+        merged_into=kept, household=None, version=models.F("version") + 1
+    )
+    undo["hooks"] = {}
+    for hook in MERGE_HOOKS:
+        undo["hooks"][_hook_name(hook)] = hook(kept, duplicate)
+    undo["other_rows"] = _other_rooms_rows_move(source=duplicate, target=kept)
+    _identity_combine(kept=kept, duplicate=duplicate, choices=_merge_choices_check(merge.field_choices))
+    kept.household_id = household_id
+    _merge_result_save(kept, [*_STATE_FIELDS, "household"])
+    undo["kept_version_after"] = kept.version
+    return undo
+
+
+def persons_keys_attach(persons: list[Person]) -> None:
+    from kujdes.people.selectors import persons_with_keys
+
+    persons_with_keys(persons)
+
+
+def _undo_counts(undo: dict[str, Any]) -> dict[str, Any]:
+    """What moved, as ids and counts for the audit event (no personal data)."""
+    records = undo["records"]
+    return {
+        "files": [new for _pk, _old, new in records["files"]],
+        "rows": records["rows"],
+        "relations_moved": [pk for pk, _p, _r in undo["relations"]["moved"]],
+        "relations_dropped": len(undo["relations"]["deleted"]),
+        "other_rows": undo["other_rows"],
+        # A hook's record may hold whole rows (for their restoring): the audit takes its ids only.
+        "hooks": {name: record.get("audit") for name, record in undo["hooks"].items() if record},
+    }
 
 
 @transaction.atomic
 def person_merge_review(*, actor: User, merge: PersonMerge, approve: bool) -> PersonMerge:
     """Approve (merge now) or reject a proposed merge.
 
-    On approval the duplicate keeps its row (for the audit trail and its plain codes) but loses its
-    blind indexes, points at the kept person (`merged_into`), and its consents, files, relations,
-    household and whatever later rooms registered in MERGE_HOOKS move to the kept person.
+    On approval the duplicate keeps its row (for the audit trail, its plain codes and an undo) but
+    loses its blind indexes and points at the kept person (`merged_into`); the kept person takes the
+    chosen values and every name of both as aliases; consents, files, relations, household, the rows
+    of other rooms (their MERGE_HOOKS, then any row still about the duplicate) move to the kept
+    person. What changed is sealed on the merge (`undo`) for person_unmerge, and audited as ids.
     """
+    from kujdes.people.models import DuplicatePair, PairStatus
+
     merge = PersonMerge.objects.select_for_update().select_related("kept", "duplicate").get(pk=merge.pk)
     if merge.status != MergeStatus.PROPOSED:
         raise ValidationError(_("This merge was reviewed already."))
@@ -599,6 +920,10 @@ def person_merge_review(*, actor: User, merge: PersonMerge, approve: bool) -> Pe
     if not approve:
         merge.status = MergeStatus.REJECTED
         merge.save(update_fields=["status", "reviewed_by", "reviewed_at"])
+        # A queue pair whose merge was refused goes back to the queue, to be decided again.
+        DuplicatePair.objects.filter(merge=merge).update(
+            status=PairStatus.OPEN, merge=None, decided_by=None, decided_at=None
+        )
         audit_record(
             actor=actor,
             organisation=kept.organisation_id,
@@ -608,30 +933,12 @@ def person_merge_review(*, actor: User, merge: PersonMerge, approve: bool) -> Pe
             details={"merge": str(merge.public_id)},
         )
         return merge
-    BlindIndexEntry.objects.filter(person=duplicate).delete()
-    moved = _records_rekey(kept=kept, duplicate=duplicate)
-    relations = 0
-    for relation in PersonRelation.objects.filter(models.Q(person=duplicate) | models.Q(relative=duplicate)):
-        person_id = kept.pk if relation.person_id == duplicate.pk else relation.person_id
-        relative_id = kept.pk if relation.relative_id == duplicate.pk else relation.relative_id
-        clash = (
-            person_id == relative_id
-            or PersonRelation.objects.filter(person_id=person_id, relative_id=relative_id)
-            .exclude(pk=relation.pk)
-            .exists()
-        )
-        if clash:
-            relation.delete()
-        else:
-            PersonRelation.objects.filter(pk=relation.pk).update(person_id=person_id, relative_id=relative_id)
-            relations += 1
-    if kept.household_id is None and duplicate.household_id is not None:
-        Person.objects.filter(pk=kept.pk).update(household_id=duplicate.household_id)
-    Person.objects.filter(pk=duplicate.pk).update(merged_into=kept, household=None)
-    for hook in MERGE_HOOKS:
-        hook(kept, duplicate)
+    if kept.merged_into_id or duplicate.merged_into_id or kept.erased_at or duplicate.erased_at:
+        raise ValidationError(_("One of these records was merged or erased since the proposal."))
+    undo = _merge_apply(merge=merge, kept=kept, duplicate=duplicate)
     merge.status = MergeStatus.MERGED
-    merge.save(update_fields=["status", "reviewed_by", "reviewed_at"])
+    merge.undo = undo
+    merge.save(update_fields=["status", "reviewed_by", "reviewed_at", "undo"])
     audit_record(
         actor=actor,
         organisation=kept.organisation_id,
@@ -642,9 +949,74 @@ def person_merge_review(*, actor: User, merge: PersonMerge, approve: bool) -> Pe
             "merge": str(merge.public_id),
             "kept": kept.code,
             "duplicate": duplicate.code,
-            "relations": relations,
-            **moved,
-            "hooks": len(MERGE_HOOKS),
+            "choices": merge.field_choices,
+            "moved": _undo_counts(undo),
+        },
+    )
+    return merge
+
+
+@transaction.atomic
+def person_unmerge(*, actor: User, merge: PersonMerge) -> PersonMerge:
+    """Undo an approved merge from its sealed record: both persons' identities and codes as they were
+    before it, every moved row back to the duplicate (re-encrypted under her key again, files under
+    their old ids), dropped relations restored, blind indexes rebuilt for both. Refused (ValidationError)
+    when the kept record was edited, merged or erased since, or the merge has no record to undo from.
+    """
+    from kujdes.people.models import DuplicatePair, PairStatus
+
+    merge = PersonMerge.objects.select_for_update().select_related("kept", "duplicate").get(pk=merge.pk)
+    if merge.status != MergeStatus.MERGED:
+        raise ValidationError(_("Only a merge that was carried out can be undone."))
+    if not person_merge_can_undo(actor=actor, merge=merge):
+        raise PermissionDenied
+    kept = Person.objects.select_for_update().get(pk=merge.kept_id)
+    duplicate = Person.objects.select_for_update().get(pk=merge.duplicate_id)
+    merge.kept = kept
+    persons_keys_attach([kept, duplicate])
+    undo = merge.undo
+    if not undo:
+        raise ValidationError(_("This merge was made before merges kept a record of their changes."))
+    if kept.erased_at or duplicate.erased_at or kept.merged_into_id:
+        raise ValidationError(_("One of these records was merged again or erased since."))
+    if kept.version != undo["kept_version_after"]:
+        raise ValidationError(
+            _("The kept record was changed after the merge; undoing it would lose those changes.")
+        )
+    _other_rooms_rows_move(source=kept, target=duplicate, only=undo["other_rows"])
+    for hook in reversed(MERGE_HOOKS):
+        name = _hook_name(hook)
+        if undo["hooks"].get(name) is None:
+            continue
+        if name not in UNMERGE_HOOKS:
+            raise ValidationError(_("This merge cannot be undone: a part of it has no undo."))
+        UNMERGE_HOOKS[name](kept, duplicate, undo["hooks"][name])
+    _relations_undo(kept=kept, duplicate=duplicate, record=undo["relations"])
+    _records_rekey_undo(kept=kept, duplicate=duplicate, record=undo["records"])
+    _person_state_apply(kept, undo["kept"])
+    _merge_result_save(kept, [*_STATE_FIELDS, "household"])
+    _person_state_apply(duplicate, undo["duplicate"])
+    duplicate.merged_into = None
+    _merge_result_save(duplicate, [*_STATE_FIELDS, "household", "merged_into"])
+    merge.status = MergeStatus.UNMERGED
+    merge.unmerged_by = actor
+    merge.unmerged_at = timezone.now()
+    merge.save(update_fields=["status", "unmerged_by", "unmerged_at"])
+    # The queue's pair is open again: whoever undid the merge decides anew (often "not the same").
+    DuplicatePair.objects.filter(merge=merge).update(
+        status=PairStatus.OPEN, merge=None, decided_by=None, decided_at=None
+    )
+    audit_record(
+        actor=actor,
+        organisation=kept.organisation_id,
+        action="person.merge.undone",
+        obj=kept,
+        unit=kept.unit,
+        details={
+            "merge": str(merge.public_id),
+            "kept": kept.code,
+            "duplicate": duplicate.code,
+            "restored": _undo_counts(undo),
         },
     )
     return merge
