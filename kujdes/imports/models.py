@@ -20,8 +20,16 @@ from kujdes.programme.models import OwnKeyed
 
 
 class Target(models.TextChoices):
+    """What a file brings in; each is a module of kujdes.imports.targets."""
+
     PERSONS = "persons", _("Persons")
     PARTICIPANTS = "participants", _("Participants of an activity")
+    CASES = "cases", _("Cases (with services)")
+    ACTIVITIES = "activities", _("Activities and sessions")
+    ATTENDANCE = "attendance", _("Attendance of an activity (a register grid)")
+    HEADCOUNTS = "headcounts", _("Anonymous headcounts")
+    OUTCOMES = "outcomes", _("Outcomes of participants")
+    VOLUNTEERS = "volunteers", _("Volunteers (with trainings and hours)")
 
 
 class BatchState(models.TextChoices):
