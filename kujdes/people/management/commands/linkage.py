@@ -18,14 +18,20 @@ from kujdes.people.linkage.io import InputError, read_records, write_clusters
 
 
 class Command(BaseCommand):
-    help = "Record linkage on a file: run --input RECORDS.csv --output CLUSTERS.csv [--no-id] [--threads N]."
+    help = (
+        "Record linkage on a file: run --input RECORDS.csv --output CLUSTERS.csv [--no-id] [--threads N]; "
+        "batch deduplication of a registry into its review queue: dedupe --organisation CODE."
+    )
     requires_system_checks: list[str] = []
     requires_migrations_checks = False
 
     def add_arguments(self, parser: Any) -> None:
-        parser.add_argument("action", choices=["run"])
-        parser.add_argument("--input", required=True, help="CSV (or Parquet) with record_id, given_name, ...")
-        parser.add_argument("--output", required=True, help="CSV written with record_id,cluster_id")
+        parser.add_argument("action", choices=["run", "dedupe"])
+        parser.add_argument("--input", help="run: CSV (or Parquet) with record_id, given_name, ...")
+        parser.add_argument("--output", help="run: CSV written with record_id,cluster_id")
+        parser.add_argument(
+            "--organisation", help="dedupe: the code of the organisation whose registry is deduplicated"
+        )
         parser.add_argument("--no-id", action="store_true", help="ignore the document_id column")
         parser.add_argument(
             "--threads", type=int, default=1, help="worker threads (the engine uses one today)"
@@ -45,6 +51,11 @@ class Command(BaseCommand):
         stats: bool,
         **options: Any,
     ) -> None:
+        if action == "dedupe":
+            dedupe_command(self, organisation_code=options.get("organisation") or "")
+            return
+        if not input or not output:
+            raise CommandError("run needs --input and --output.")
         source = Path(input)
         if not source.is_file():
             raise CommandError(f"No input file {source}.")
@@ -64,3 +75,42 @@ class Command(BaseCommand):
                 f"{result.pairs_linked} linked, {result.merges_refused} merges refused (chaining guard); "
                 f"read {read_s:.1f}s, " + ", ".join(f"{k} {v:.1f}s" for k, v in result.timings.items())
             )
+
+
+def dedupe_command(command: BaseCommand, *, organisation_code: str) -> None:
+    """`kujdes linkage dedupe --organisation CODE`: the batch deduplication, here and now (not in the
+    worker), with its progress; the pairs go to the organisation's review queue (/persons/duplicates/).
+    Counts only are printed: no name, key or comparison."""
+    from kujdes.core.models import Organisation
+    from kujdes.core.scoping import system_scope
+    from kujdes.people.dedupe.services import RunBusy, dedupe_run_execute, dedupe_run_start
+    from kujdes.people.models import DedupeRun
+
+    if not organisation_code:
+        raise CommandError("dedupe needs --organisation CODE.")
+    with system_scope():
+        organisation = Organisation.objects.filter(code=organisation_code).first()
+        if organisation is None:
+            raise CommandError(f"No organisation with the code {organisation_code!r}.")
+        try:
+            run = dedupe_run_start(actor=None, organisation_id=organisation.pk, enqueue=False)
+        except RunBusy as exc:
+            raise CommandError(" ".join(exc.messages)) from None
+    shown: set[tuple[str, int]] = set()
+
+    def progress(run: DedupeRun) -> None:
+        step = (run.stage, run.percent // 10)
+        if step not in shown:
+            shown.add(step)
+            command.stdout.write(f"{run.stage or 'done'}: {run.percent} %")
+
+    outcome = dedupe_run_execute(run_pk=run.pk, on_progress=progress)
+    with system_scope():
+        run = DedupeRun.objects.get(pk=run.pk)
+    if outcome != "done":
+        raise CommandError(f"The deduplication {outcome} ({run.error or 'see the log'}).")
+    command.stdout.write(
+        f"{run.persons} persons, {run.pairs_compared} pairs compared, {run.pairs_stored} pairs in the "
+        f"review queue ({run.clusters} clusters), {run.pairs_known_different} known to be different; "
+        f"{run.seconds:.1f}s."
+    )
