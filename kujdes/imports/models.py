@@ -34,6 +34,8 @@ class Target(models.TextChoices):
 
 class BatchState(models.TextChoices):
     OPEN = "open", _("Open (being prepared)")
+    # Queued for the background worker, or being written by it (kujdes/imports/tasks.py).
+    COMMITTING = "committing", _("Being imported")
     COMMITTED = "committed", _("Imported")
     UNDONE = "undone", _("Undone")
     CANCELLED = "cancelled", _("Cancelled")
@@ -71,6 +73,19 @@ class ImportBatch(OwnKeyed):
     created_at = models.DateTimeField(auto_now_add=True)
     committed_at = models.DateTimeField(null=True, blank=True)
     ended_at = models.DateTimeField(null=True, blank=True)
+    # The commit in the background worker (kujdes/imports/tasks.py): who asked for it (the worker acts
+    # as them), its progress in rows, when it started, last reported and finished, and why it failed
+    # (a code of CommitFailure; the messages, which may quote a cell, go to the sealed report).
+    commit_requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    rows_done = models.PositiveIntegerField(default=0)
+    rows_total = models.PositiveIntegerField(default=0)
+    commit_started_at = models.DateTimeField(null=True, blank=True)
+    commit_heartbeat_at = models.DateTimeField(null=True, blank=True)
+    commit_finished_at = models.DateTimeField(null=True, blank=True)
+    commit_attempts = models.PositiveSmallIntegerField(default=0)
+    commit_failure = models.CharField(max_length=16, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -83,6 +98,31 @@ class ImportBatch(OwnKeyed):
     @property
     def is_open(self) -> bool:
         return self.state == BatchState.OPEN
+
+    @property
+    def is_committing(self) -> bool:
+        """Queued or being written by the worker (the mapping can no longer change)."""
+        if self.state == BatchState.COMMITTING:
+            return True
+        # While the worker writes, the batch is open to `batch_commit` (tasks.py says why).
+        started = self.commit_started_at is not None
+        return self.state == BatchState.OPEN and started and not self.commit_finished_at
+
+    @property
+    def percent(self) -> int:
+        if not self.rows_total:
+            return 100 if self.state == BatchState.COMMITTED else 0
+        return min(100, round(100 * self.rows_done / self.rows_total))
+
+
+class CommitFailure(models.TextChoices):
+    """Why a background commit stopped without finishing (shown on the batch page)."""
+
+    REFUSED = "refused", _("Refused (the file no longer passes the checks)")
+    DENIED = "denied", _("You may no longer import into this unit or activity")
+    UNREADABLE = "unreadable", _("The file can no longer be read")
+    INTERRUPTED = "interrupted", _("The worker stopped several times")
+    ERROR = "error", _("An unexpected error")
 
 
 class ImportedRecord(TenantModel):
@@ -99,3 +139,57 @@ class ImportedRecord(TenantModel):
     class Meta:
         ordering = ["pk"]
         indexes = [models.Index(fields=["model", "object_pk"], name="imports_record_object_idx")]
+
+
+class MappingTemplate(TenantModel):
+    """How a kind of spreadsheet is mapped, saved by an organisation and reused ("Shkodër camp register
+    2015–2019"): a target, column header names → fields, value mappings, date orders, name order and
+    the split and combined columns. Codes and header names only, never a cell of a row (the values of
+    coded columns, such as "Femër", are what the value mapping translates)."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    name = models.CharField(_("name"), max_length=120)
+    # A target of kujdes.imports.targets (not a choice list here: targets are added without a migration).
+    target = models.CharField(_("what is imported"), max_length=32)
+    # {"headers": {header name: field}, "values": {field: {value: code}}, "date_orders": {field: order},
+    #  "dayfirst": bool|None, "family_first": bool, "splits": ..., "combines": ...}
+    mapping = models.JSONField(default=dict, blank=True)
+    # A template shipped with Kujdes (kujdes/imports/data/templates.json): its key, so that installing
+    # again updates it rather than adding a copy.
+    shipped = models.CharField(max_length=64, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name", "pk"]
+        verbose_name = _("import template")
+        verbose_name_plural = _("import templates")
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "name"], name="imports_template_name_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class LearntColumn(TenantModel):
+    """A column header an organisation mapped in a committed import, and the field it became: the next
+    file with that header gets it suggested first (kujdes/imports/learning.py). Header names only."""
+
+    target = models.CharField(max_length=32)
+    # The header folded (case, accents, spaces: kujdes.imports.mapping.fold), at most 200 characters.
+    header = models.CharField(max_length=200)
+    field = models.CharField(max_length=64)
+    uses = models.PositiveIntegerField(default=1)
+    last_used_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-uses", "-last_used_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "target", "header", "field"], name="imports_learnt_column_unique"
+            )
+        ]

@@ -23,7 +23,17 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from kujdes.accounts.reauth import reauthentication_required
 from kujdes.imports import mapping as m
-from kujdes.imports.models import BatchState, ImportBatch, Target
+from kujdes.imports.learning import columns_suggest_learnt
+from kujdes.imports.mapping_templates import (
+    template_delete,
+    template_get,
+    template_options,
+    template_rename,
+    template_save,
+    templates_for_actor,
+    templates_install_once,
+)
+from kujdes.imports.models import BatchState, ImportBatch, MappingTemplate
 from kujdes.imports.reading import FileRefused, Table
 from kujdes.imports.selectors import batch_get, batches_for_actor, import_units_for_actor
 from kujdes.imports.services import (
@@ -32,12 +42,10 @@ from kujdes.imports.services import (
     NEW,
     SKIP,
     CheckResult,
-    ImportRefused,
     Options,
     UndoRefused,
     batch_cancel,
     batch_check_record,
-    batch_commit,
     batch_configure,
     batch_options,
     batch_table,
@@ -46,19 +54,39 @@ from kujdes.imports.services import (
     batch_upload,
     import_check,
 )
+from kujdes.imports.tasks import CommitNotQueued, batch_commit_queue, batch_is_stale
 
 SHOWN_ERRORS = 50
 PREVIEW_ROWS = 3
 MAX_VALUES_SHOWN = 300
+# The batch page asks for the commit's progress this often while the worker writes.
+POLL_SECONDS = 2
+
+
+def _target_choices() -> list[tuple[str, str]]:
+    from kujdes.imports.targets import targets_all
+
+    return [(target.name, str(target.label)) for target in targets_all()]
+
+
+def _target_needs_activity(name: str) -> bool:
+    from kujdes.imports.targets import targets_all
+
+    return any(target.name == name and target.needs_activity for target in targets_all())
 
 
 class UploadForm(forms.Form):
     unit = forms.ChoiceField(label=gettext_lazy("Unit the persons are registered in"))
-    target = forms.ChoiceField(label=gettext_lazy("What the file holds"), choices=Target.choices)
+    target = forms.ChoiceField(label=gettext_lazy("What the file holds"))
     activity = forms.ChoiceField(
-        label=gettext_lazy("Activity (for participants)"),
+        label=gettext_lazy("Activity (for participants, attendance and what belongs to an activity)"),
         required=False,
-        help_text=gettext_lazy("Every person of the file is enrolled in it."),
+        help_text=gettext_lazy("Every row of the file is brought into it."),
+    )
+    template = forms.ChoiceField(
+        label=gettext_lazy("Saved template (optional)"),
+        required=False,
+        help_text=gettext_lazy("The columns and values as mapped before for files of this kind."),
     )
     upload = forms.FileField(
         label=gettext_lazy("Spreadsheet (XLSX, ODS or CSV)"),
@@ -90,6 +118,13 @@ def import_list(request: HttpRequest) -> HttpResponse:
     form = UploadForm(request.POST or None, request.FILES or None)
     unit_choices = [(str(unit.public_id), unit.name) for unit in units]
     form.fields["unit"].choices = unit_choices  # type: ignore[attr-defined]
+    form.fields["target"].choices = _target_choices()  # type: ignore[attr-defined]
+    for organisation_id in {unit.organisation_id for unit in units}:
+        templates_install_once(organisation_id=organisation_id)
+    templates = list(templates_for_actor(actor=request.user))  # type: ignore[arg-type]
+    form.fields["template"].choices = [("", "—")] + [  # type: ignore[attr-defined]
+        (str(template.public_id), template.name) for template in templates
+    ]
     form.fields["activity"].choices = [("", "—")] + [  # type: ignore[attr-defined]
         (str(activity.public_id), f"{activity.title} ({activity.starts_on:%Y-%m-%d})")
         for activity in activities
@@ -104,8 +139,13 @@ def import_list(request: HttpRequest) -> HttpResponse:
                 (a for a in activities if str(a.public_id) == form.cleaned_data["activity"]), None
             )
             upload = form.cleaned_data["upload"]
-            if target == Target.PARTICIPANTS and activity is None:
-                form.add_error("activity", _("Choose the activity the participants are enrolled in."))
+            template = next((t for t in templates if str(t.public_id) == form.cleaned_data["template"]), None)
+            if _target_needs_activity(target) and activity is None:
+                form.add_error("activity", _("Choose the activity the rows are brought into."))
+            elif template is not None and (
+                template.target != target or template.organisation_id != unit.organisation_id
+            ):
+                form.add_error("template", _("This template is for another kind of import."))
             elif getattr(upload, "oversize", False):
                 form.add_error(
                     "upload", _("The file is too large. The limit is %(limit)s MB.") % {"limit": _limit_mb()}
@@ -125,9 +165,29 @@ def import_list(request: HttpRequest) -> HttpResponse:
                 except PermissionDenied:
                     form.add_error("unit", _("You may not import into this unit or activity."))
                 else:
+                    if template is not None:
+                        _template_apply(request, batch, template)
                     return redirect("import_batch", public_id=batch.public_id)
     batches = batches_for_actor(actor=request.user)[:50]  # type: ignore[arg-type]
-    return render(request, "imports/list.html", {"form": form, "batches": batches}, status=status)
+    return render(
+        request,
+        "imports/list.html",
+        {"form": form, "batches": batches, "templates": templates},
+        status=status,
+    )
+
+
+def _template_apply(request: HttpRequest, batch: ImportBatch, template: MappingTemplate) -> None:
+    """Map the batch's table with a template (its headers decide; the rest is suggested)."""
+    try:
+        table = batch_table(batch=batch)
+    except (FileRefused, ValidationError):
+        return
+    suggested = columns_suggest_learnt(
+        organisation_id=batch.organisation_id, target=batch.target, headers=table.headers
+    )
+    options = template_options(template=template, headers=table.headers, suggested=suggested)
+    batch_configure(actor=request.user, batch=batch, options=options)  # type: ignore[arg-type]
 
 
 def _limit_mb() -> int:
@@ -145,11 +205,17 @@ def _check(request: HttpRequest, batch: ImportBatch) -> tuple[Table | None, Chec
     except (FileRefused, ValidationError) as refused:
         message = refused.messages[0] if isinstance(refused, ValidationError) else str(refused)
         return None, None, message
+    options = batch_options(batch=batch)
+    if options.columns is None:
+        # Nothing mapped yet: what the organisation mapped these headers to before comes first.
+        options.columns = columns_suggest_learnt(
+            organisation_id=batch.organisation_id, target=batch.target, headers=table.headers
+        )
     result = import_check(
         actor=request.user,  # type: ignore[arg-type]
         unit=batch.unit,
         table=table,
-        options=batch_options(batch=batch),
+        options=options,
         activity=batch.activity,
     )
     return table, result, ""
@@ -189,10 +255,15 @@ def _values_view(request: HttpRequest, batch: ImportBatch, result: CheckResult) 
 
 def import_batch(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     batch = _batch(request, public_id)
-    context: dict[str, Any] = {"batch": batch, "report": (batch.report or [])[:SHOWN_ERRORS]}
-    if batch.state == BatchState.COMMITTED:
+    context: dict[str, Any] = {
+        "batch": batch,
+        "report": (batch.report or [])[:SHOWN_ERRORS],
+        **_status_context(batch),
+    }
+    if batch.state == BatchState.COMMITTED or (batch.is_committing and context["stale"]):
         context["blockers"] = batch_undo_blockers(batch=batch)
-    if batch.is_open:
+    if batch.is_open and not batch.is_committing:
+        context["templates"] = list(templates_for_actor(actor=request.user, target=batch.target))  # type: ignore[arg-type]
         table, result, problem = _check(request, batch)
         context.update(problem=problem, table=table, result=result)
         if table is not None and result is not None:
@@ -220,6 +291,8 @@ def import_batch(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
 @require_POST
 def import_reading(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     batch = _batch(request, public_id)
+    if batch.is_committing:
+        return redirect("import_batch", public_id=batch.public_id)
     header_row = request.POST.get("header_row", "").strip()
     reading = {
         "sheet": request.POST.get("sheet", "")[:100] or None,
@@ -274,7 +347,7 @@ def _options_from(request: HttpRequest, batch: ImportBatch, result: CheckResult)
 def import_mapping(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     """Save the mapping and run the dry run (its counts and messages are kept with the batch)."""
     batch = _batch(request, public_id)
-    if not batch.is_open:
+    if not batch.is_open or batch.is_committing:
         raise Http404
     table, result, problem = _check(request, batch)
     if result is None:
@@ -338,38 +411,71 @@ def import_errors(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
 
 @require_POST
 def import_commit(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    """Queue the commit for the background worker (after a last dry run); the page shows its progress.
+    A commit whose worker died is queued again from here ("Continue"): it resumes after the rows
+    written."""
     batch = _batch(request, public_id)
-    if not batch.is_open:
+    if batch.is_committing:
+        if not batch_is_stale(batch):
+            return redirect("import_batch", public_id=batch.public_id)
+        # Resuming: the rows written stand; the check below reads the file again.
+    elif not batch.is_open:
         raise Http404
     table, result, problem = _check(request, batch)
     if result is None:
         messages.error(request, problem)
         return redirect("import_batch", public_id=batch.public_id)
-    try:
-        committed = batch_commit(
-            actor=request.user,  # type: ignore[arg-type]
-            unit=batch.unit,
-            result=result,
-            batch=batch,
-            activity=batch.activity,
-        )
-    except ImportRefused as refused:
-        for message in refused.messages:
+    if result.blocking:
+        for message in result.blocking:
             messages.error(request, message)
         return redirect("import_batch", public_id=batch.public_id)
+    rows = [row for row in result.rows if row.valid and row.decision in (NEW, EXISTING)]
+    if not rows:
+        messages.error(request, _("There is no valid row to import."))
+        return redirect("import_batch", public_id=batch.public_id)
+    try:
+        batch_commit_queue(actor=request.user, batch=batch, rows_total=len(rows))  # type: ignore[arg-type]
+    except CommitNotQueued as refused:
+        messages.error(request, str(refused))
     except PermissionDenied:
         raise Http404 from None
-    messages.success(
-        request,
-        _("Imported: %(created)s new, %(linked)s registered persons enrolled, %(failed)s refused.")
-        % {"created": committed.created, "linked": committed.linked, "failed": len(committed.errors)},
-    )
     return redirect("import_batch", public_id=batch.public_id)
+
+
+def _status_context(batch: ImportBatch) -> dict[str, Any]:
+    stale = batch_is_stale(batch)
+    return {
+        "batch": batch,
+        "stale": stale,
+        "polling": batch.is_committing and not stale,
+        "poll_seconds": POLL_SECONDS,
+    }
+
+
+def import_status(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    """The commit's progress (a fragment the batch page polls with htmx); once the commit has ended, the
+    whole page is reloaded (HX-Refresh) to show the result."""
+    batch = _batch(request, public_id)
+    response = render(request, "imports/_status.html", _status_context(batch))
+    if request.headers.get("HX-Request") and not batch.is_committing:
+        response["HX-Refresh"] = "true"
+    return response
 
 
 @require_POST
 def import_cancel(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    from kujdes.imports.models import ImportedRecord
+
     batch = _batch(request, public_id)
+    if batch.is_committing and not batch_is_stale(batch):
+        messages.error(
+            request, _("This import is being written: wait for it to end, then undo it if needed.")
+        )
+        return redirect("import_batch", public_id=batch.public_id)
+    if ImportedRecord.objects.filter(batch=batch).exists():
+        # An interrupted commit wrote rows: cancelling would leave them; undoing removes them.
+        messages.error(request, _("Rows of this import were written already: undo it instead."))
+        return redirect("import_batch", public_id=batch.public_id)
     try:
         batch_cancel(actor=request.user, batch=batch)  # type: ignore[arg-type]
     except ValidationError as error:
@@ -382,6 +488,9 @@ def import_cancel(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
 @require_POST
 def import_undo(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     batch = _batch(request, public_id)
+    if batch.is_committing and not batch_is_stale(batch):
+        messages.error(request, _("This import is being written: wait for it to end, then undo it."))
+        return redirect("import_batch", public_id=batch.public_id)
     try:
         batch_undo(actor=request.user, batch=batch)  # type: ignore[arg-type]
     except UndoRefused as refused:
@@ -392,3 +501,100 @@ def import_undo(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
         raise Http404 from None
     messages.success(request, _("The import was undone: what it created is removed."))
     return redirect("import_batch", public_id=batch.public_id)
+
+
+@require_POST
+def import_template_save(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    """Save the batch's mapping (as saved by "Save and check") as a template of the organisation."""
+    batch = _batch(request, public_id)
+    if not batch.is_open or batch.is_committing:
+        raise Http404
+    table, result, problem = _check(request, batch)
+    if result is None or table is None:
+        messages.error(request, problem)
+        return redirect("import_batch", public_id=batch.public_id)
+    options = result.options
+    options.columns = list(result.columns)
+    try:
+        template = template_save(
+            actor=request.user,  # type: ignore[arg-type]
+            organisation_id=batch.organisation_id,
+            name=request.POST.get("name", "")[:200],
+            target=batch.target,
+            headers=table.headers,
+            options=options,
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("Saved as the template “%(name)s”.") % {"name": template.name})
+    return redirect("import_batch", public_id=batch.public_id)
+
+
+@require_POST
+def import_template_apply(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    """Map the batch with one of the organisation's templates (for the same kind of import)."""
+    batch = _batch(request, public_id)
+    if not batch.is_open or batch.is_committing:
+        raise Http404
+    try:
+        template = template_get(actor=request.user, public_id=request.POST.get("template", "")[:40])  # type: ignore[arg-type]
+    except (MappingTemplate.DoesNotExist, ValidationError):
+        messages.error(request, _("Choose a template."))
+        return redirect("import_batch", public_id=batch.public_id)
+    if template.target != batch.target or template.organisation_id != batch.organisation_id:
+        messages.error(request, _("This template is for another kind of import."))
+        return redirect("import_batch", public_id=batch.public_id)
+    _template_apply(request, batch, template)
+    messages.success(
+        request,
+        _("Mapped with the template “%(name)s”. Check it, then save and check.") % {"name": template.name},
+    )
+    return redirect("import_batch", public_id=batch.public_id)
+
+
+def _template(request: HttpRequest, public_id: uuid.UUID) -> MappingTemplate:
+    try:
+        return template_get(actor=request.user, public_id=str(public_id))  # type: ignore[arg-type]
+    except MappingTemplate.DoesNotExist:
+        raise Http404 from None
+
+
+def import_templates(request: HttpRequest) -> HttpResponse:
+    """The organisation's saved templates: listed, renamed, deleted."""
+    units = list(import_units_for_actor(actor=request.user))  # type: ignore[arg-type]
+    if not units:
+        raise PermissionDenied
+    for organisation_id in {unit.organisation_id for unit in units}:
+        templates_install_once(organisation_id=organisation_id)
+    templates = list(templates_for_actor(actor=request.user))  # type: ignore[arg-type]
+    labels = dict(_target_choices())
+    rows = [
+        {
+            "template": template,
+            "target": labels.get(template.target, template.target),
+            "columns": sum(1 for name in (template.mapping.get("headers") or {}).values() if name),
+        }
+        for template in templates
+    ]
+    return render(request, "imports/templates.html", {"rows": rows})
+
+
+@require_POST
+def import_template_rename(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    template = _template(request, public_id)
+    try:
+        template_rename(actor=request.user, template=template, name=request.POST.get("name", "")[:200])  # type: ignore[arg-type]
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("The template is renamed."))
+    return redirect("import_templates")
+
+
+@require_POST
+def import_template_delete(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    template = _template(request, public_id)
+    template_delete(actor=request.user, template=template)  # type: ignore[arg-type]
+    messages.success(request, _("The template “%(name)s” is deleted.") % {"name": template.name})
+    return redirect("import_templates")

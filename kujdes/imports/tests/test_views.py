@@ -6,6 +6,7 @@ import io
 from pathlib import Path
 
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import override_settings
 from django.urls import reverse
 
 from kujdes.core.scoping import system_scope
@@ -14,6 +15,7 @@ from kujdes.imports.tests.helpers import ImportTestCase
 from kujdes.programme.models import Participation
 
 CAMP = Path(__file__).resolve().parents[3] / "docs" / "import-samples" / "camp-register-shkoder.xlsx"
+IMMEDIATE = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 
 
 class ImportPagesTests(ImportTestCase):
@@ -65,10 +67,27 @@ class ImportPagesTests(ImportTestCase):
         self.assertEqual(batch.counts["valid"], 8)
         page = self.client.get(reverse("import_batch", kwargs={"public_id": batch.public_id}))
         self.assertContains(page, reverse("import_commit", kwargs={"public_id": batch.public_id}))
-        response = self.client.post(reverse("import_commit", kwargs={"public_id": batch.public_id}))
+        # The commit is queued for the worker; the page shows a progress bar that polls its status.
+        with self.captureOnCommitCallbacks(execute=False) as queued:
+            response = self.client.post(reverse("import_commit", kwargs={"public_id": batch.public_id}))
         self.assertEqual(response.status_code, 302)
+        self.assertEqual(len(queued), 1)
+        batch = self.batch()
+        self.assertEqual((batch.state, batch.rows_done, batch.rows_total), (BatchState.COMMITTING, 0, 8))
+        status_url = reverse("import_status", kwargs={"public_id": batch.public_id})
+        page = self.client.get(reverse("import_batch", kwargs={"public_id": batch.public_id}))
+        self.assertContains(page, f'hx-get="{status_url}" hx-trigger="every 2s"', html=False)
+        self.assertContains(page, '<progress id="import-progress" max="100" value="0">', html=False)
+        self.assertContains(page, '<label for="import-progress">', html=False)
+        self.assertNotContains(page, reverse("import_mapping", kwargs={"public_id": batch.public_id}))
+        with override_settings(TASKS=IMMEDIATE), self.captureOnCommitCallbacks(execute=True):
+            queued[0]()
+        fragment = self.client.get(status_url, HTTP_HX_REQUEST="true")
+        self.assertEqual(fragment["HX-Refresh"], "true")
+        self.assertContains(fragment, 'value="100"', html=False)
         with system_scope():
             self.assertEqual(Participation.objects.filter(activity=self.camp).count(), 8)
+            self.assertEqual((self.batch().rows_done, self.batch().rows_total), (8, 8))
             batch = self.batch()
             self.assertEqual(batch.state, BatchState.COMMITTED)
             self.assertIsNone(batch.file_id)
@@ -181,6 +200,11 @@ class ImportPagesTests(ImportTestCase):
             self.login(user)
             for name, method in (
                 ("import_batch", "get"),
+                ("import_status", "get"),
+                ("import_template_save", "post"),
+                ("import_template_apply", "post"),
+                ("import_reading", "post"),
+                ("import_cancel", "post"),
                 ("import_commit", "post"),
                 ("import_undo", "post"),
                 ("import_errors", "post"),

@@ -5,10 +5,19 @@ Exit status: 0 when the file is valid (dry run) or was committed, 1 when rows ha
 something blocks the import: a value nobody mapped), 2 when the file cannot be read (or the command
 is wrong). With --json one JSON object is printed:
 {"rows", "valid", "created", "updated", "duplicates", "errors": [{"row", "column", "message"}],
-"batch", "warnings"}; row numbers are the spreadsheet's (1-based, header included).
+"batch"}, exactly the issue's keys (warnings, such as an ambiguous date order, go to stderr); row
+numbers are the spreadsheet's (1-based, header included).
 
 The command acts as a named user (--user, or KUJDES_IMPORT_USER): their rights decide, their view
 of the registry finds duplicates, and the audit names them, as on the web.
+
+`--template NAME` maps the file with one of the organisation's saved templates (by name); without it
+(and for columns --map does not name) the columns are suggested from what the organisation mapped
+before, then from the synonyms. A committed import teaches the organisation its headers.
+
+`kujdes import resume [--stale-minutes N]` (from a timer) queues again the background commits whose
+worker died; `kujdes import templates list|install [--organisation CODE]` lists the templates or
+installs the ones shipped with Kujdes.
 """
 
 from __future__ import annotations
@@ -24,8 +33,15 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from kujdes.core.scoping import system_scope
 
-TARGETS = ("persons", "participants")
-LATER_TARGETS = ("cases", "attendance", "volunteers")
+# What the issue names; the registry (kujdes.imports.targets) says which exist.
+NAMED_TARGETS = ("persons", "cases", "participants", "attendance", "volunteers")
+ACTIONS = ("undo", "resume", "templates")
+
+
+def _targets() -> list[str]:
+    from kujdes.imports.targets import targets_all
+
+    return [target.name for target in targets_all()]
 
 
 def _pairs(text: str) -> list[tuple[str, str]]:
@@ -44,16 +60,30 @@ def _pairs(text: str) -> list[tuple[str, str]]:
 
 class Command(BaseCommand):
     help = (
-        "Import a spreadsheet (XLSX, ODS or CSV): kujdes import persons|participants FILE [--sheet NAME] "
-        '[--map "Header=field,..."] [--values "field:Value=code,..."] [--unit CODE] [--activity ID] '
-        "[--dayfirst|--monthfirst] [--dry-run] [--json] --user USERNAME. "
-        "kujdes import undo BATCH --user USERNAME."
+        "Import a spreadsheet (XLSX, ODS or CSV): kujdes import TARGET FILE [--sheet NAME] "
+        '[--template NAME | --map "Header=field,..."] [--values "field:Value=code,..."] [--unit CODE] '
+        "[--activity ID] [--dayfirst|--monthfirst] [--dry-run] [--json] --user USERNAME "
+        "(TARGET: persons, cases, participants, attendance, volunteers...). "
+        "kujdes import undo BATCH --user USERNAME. kujdes import resume. "
+        "kujdes import templates list|install [--organisation CODE]."
     )
     requires_system_checks: list[str] = []
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("target", help="persons, participants, or undo")
-        parser.add_argument("file", help="the spreadsheet, or the batch id for undo")
+        parser.add_argument(
+            "target", help="persons, cases, participants, attendance, volunteers...; undo, resume, templates"
+        )
+        parser.add_argument(
+            "file",
+            nargs="?",
+            default="",
+            help="the spreadsheet; the batch id for undo; list or install for templates",
+        )
+        parser.add_argument("--template", help="map with this saved template of the organisation (its name)")
+        parser.add_argument("--organisation", help="templates: the organisation's code (default: every one)")
+        parser.add_argument(
+            "--stale-minutes", type=int, default=10, help="resume: a commit silent this long has stopped"
+        )
         parser.add_argument("--sheet", help="the sheet of a workbook (default: the first)")
         parser.add_argument("--header-row", type=int, help="the header's row number (default: detected)")
         parser.add_argument("--encoding", help="CSV: the text encoding (default: detected)")
@@ -140,11 +170,66 @@ class Command(BaseCommand):
             else:
                 self.stdout.write(f"Batch {batch.public_id} undone.")
             return
-        if target in LATER_TARGETS:
-            self._fail(options, f"Importing {target} is not built yet; targets: {', '.join(TARGETS)}.", 2)
-        if target not in TARGETS:
-            self._fail(options, f"Unknown target {target!r}; targets: {', '.join(TARGETS)}, undo.", 2)
+        if target == "resume":
+            self._resume(options)
+            return
+        if target == "templates":
+            self._templates(options)
+            return
+        targets = _targets()
+        if target in NAMED_TARGETS and target not in targets:
+            self._fail(options, f"Importing {target} is not built yet; targets: {', '.join(targets)}.", 2)
+        if target not in targets:
+            self._fail(options, f"Unknown target {target!r}; targets: {', '.join(targets)}, undo.", 2)
+        if not options["file"]:
+            self._fail(options, "Give the FILE to import.", 2)
+        if options["template"] and options["map"]:
+            self._fail(options, "Give either --template or --map, not both.", 2)
         self._import(options)
+
+    def _resume(self, options: dict[str, Any]) -> None:
+        import datetime
+
+        from kujdes.imports.tasks import batches_resume
+
+        queued = batches_resume(stale_after=datetime.timedelta(minutes=max(0, options["stale_minutes"])))
+        if options["json"]:
+            self.stdout.write(json.dumps({"queued": queued}))
+        else:
+            self.stdout.write(f"{queued} interrupted import(s) queued again.")
+
+    def _templates(self, options: dict[str, Any]) -> None:
+        from kujdes.core.models import Organisation
+        from kujdes.imports.mapping_templates import templates_install
+        from kujdes.imports.models import MappingTemplate
+
+        action = options["file"] or "list"
+        organisations = Organisation.objects.all().order_by("pk")
+        if options["organisation"]:
+            organisations = organisations.filter(code=options["organisation"])
+            if not organisations.exists():
+                self._fail(options, f"No organisation {options['organisation']!r}.", 2)
+        if action == "install":
+            added = {org.code: templates_install(organisation_id=org.pk) for org in organisations}
+            if options["json"]:
+                self.stdout.write(json.dumps({"added": added}))
+            else:
+                for code, count in added.items():
+                    self.stdout.write(f"{code}: {count} template(s) added.")
+            return
+        if action != "list":
+            self._fail(options, "kujdes import templates list|install.", 2)
+        rows = [
+            {"organisation": t.organisation.code, "name": t.name, "target": t.target, "id": str(t.public_id)}
+            for t in MappingTemplate.objects.filter(organisation__in=organisations).select_related(
+                "organisation"
+            )
+        ]
+        if options["json"]:
+            self.stdout.write(json.dumps(rows, ensure_ascii=False))
+        else:
+            for row in rows:
+                self.stdout.write(f"{row['organisation']}\t{row['target']}\t{row['name']}")
 
     def _import(self, options: dict[str, Any]) -> None:
         from kujdes.fieldsync.management.commands._units import unit_from_code
@@ -192,7 +277,29 @@ class Command(BaseCommand):
             )
         except FileRefused as refused:
             self._fail(options, str(refused), 2)
-        columns = mapping.columns_suggest(target=options["target"], headers=table.headers)
+        from kujdes.imports.learning import columns_learn, columns_suggest_learnt
+
+        columns = columns_suggest_learnt(
+            organisation_id=unit.organisation_id, target=options["target"], headers=table.headers
+        )
+        template_extras: dict[str, Any] = {}
+        if options["template"]:
+            from kujdes.imports.mapping_templates import template_options, templates_for_actor
+
+            template = (
+                templates_for_actor(actor=user, target=options["target"])
+                .filter(organisation_id=unit.organisation_id, name=options["template"])
+                .first()
+            )
+            if template is None:
+                self._fail(
+                    options,
+                    f"No template {options['template']!r} for {options['target']} in this organisation.",
+                    2,
+                )
+            chosen_by_template = template_options(template=template, headers=table.headers, suggested=columns)
+            columns = list(chosen_by_template.columns or columns)
+            template_extras = chosen_by_template.as_dict()
         by_header = {mapping.fold(header): index for index, header in enumerate(table.headers)}
         for header, name in _pairs(options["map"]):
             index = by_header.get(mapping.fold(header))
@@ -201,21 +308,28 @@ class Command(BaseCommand):
                     options, f"No column “{header}” in the sheet; its columns: {', '.join(table.headers)}.", 2
                 )
             columns[index] = name
-        values: dict[str, dict[str, str]] = {}
+        values: dict[str, dict[str, str]] = {
+            name: dict(codes) for name, codes in (template_extras.get("values") or {}).items()
+        }
         for key, code in _pairs(options["values"]):
             if ":" not in key:
                 self._fail(options, f"“{key}={code}”: write field:Value=code.", 2)
             name, value = key.split(":", 1)
             values.setdefault(name.strip(), {})[value.strip()] = code
         dayfirst = True if options["dayfirst"] else (False if options["monthfirst"] else None)
-        chosen = Options(
-            target=options["target"],
-            columns=columns,
-            values=values,
-            dayfirst=dayfirst,
-            family_first=options["family_first"],
-            duplicates=options["duplicates"],
+        chosen = Options.from_dict(
+            {
+                **template_extras,
+                "target": options["target"],
+                "columns": columns,
+                "values": values,
+                "duplicates": options["duplicates"],
+            }
         )
+        if dayfirst is not None:
+            chosen.dayfirst, chosen.date_orders = dayfirst, {}
+        if options["family_first"]:
+            chosen.family_first = True
         try:
             result = import_check(actor=user, unit=unit, table=table, options=chosen, activity=activity)
         except PermissionDenied:
@@ -233,7 +347,6 @@ class Command(BaseCommand):
             "duplicates": counts["duplicates"],
             "errors": blocking + errors,
             "batch": None,
-            "warnings": result.warnings,
         }
         status = 1 if (errors or blocking) else 0
         if not options["dry_run"] and not blocking:
@@ -246,7 +359,14 @@ class Command(BaseCommand):
                 status = 1
             else:
                 outcome["created"] = committed.created
+                outcome["updated"] = getattr(committed, "updated", 0)
                 outcome["batch"] = str(committed.batch.public_id)
+                columns_learn(
+                    organisation_id=unit.organisation_id,
+                    target=options["target"],
+                    headers=table.headers,
+                    columns=result.columns,
+                )
                 outcome["errors"] += [error.as_dict() for error in committed.errors]
                 if committed.errors:
                     status = 1
@@ -256,6 +376,8 @@ class Command(BaseCommand):
     def _print(self, options: dict[str, Any], outcome: dict[str, Any], result: Any) -> None:
         if options["json"]:
             self.stdout.write(json.dumps(outcome, ensure_ascii=False, default=str))
+            for warning in result.warnings:
+                self.stderr.write(f"warning: {warning}")
             return
         self.stdout.write(
             f"Sheet {result.table.sheet or '(csv)'}, header in row {result.table.header_row}: "
@@ -264,7 +386,7 @@ class Command(BaseCommand):
         for index, (header, name) in enumerate(zip(result.table.headers, result.columns, strict=True)):
             self.stdout.write(f"  {header} → {name or '(ignored)'}")
             del index
-        for warning in outcome["warnings"]:
+        for warning in result.warnings:
             self.stdout.write(f"warning: {warning}")
         for error in outcome["errors"]:
             where = f"row {error['row']}, {error['column']}: " if error["row"] else ""
