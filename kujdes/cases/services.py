@@ -40,6 +40,7 @@ from kujdes.core.roles import Perm, roles_with
 from kujdes.core.selectors import units_for_actor
 from kujdes.people.codes import case_codes
 from kujdes.people.models import Person
+from kujdes.people.services import unmerge_hook_register
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -719,63 +720,115 @@ def _encrypted_fields(model: type[Any]) -> list[str]:
     return [field.name for field in model._meta.concrete_fields if isinstance(field, EncryptedField)]
 
 
-def case_merge_hook(kept: Person, duplicate: Person) -> None:
+def _case_rows(case: Case) -> list[Any]:
+    """Every row keyed through the case (encrypted with its person's key), referrals included."""
+    from django.apps import apps
+
+    from kujdes.cases.models import PersonKeyed
+
+    children = [
+        model
+        for model in apps.get_models()
+        if issubclass(model, PersonKeyed) and model is not Case and _encrypted_fields(model)
+    ]
+    return [row for model in children for row in model.objects.filter(case=case)]
+
+
+def _case_move(
+    case: Case, *, source: Person, target: Person, documents: dict[str, str]
+) -> tuple[list[list[Any]], list[list[str]], list[Any]]:
+    """Re-key one case and its rows from `source` to `target`. `documents` maps a document's current
+    id to the id its new ciphertext takes (a fresh one when absent). Returns the rows moved as
+    [label, pk], the documents as [pk, old id, new id], and the ids whose old ciphertext must go once
+    the transaction commits."""
+    import io
+    import uuid
+
+    from kujdes.cases.models import CaseDocument
+    from kujdes.core.files import encrypted_file_read, encrypted_file_write
+
+    case.person = source
+    case_values = {name: getattr(case, name) for name in _encrypted_fields(Case)}
+    rows: list[tuple[Any, dict[str, Any], bytes | None]] = []
+    for row in _case_rows(case):
+        row.case = case  # opened with the source's key, through this very case object
+        values = {name: getattr(row, name) for name in _encrypted_fields(type(row))}
+        content = None
+        if isinstance(row, CaseDocument):
+            content = b"".join(encrypted_file_read(handle=source.encryption_handle(), file_id=row.public_id))
+        rows.append((row, values, content))
+    case.person = target
+    for name, value in case_values.items():
+        setattr(case, name, value)
+    case.save(update_fields=["person", "version", *case_values])
+    moved, moved_documents, old_files = [], [], []
+    for row, values, content in rows:
+        update = list(values)
+        if content is not None:
+            old_id = row.public_id
+            old_files.append(old_id)
+            row.public_id = uuid.UUID(documents.get(str(old_id), str(uuid.uuid4())))
+            encrypted_file_write(
+                handle=target.encryption_handle(), file_id=row.public_id, source=io.BytesIO(content)
+            )
+            update.append("public_id")
+            moved_documents.append([row.pk, str(old_id), str(row.public_id)])
+        for name, value in values.items():
+            setattr(row, name, value)
+        row.save(update_fields=update)
+        moved.append([row._meta.label_lower, row.pk])
+    return moved, moved_documents, old_files
+
+
+def _files_delete_on_commit(file_ids: list[Any]) -> None:
+    from kujdes.core.files import encrypted_file_delete
+
+    def old_files_delete() -> None:
+        for file_id in file_ids:
+            encrypted_file_delete(file_id=file_id)
+
+    transaction.on_commit(old_files_delete)
+
+
+def case_merge_hook(kept: Person, duplicate: Person) -> dict[str, Any]:
     """People's reviewed merge (runs inside its transaction): the duplicate's cases move to the kept person.
 
     Everything of a case is encrypted with the person's key and its associated data names the row, so a
     plain re-pointing would leave it unreadable: each value (the case's, and those of every row keyed
     through the case, referrals included) is opened with the duplicate's key and sealed with the kept
     person's. Documents get a new id: the new ciphertext is written beside the old one, which goes only
-    once the merge commits (as people's own files do).
+    once the merge commits (as people's own files do). Returns what moved (ids, and each case's version
+    before), for case_unmerge_hook.
     """
-    import io
-    import uuid
-
-    from django.apps import apps
-
-    from kujdes.cases.models import CaseDocument, PersonKeyed
-    from kujdes.core.files import encrypted_file_delete, encrypted_file_read, encrypted_file_write
-
-    children: list[Any] = [
-        model
-        for model in apps.get_models()
-        if issubclass(model, PersonKeyed) and model is not Case and _encrypted_fields(model)
-    ]
-    old_files: list[uuid.UUID] = []
+    record: dict[str, Any] = {"cases": [], "rows": [], "documents": []}
+    old_files: list[Any] = []
     for case in Case.objects.filter(person=duplicate).select_related("person"):
-        case.person = duplicate
-        case_values = {name: getattr(case, name) for name in _encrypted_fields(Case)}
-        rows: list[tuple[Any, dict[str, Any], bytes | None]] = []
-        for model in children:
-            for row in model.objects.filter(case=case):
-                row.case = case  # opened with the duplicate's key, through this very case object
-                values = {name: getattr(row, name) for name in _encrypted_fields(model)}
-                content = None
-                if isinstance(row, CaseDocument):
-                    content = b"".join(
-                        encrypted_file_read(handle=duplicate.encryption_handle(), file_id=row.public_id)
-                    )
-                rows.append((row, values, content))
-        case.person = kept
-        for name, value in case_values.items():
-            setattr(case, name, value)
+        record["cases"].append([case.pk, case.version])
         case.version += 1
-        case.save(update_fields=["person", "version", *case_values])
-        for row, values, content in rows:
-            update = list(values)
-            if content is not None:
-                old_files.append(row.public_id)
-                row.public_id = uuid.uuid4()
-                encrypted_file_write(
-                    handle=kept.encryption_handle(), file_id=row.public_id, source=io.BytesIO(content)
-                )
-                update.append("public_id")
-            for name, value in values.items():
-                setattr(row, name, value)
-            row.save(update_fields=update)
+        moved, documents, old = _case_move(case, source=duplicate, target=kept, documents={})
+        record["rows"] += moved
+        record["documents"] += documents
+        old_files += old
+    _files_delete_on_commit(old_files)
+    record["audit"] = {"cases": [pk for pk, _version in record["cases"]], "rows": record["rows"]}
+    return record
 
-    def old_files_delete() -> None:
-        for file_id in old_files:
-            encrypted_file_delete(file_id=file_id)
 
-    transaction.on_commit(old_files_delete)
+def case_unmerge_hook(kept: Person, duplicate: Person, record: dict[str, Any]) -> None:
+    """The undo of case_merge_hook: the cases it moved go back to the duplicate, re-keyed under her key
+    again, each at its version of before the merge, their documents under their former ids."""
+    documents = {new: old for _pk, old, new in record.get("documents", [])}
+    new_files: list[Any] = []
+    for pk, version in record.get("cases", []):
+        case = Case.objects.filter(pk=pk, person=kept).first()
+        if case is None:
+            continue
+        case.version = version
+        _moved, _documents, old = _case_move(case, source=kept, target=duplicate, documents=documents)
+        new_files += old
+    _files_delete_on_commit(new_files)
+
+
+# The undo twin is named here, beside the hook (cases/apps.py registers the hook itself): importing this
+# module, as AppConfig.ready() does, is enough.
+unmerge_hook_register(hook=case_merge_hook, undo=case_unmerge_hook)

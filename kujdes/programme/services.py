@@ -19,6 +19,7 @@ from kujdes.core.locking import versioned_save
 from kujdes.core.models import Unit
 from kujdes.core.roles import Perm
 from kujdes.people.models import Person
+from kujdes.people.services import unmerge_hook_register
 from kujdes.programme.models import (
     OUTCOME_MONTHS,
     Activity,
@@ -703,15 +704,25 @@ def outcome_record(
     return outcome
 
 
-def participations_merge(kept: Person, duplicate: Person) -> None:
-    """Merge hook: the duplicate's participations move to the kept person (one per activity)."""
+def participations_merge(kept: Person, duplicate: Person) -> dict[str, Any]:
+    """Merge hook: the duplicate's participations move to the kept person (one per activity).
+
+    Where both records took part in one activity, the kept person's participation stays and takes the
+    attendance it lacks; the duplicate's goes, its rows (with whatever went with them) kept in the
+    returned record so that participations_unmerge can put them back as they were."""
+    from django.core import serializers
+    from django.db import router
+    from django.db.models.deletion import Collector
+
+    record: dict[str, Any] = {"moved": [], "absorbed": []}
     kept_activities = set(Participation.objects.filter(person=kept).values_list("activity_id", flat=True))
     for participation in Participation.objects.filter(person=duplicate):
         if participation.activity_id in kept_activities:
             # Both records took part: keep the kept person's row, carry over what it lacks.
             target = Participation.objects.get(person=kept, activity_id=participation.activity_id)
+            created = []
             for row in Attendance.objects.filter(participation=participation):
-                Attendance.objects.get_or_create(
+                added, made = Attendance.objects.get_or_create(
                     session_id=row.session_id,
                     participation=target,
                     defaults={
@@ -720,10 +731,44 @@ def participations_merge(kept: Person, duplicate: Person) -> None:
                         "recorded_by_id": row.recorded_by_id,
                     },
                 )
+                if made:
+                    created.append(added.pk)
+            collector = Collector(using=router.db_for_write(Participation))
+            collector.collect([participation])
+            collector.sort()
+            rows = [obj for instances in collector.data.values() for obj in instances]
+            rows += [obj for queryset in collector.fast_deletes for obj in queryset]
+            # Parents first when restoring: the deletion order (children first) reversed.
+            rows.reverse()
+            record["absorbed"].append(
+                {
+                    "pk": participation.pk,
+                    "rows": serializers.serialize("json", rows),
+                    "attendance_added": created,
+                }
+            )
             participation.delete()
         else:
             participation.person = kept
             participation.save(update_fields=["person"])
+            record["moved"].append(participation.pk)
+    record["audit"] = {"moved": record["moved"], "absorbed": [item["pk"] for item in record["absorbed"]]}
+    return record
+
+
+def participations_unmerge(kept: Person, duplicate: Person, record: dict[str, Any]) -> None:
+    """The undo of participations_merge: moved participations go back to the duplicate; absorbed ones
+    come back with their rows as they were, and the attendance carried over to the kept person goes."""
+    from django.core import serializers
+
+    Participation.objects.filter(pk__in=record.get("moved", []), person=kept).update(person=duplicate)
+    for item in record.get("absorbed", []):
+        Attendance.objects.filter(pk__in=item["attendance_added"]).delete()
+        for restored in serializers.deserialize("json", item["rows"]):
+            restored.save()
+
+
+unmerge_hook_register(hook=participations_merge, undo=participations_unmerge)
 
 
 # -- attendance -------------------------------------------------------------------------------------

@@ -81,9 +81,11 @@ class MergeTests(BaseTestCase):
             self.assertEqual((consent.person_id, stored.person_id), (self.kept.pk, self.kept.pk))
             persons_with_keys([consent.person])
             self.assertEqual(consent.guardian_name, "Nënë Dedaj")
-            # The duplicate's phone no longer finds anyone; the kept record is found by its name.
-            self.assertEqual(list(person_search(actor=self.alice, query="0685556677")), [])
-            self.assertEqual(list(person_search(actor=self.alice, query="dedaj")), [])
+            # The kept record took the duplicate's phone (lists keep both by default) and her name as an
+            # alias: searching by either finds the kept person, never the merged-away record.
+            kept = [p.pk for p in person_search(actor=self.alice, query="0685556677")]
+            self.assertEqual(kept, [self.kept.pk])
+            self.assertEqual([p.pk for p in person_search(actor=self.alice, query="dedaj")], [self.kept.pk])
             actions = set(
                 AuditEvent.objects.filter(action__startswith="person.merge").values_list("action", flat=True)
             )
