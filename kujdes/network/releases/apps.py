@@ -10,4 +10,8 @@ class ReleasesConfig(AppConfig):
 
     def ready(self) -> None:
         # The `release` package's handler registers itself on import.
-        from kujdes.network.releases import federation  # noqa: F401
+        # …and so does the `linkage-clks` package's (persons known to several partners).
+        from kujdes.network.releases import (
+            federation,  # noqa: F401
+            linkage,  # noqa: F401
+        )

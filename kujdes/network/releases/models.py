@@ -306,3 +306,90 @@ class ReleaseCell(_WriteOnce):
 
     def __str__(self) -> str:
         return f"{self.key}: {'withheld' if self.withheld else self.value}"
+
+
+# --- persons known to several partners, counted on cryptographic linkage keys (issue 16, 4c) ----
+
+
+class LinkageSecret(models.Model):
+    """The network-wide secret that keys every partner's linkage filters (one row: the current).
+
+    Every partner installation holds the same secret, handed over by the operators out of band
+    (`kujdes clk secret-import`), never through federation: the hub that counts must not be able to
+    build the filter of a name it guesses. Stored sealed by the installation's master key
+    (`installation_secret_seal`, like the second-factor seeds), so a dump of this database does not
+    open it; `fingerprint` (a keyed digest) lets two installations check they hold the same one.
+    """
+
+    sealed = models.TextField()
+    fingerprint = models.CharField(max_length=16)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("network linkage secret")
+
+    def __str__(self) -> str:
+        return f"linkage secret {self.fingerprint}"
+
+
+class ClkSubmission(models.Model):
+    """One partner's linkage filters for one period, as the hub holds them.
+
+    `filters` is the concatenation of fixed-size Bloom filters in a shuffled order: no name, no
+    record id, nothing but the filters (the position of a filter is its only index, meaningless
+    outside this row). A newer submission of the same partner and period replaces the older.
+    """
+
+    partner = models.ForeignKey(Partner, on_delete=models.PROTECT, related_name="+")
+    period_start = models.DateField(_("first day"))
+    period_end = models.DateField(_("last day"))
+    fingerprint = models.CharField(_("secret fingerprint"), max_length=16)
+    count = models.PositiveIntegerField(_("filters"))
+    filters = models.BinaryField()
+    origin = models.CharField(
+        _("origin"), max_length=8, choices=ReleaseOrigin.choices, default=ReleaseOrigin.LOCAL
+    )
+    package_id = models.UUIDField(_("package"), null=True, blank=True)
+    received_at = models.DateTimeField(_("received at"), auto_now=True)
+
+    class Meta:
+        ordering = ["-period_start", "partner__code"]
+        verbose_name = _("linkage filters of a partner")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["partner", "period_start", "period_end"], name="network_clk_one_per_period"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.partner} {self.period_start}–{self.period_end}"
+
+
+class SharedPersonsCount(models.Model):
+    """The hub's count of persons known to two or more partners, for one period, as shown: every
+    figure from 1 to k−1 is already withheld (stored as null), so nothing smaller ever lands here."""
+
+    period_start = models.DateField(_("first day"))
+    period_end = models.DateField(_("last day"))
+    k = models.PositiveSmallIntegerField(default=K_MIN, validators=[MinValueValidator(K_MIN)])
+    threshold = models.FloatField(_("Dice threshold"))
+    # {"persons_shared": n | null, "by_partner": {code: n | null}, "by_partner_count": {"2": n | null}}
+    figures = models.JSONField(default=dict)
+    partners = models.JSONField(default=list)  # codes of the partners whose filters were counted
+    filters = models.PositiveIntegerField(default=0)
+    computed_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-period_start", "-period_end"]
+        verbose_name = _("persons known to several partners")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["period_start", "period_end"], name="network_shared_count_period"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(k__gte=K_MIN), name="network_shared_count_k_at_least_11"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.period_start}–{self.period_end}"

@@ -261,3 +261,29 @@ def release_withdraw(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse
     if release.status != ReleaseStatus.RELEASED:
         raise Http404
     return _reason_page(request, release, "withdraw")
+
+
+@require_GET
+def shared_persons(request: HttpRequest) -> HttpResponse:
+    """The hub's count of persons known to two or more partners (cryptographic linkage keys), per
+    period: counts only, each from 1 to k−1 withheld. Readers of released figures only; for anyone
+    else the page does not exist."""
+    from kujdes.network.releases.linkage import shared_counts_shown
+
+    if not selectors.actor_may_read_released(actor=request.user):
+        raise Http404
+    partner_names = {p.code: p.own_name() for p in Partner.objects.all()}
+    counts = [
+        {
+            "count": c,
+            "persons_shared": c.figures.get("persons_shared"),
+            "by_partner": [
+                (partner_names.get(code, code), n) for code, n in (c.figures.get("by_partner") or {}).items()
+            ],
+            "by_partner_count": sorted(
+                ((int(n), v) for n, v in (c.figures.get("by_partner_count") or {}).items()),
+            ),
+        }
+        for c in shared_counts_shown()
+    ]
+    return render(request, "network_releases/shared_persons.html", {"counts": counts})
