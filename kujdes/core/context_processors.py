@@ -5,8 +5,10 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from kujdes.core.languages import language_reviewed
 from kujdes.core.roles import Perm
 
 
@@ -16,6 +18,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     context: dict[str, Any] = {
         "LANGUAGE_CHOICES": settings.LANGUAGES,
         "csp_nonce": getattr(request, "csp_nonce", ""),
+        "translation_unreviewed": not language_reviewed(get_language() or settings.LANGUAGE_CODE),
     }
     if user is None or not user.is_authenticated:
         return context
