@@ -321,8 +321,21 @@ MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = not HTTPS
 MFA_RECOVERY_CODE_COUNT = 10
 USERSESSIONS_TRACK_ACTIVITY = True
 
-# Internationalisation. Albanian is the default for an Albanian installation.
-LANGUAGES = [("sq", "Shqip"), ("en", "English"), ("fr", "Français")]
+# Internationalisation. Albanian is the default for an Albanian installation. The network's languages
+# follow, each named in itself; Bosnian (ijekavian, Latin script) stands for the Bosnian/Croatian/
+# Serbian the partners read (docs/translating.md says why there is no separate hr or sr-Latn).
+LANGUAGES = [
+    ("sq", "Shqip"),
+    ("en", "English"),
+    ("fr", "Français"),
+    ("ar", "العربية"),
+    ("tr", "Türkçe"),
+    ("uk", "Українська"),
+    ("ro", "Română"),
+    ("bg", "Български"),
+    ("hy", "Հայերեն"),
+    ("bs", "Bosanski"),
+]
 LANGUAGE_CODE = env_choice("KUJDES_DEFAULT_LANGUAGE", "sq", [code for code, _name in LANGUAGES])
 LOCALE_PATHS = [BASE_DIR / "kujdes" / "locale", BASE_DIR / "kujdes" / "locale_vendor"]
 TIME_ZONE = env_str("KUJDES_TIME_ZONE", "Europe/Tirane")
