@@ -26,8 +26,8 @@ in KUJDES_KEY_DIR). Then:
    the phase (the commit's peak includes the check before it, as a real commit needs one).
 
 With `--profile`, the check and the commit are run under cProfile, the top entries printed
-(cumulative and own time) and the profiles kept in var/bench-imports/. Prints a markdown table; docs/benchmarks.md is written by
-hand from it.
+(cumulative and own time) and the profiles kept in var/bench-imports/. Prints a markdown table;
+docs/benchmarks.md is written by hand from it.
 
 Run: `DATABASE_URL=postgres://postgres@127.0.0.1:5432/kujdes_bench_imports .venv/bin/python
 bench/imports.py [--rows N ...] [--registry N] [--profile]` (or `bench/run.py imports`).
