@@ -84,7 +84,8 @@ class SecurityHeadersMiddleware:
 
 
 def language_for_request(request: HttpRequest) -> str:
-    """User preference, then the cookie, then the organisation's, then the installation default."""
+    """User preference, then the cookie, then the organisation's; before sign-in, the browser's
+    Accept-Language; then the installation default."""
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated and user.language in LANGUAGE_CODES:
         return user.language
@@ -95,7 +96,10 @@ def language_for_request(request: HttpRequest) -> str:
         organisation = user.organisation  # loaded with the user (UserManager)
         if organisation is not None and organisation.default_language in LANGUAGE_CODES:
             return organisation.default_language
-    return settings.LANGUAGE_CODE
+        return settings.LANGUAGE_CODE
+    # A visitor who has not signed in yet (a volunteer from Chernivtsi at the sign-in page) reads the
+    # language of their browser when the installation offers it.
+    return translation.get_language_from_request(request, check_path=False)
 
 
 class LanguageMiddleware:

@@ -97,7 +97,19 @@ class ErrorPageTests(BaseTestCase):
 
 class LanguageTests(BaseTestCase):
     def test_anonymous_visitors_get_albanian_by_default(self) -> None:
-        response = self.client.get(reverse("account_login"), HTTP_ACCEPT_LANGUAGE="en")
+        self.assertContains(self.client.get(reverse("account_login")), '<html lang="sq"')
+        response = self.client.get(reverse("account_login"), HTTP_ACCEPT_LANGUAGE="de-DE,de;q=0.9")
+        self.assertContains(response, '<html lang="sq"')
+
+    def test_anonymous_visitors_read_their_browsers_language_when_it_is_offered(self) -> None:
+        response = self.client.get(reverse("account_login"), HTTP_ACCEPT_LANGUAGE="uk-UA,uk;q=0.9,en;q=0.5")
+        self.assertContains(response, '<html lang="uk" dir="ltr"')
+        response = self.client.get(reverse("account_login"), HTTP_ACCEPT_LANGUAGE="ar-LB")
+        self.assertContains(response, '<html lang="ar" dir="rtl"')
+
+    def test_a_signed_in_user_is_not_moved_by_the_browsers_language(self) -> None:
+        self.login(self.alice)
+        response = self.client.get(reverse("home"), HTTP_ACCEPT_LANGUAGE="uk")
         self.assertContains(response, '<html lang="sq"')
 
     def test_a_user_gets_the_organisation_language(self) -> None:
