@@ -21,10 +21,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from kujdes.core.crypto import normalise_text
-from kujdes.imports.models import Target
 from kujdes.people.models import Sex
 
-TEXT, FULL_NAME, DATE, INTEGER, CODE, YESNO, LIST = (
+TEXT, FULL_NAME, DATE, INTEGER, CODE, YESNO, LIST, CODES, NUMBER = (
     "text",
     "full_name",
     "date",
@@ -32,7 +31,13 @@ TEXT, FULL_NAME, DATE, INTEGER, CODE, YESNO, LIST = (
     "code",
     "yesno",
     "list",
+    # Several codes in a cell, separated by ";" or "," (a case's exploitation types).
+    "codes",
+    # A number with decimals (hours).
+    "number",
 )
+# The code of a value that stands for nothing in a CODES cell ("-", "none").
+NONE_CODE = "-"
 
 
 @dataclass(frozen=True)
@@ -41,6 +46,8 @@ class FieldSpec:
     label: Promise
     kind: str
     synonyms: tuple[str, ...]
+    # Several columns may map to it (attendance marks under session dates, a column per service).
+    repeat: bool = False
 
 
 PERSON_FIELDS: tuple[FieldSpec, ...] = (
@@ -362,7 +369,9 @@ IGNORED_HEADERS = ("nr", "no", "#", "n", "numri", "nr rendor", "numero", "n°", 
 
 
 def fields_for(target: str) -> tuple[FieldSpec, ...]:
-    return PERSON_FIELDS + (PARTICIPANT_FIELDS if target == Target.PARTICIPANTS else ())
+    from kujdes.imports.targets import target_get
+
+    return target_get(target).fields
 
 
 def field_spec(target: str, name: str) -> FieldSpec | None:
@@ -377,10 +386,16 @@ def fold(value: Any) -> str:
 
 
 def columns_suggest(*, target: str, headers: list[str]) -> list[str]:
+    """A field name (or "" to ignore) for each header, as the target suggests them."""
+    from kujdes.imports.targets import target_get
+
+    return target_get(target).columns_suggest(headers=headers)
+
+
+def columns_suggest_from(*, specs: tuple[FieldSpec, ...], headers: list[str]) -> list[str]:
     """A field name (or "" to ignore) for each header; each field at most once, the best match wins."""
     from rapidfuzz import fuzz
 
-    specs = fields_for(target)
     scored: list[tuple[float, int, str]] = []
     for index, header in enumerate(headers):
         folded = fold(header)
@@ -411,7 +426,7 @@ def columns_suggest(*, target: str, headers: list[str]) -> list[str]:
         used.add(name)
     # A full name and its parts are alternatives: with both given and family name, no full name; "Emri"
     # beside "Mbiemri" is the given name alone.
-    if "full_name" in used and "family_name" in used:
+    if "full_name" in used and "family_name" in used and "given_name" in {spec.name for spec in specs}:
         chosen[chosen.index("full_name")] = "" if "given_name" in used else "given_name"
     return chosen
 
@@ -626,8 +641,19 @@ def value_choices(*, field: str, kind: str, municipalities: tuple[str, ...] | No
     return []
 
 
+def _cell_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, datetime.datetime):
+        value = value.date()
+    return str(value).strip()
+
+
 def distinct_values(values: Iterable[Any]) -> Counter[str]:
-    return Counter(str(value).strip() for value in values if value is not None and str(value).strip())
+    """Each value as the rows are read (1.0 from a workbook is "1"), with its count; blanks left out."""
+    return Counter(text for text in (_cell_text(value) for value in values) if text)
 
 
 # --- dates ----------------------------------------------------------------------------------------
@@ -713,3 +739,96 @@ def full_name_split(value: str, *, family_first: bool = False) -> tuple[str, str
     if family_first:
         return " ".join(words[1:]), words[0]
     return words[0], " ".join(words[1:])
+
+
+def list_parts(text: str) -> list[str]:
+    """The values of a cell holding several, separated by ";" or "," ("/" is part of phone numbers)."""
+    return [part.strip() for part in str(text).replace(";", ",").split(",") if part.strip()]
+
+
+# --- split and combined columns --------------------------------------------------------------------
+
+# How a column is split into several fields (Options.splits): a full name into given and family name;
+# "Tiranë, 12.03.2001" (a place and a date, either first) into the place and the date.
+SPLIT_NAME, SPLIT_PLACE_DATE = "name", "place_date"
+SPLITS = (SPLIT_NAME, SPLIT_PLACE_DATE)
+# How several columns become one field (Options.combines): day, month and year columns into a date;
+# texts joined by a space (given and middle names).
+COMBINE_DATE, COMBINE_JOIN = "date", "join"
+COMBINES = (COMBINE_DATE, COMBINE_JOIN)
+
+
+def split_cell(text: str, *, how: str, family_first: bool = False) -> tuple[str, ...]:
+    """The parts of a cell as `how` reads it; blanks for parts that are not there."""
+    text = text.strip()
+    if how == SPLIT_NAME:
+        return full_name_split(text, family_first=family_first)
+    if how == SPLIT_PLACE_DATE:
+        parts = [part.strip() for part in re.split(r"[,;]", text) if part.strip()]
+        if len(parts) < 2:
+            # No separator: "Tiranë 12.03.2001" (the date is the last word) or a date alone.
+            words = text.split()
+            if words and (
+                _NUMERIC_DATE.match(words[-1]) or re.fullmatch(r"\d{4}-\d{1,2}-\d{1,2}", words[-1])
+            ):
+                return " ".join(words[:-1]), words[-1]
+            return text, ""
+        dated = [part for part in parts if re.search(r"\d", part)]
+        places = [part for part in parts if not re.search(r"\d", part)]
+        return ", ".join(places), (dated[0] if dated else "")
+    return (text,)
+
+
+MONTHS: dict[str, int] = {}
+for _number, _names in enumerate(
+    (
+        ("janar", "january", "janvier", "jan", "gennaio", "ocak", "ianuarie", "sijecanj", "يناير"),
+        (
+            "shkurt",
+            "february",
+            "fevrier",
+            "feb",
+            "fev",
+            "febbraio",
+            "subat",
+            "februarie",
+            "veljaca",
+            "فبراير",
+        ),
+        ("mars", "march", "mar", "marzo", "mart", "martie", "ozujak", "مارس"),
+        ("prill", "april", "avril", "apr", "avr", "aprile", "nisan", "aprilie", "travanj", "أبريل"),
+        ("maj", "may", "mai", "maggio", "mayis", "svibanj", "مايو"),
+        ("qershor", "june", "juin", "jun", "giugno", "haziran", "iunie", "lipanj", "يونيو"),
+        ("korrik", "july", "juillet", "jul", "juil", "luglio", "temmuz", "iulie", "srpanj", "يوليو"),
+        ("gusht", "august", "aout", "aug", "agosto", "agustos", "kolovoz", "أغسطس"),
+        (
+            "shtator",
+            "september",
+            "septembre",
+            "sep",
+            "sept",
+            "settembre",
+            "eylul",
+            "septembrie",
+            "rujan",
+            "سبتمبر",
+        ),
+        ("tetor", "october", "octobre", "oct", "ottobre", "ekim", "octombrie", "listopad", "أكتوبر"),
+        ("nentor", "november", "novembre", "nov", "kasim", "noiembrie", "studeni", "نوفمبر"),
+        ("dhjetor", "december", "decembre", "dec", "dicembre", "aralik", "decembrie", "prosinac", "ديسمبر"),
+    ),
+    start=1,
+):
+    for _name in _names:
+        MONTHS[fold(_name)] = _number
+
+
+def date_from_parts(parts: list[str]) -> datetime.date:
+    """A date from day, month and year cells in that order (the month a number or a name). ValueError."""
+    if len(parts) != 3:
+        raise ValueError(parts)
+    day, month, year = (part.strip().rstrip(".") for part in parts)
+    month_number = int(month) if month.isdigit() else MONTHS.get(fold(month), 0)
+    if not (day.isdigit() and year.isdigit() and month_number):
+        raise ValueError(parts)
+    return datetime.date(_year(year), month_number, int(day))
