@@ -232,6 +232,10 @@ class CandidateOut(Schema):
     reasons: list[str]
     given_name: str | None = None
     family_name: str | None = None
+    explanation: list[str] = Field(
+        default_factory=list,
+        description="The comparison field by field, in words (only for persons the caller may see)",
+    )
 
 
 class DuplicatesOut(Schema):
@@ -279,6 +283,7 @@ def _duplicates_out(check: DuplicateCheck, *, exclude: Person | None = None) -> 
             reasons=c.reasons,
             given_name=c.person.given_name if c.identity_visible else None,
             family_name=c.person.family_name if c.identity_visible else None,
+            explanation=c.explanation if c.identity_visible else [],
         )
         for c in check.candidates
         if exclude is None or c.person.pk != exclude.pk
@@ -388,6 +393,11 @@ def persons_create(request: HttpRequest, payload: PersonIn) -> Any:
             phones=payload.phones,
             id_numbers=[d.number for d in payload.id_documents],
             organisation_id=unit.organisation_id,
+            date_of_birth=payload.date_of_birth,
+            birth_date_estimated=payload.birth_date_estimated,
+            sex=payload.sex or "",
+            citizenships=list(payload.citizenships or []),
+            other_names=list(payload.other_names or []),
         )
         if check.found:
             # Registering: a refusal would not help anyone (the body is the client's), but the names are read.
@@ -424,6 +434,11 @@ def persons_duplicates(request: HttpRequest, person_id: UUID) -> DuplicatesOut:
         phones=person.phones or [],
         id_numbers=[str(d.get("number", "")) for d in person.id_documents or []],
         organisation_id=person.organisation_id,
+        date_of_birth=person.date_of_birth,
+        birth_date_estimated=person.birth_date_estimated,
+        sex=person.sex,
+        citizenships=person.citizenships or [],
+        other_names=person.other_names or [],
     )
     _candidates_read(request, check, exclude=person, enforce=True, obj=person)
     return _duplicates_out(check, exclude=person)

@@ -195,6 +195,11 @@ def person_create_view(request: HttpRequest) -> HttpResponse:
             phones=values.get("phones", []),
             id_numbers=[d["number"] for d in values.get("id_documents", [])],
             organisation_id=unit.organisation_id,
+            date_of_birth=values.get("date_of_birth"),
+            birth_date_estimated=bool(values.get("birth_date_estimated")),
+            sex=values.get("sex", ""),
+            citizenships=values.get("citizenships", []),
+            other_names=values.get("other_names", []),
         )
         if check.found:
             _candidates_read(request, check)

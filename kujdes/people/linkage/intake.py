@@ -381,11 +381,23 @@ def linkage_model_train(*, organisation_id: int, sample: int = TRAIN_SAMPLE, see
         organisation_id=organisation_id, erased_at__isnull=True, merged_into__isnull=True
     )
     records = [person_variants(p)[0] for p in _persons_decrypted(persons, batch_size=2000)]
-    rng = random.Random(seed)
-    training = records if len(records) <= sample else rng.sample(records, sample)
-    model = Engine().run(training).model
-    model.tf, model.u_exact = term_frequencies(records)
-    parameters = model_parameters(model, organisation_id=organisation_id, records=len(training))
+    tf, u_exact = term_frequencies(records)
+    if len(records) < MIN_TRAIN_RECORDS:
+        # Too few persons to learn m and u from (EM on a few dozen pairs goes astray): the default
+        # weights, with the organisation's own name frequencies.
+        parameters = {**DEFAULT_PARAMETERS, "tf": {}}
+        parameters["u_exact"] = u_exact
+        parameters["tf"] = model_parameters(
+            Model(m=DEFAULT_PARAMETERS["m"], u=DEFAULT_PARAMETERS["u"], prior=0.1, tf=tf),
+            organisation_id=organisation_id,
+            records=len(records),
+        )["tf"]
+    else:
+        rng = random.Random(seed)
+        training = records if len(records) <= sample else rng.sample(records, sample)
+        model = Engine().run(training).model
+        model.tf, model.u_exact = tf, u_exact
+        parameters = model_parameters(model, organisation_id=organisation_id, records=len(training))
     stored, _created = LinkageModel.objects.update_or_create(
         organisation_id=organisation_id,
         defaults={"parameters": parameters, "records": len(records), "trained_at": timezone.now()},

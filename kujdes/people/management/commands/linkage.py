@@ -20,17 +20,20 @@ from kujdes.people.linkage.io import InputError, read_records, write_clusters
 class Command(BaseCommand):
     help = (
         "Record linkage on a file: run --input RECORDS.csv --output CLUSTERS.csv [--no-id] [--threads N]; "
-        "batch deduplication of a registry into its review queue: dedupe --organisation CODE."
+        "batch deduplication of a registry into its review queue: dedupe --organisation CODE; "
+        "the blocking keys of existing persons as blind indexes: index --organisation CODE; "
+        "the organisation's match weights: train --organisation CODE."
     )
     requires_system_checks: list[str] = []
     requires_migrations_checks = False
 
     def add_arguments(self, parser: Any) -> None:
-        parser.add_argument("action", choices=["run", "dedupe"])
+        parser.add_argument("action", choices=["run", "dedupe", "index", "train"])
         parser.add_argument("--input", help="run: CSV (or Parquet) with record_id, given_name, ...")
         parser.add_argument("--output", help="run: CSV written with record_id,cluster_id")
         parser.add_argument(
-            "--organisation", help="dedupe: the code of the organisation whose registry is deduplicated"
+            "--organisation",
+            help="dedupe, index, train: the code of the organisation whose registry is used",
         )
         parser.add_argument("--no-id", action="store_true", help="ignore the document_id column")
         parser.add_argument(
@@ -53,6 +56,9 @@ class Command(BaseCommand):
     ) -> None:
         if action == "dedupe":
             dedupe_command(self, organisation_code=options.get("organisation") or "")
+            return
+        if action in ("index", "train"):
+            intake_command(self, action=action, organisation_code=options.get("organisation") or "")
             return
         if not input or not output:
             raise CommandError("run needs --input and --output.")
@@ -114,3 +120,29 @@ def dedupe_command(command: BaseCommand, *, organisation_code: str) -> None:
         f"review queue ({run.clusters} clusters), {run.pairs_known_different} known to be different; "
         f"{run.seconds:.1f}s."
     )
+
+
+def intake_command(command: BaseCommand, *, action: str, organisation_code: str) -> None:
+    """`kujdes linkage index --organisation CODE`: (re)write the linkage blind indexes of every person
+    (in batches, one transaction each; idempotent) — the backfill of persons registered before the
+    keys were stored. `kujdes linkage train --organisation CODE`: learn the organisation's match
+    weights for the intake check from its own registry. Counts only are printed."""
+    from kujdes.core.models import Organisation
+    from kujdes.core.scoping import system_scope
+    from kujdes.people.linkage.intake import linkage_index_rebuild, linkage_model_train
+
+    if not organisation_code:
+        raise CommandError(f"{action} needs --organisation CODE.")
+    started = time.perf_counter()
+    with system_scope():
+        organisation = Organisation.objects.filter(code=organisation_code).first()
+        if organisation is None:
+            raise CommandError(f"No organisation with the code {organisation_code!r}.")
+        if action == "index":
+            count = linkage_index_rebuild(organisation_id=organisation.pk)
+            command.stdout.write(f"{count} persons indexed in {time.perf_counter() - started:.1f}s.")
+        else:
+            stored = linkage_model_train(organisation_id=organisation.pk)
+            command.stdout.write(
+                f"Weights learnt from {stored.records} persons in {time.perf_counter() - started:.1f}s."
+            )
