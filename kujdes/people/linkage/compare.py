@@ -8,6 +8,7 @@ the crossed comparison is used and the pair says so.
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 
 from rapidfuzz.distance import DamerauLevenshtein, Hamming, JaroWinkler
@@ -64,31 +65,56 @@ class Prepared:
         office: str | None = None,
     ) -> None:
         self.record_id = record_id
-        g = name_tokens(given_name)
-        s = name_tokens(surname, surname=True)
-        self.given = " ".join(g)
-        self.surname = " ".join(s)
-        self.given_skel = " ".join(skeleton(t) for t in g)
-        self.surname_skel = " ".join(skeleton(t) for t in s)
-        self.given_cons = " ".join(consonant_key(skeleton(t)) for t in g)
-        self.surname_cons = " ".join(consonant_key(skeleton(t)) for t in s)
-        groups: set[int] = set()
-        for t in g:
-            groups |= name_groups(skeleton(t))
-        self.given_groups = frozenset(groups)
-        groups = set()
-        for t in s:
-            groups |= name_groups(skeleton(t))
-        self.surname_groups = frozenset(groups)
-        f = name_tokens(father_name)
-        self.father = " ".join(f)
-        self.father_skel = " ".join(skeleton(t) for t in f)
+        self.given, self.given_skel, self.given_cons, self.given_groups = _name_parts(given_name or "", False)
+        (self.surname, self.surname_skel, self.surname_cons, self.surname_groups) = _name_parts(
+            surname or "", True
+        )
+        self.father, self.father_skel, _cons, _groups = _name_parts(father_name or "", False)
         self.sex = normalise_sex(sex)
         self.dob = parse_dob(dob)
-        self.place = place_key(birth_place)
-        self.nationality = normalise_nationality(nationality)
+        self.place = _place(birth_place or "")
+        self.nationality = sys.intern(normalise_nationality(nationality))
         self.document = normalise_document(document_id)
-        self.office = office or ""
+        self.office = sys.intern(office) if office else ""
+
+
+# Normalisation per distinct spelling, not per record: a registry repeats its names a lot, and the
+# records then share one copy of each normalised string (a million records fit in memory).
+_PARTS_CACHE_MAX = 1_000_000
+_parts_cache: dict[tuple[str, bool], tuple[str, str, str, frozenset]] = {}
+_place_cache: dict[str, str] = {}
+
+
+def _name_parts(raw: str, surname: bool) -> tuple[str, str, str, frozenset]:
+    """(folded, skeleton, consonant key, name groups) of a name, cached by its raw spelling."""
+    key = (raw, surname)
+    parts = _parts_cache.get(key)
+    if parts is not None:
+        return parts
+    tokens = name_tokens(raw, surname=surname)
+    skels = [skeleton(t) for t in tokens]
+    groups: set[int] = set()
+    for skel in skels:
+        groups |= name_groups(skel)
+    parts = (
+        sys.intern(" ".join(tokens)),
+        sys.intern(" ".join(skels)),
+        sys.intern(" ".join(consonant_key(k) for k in skels)),
+        frozenset(groups),
+    )
+    if len(_parts_cache) >= _PARTS_CACHE_MAX:
+        _parts_cache.clear()
+    _parts_cache[key] = parts
+    return parts
+
+
+def _place(raw: str) -> str:
+    place = _place_cache.get(raw)
+    if place is None:
+        if len(_place_cache) >= _PARTS_CACHE_MAX:
+            _place_cache.clear()
+        place = _place_cache[raw] = sys.intern(place_key(raw))
+    return place
 
 
 _jw = JaroWinkler.normalized_similarity

@@ -9,7 +9,10 @@ Nothing is written anywhere: records, keys and comparisons live in memory for th
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import math
+import multiprocessing
 import random
 import time
 from array import array
@@ -40,6 +43,170 @@ from kujdes.people.linkage.model import (
 # Blocks larger than this are not enumerated (a very common key says little); the other kinds,
 # which carry the birth year or date, still reach those records.
 MAX_BLOCK = 250
+
+
+_KIND_SHIFT = 40  # a blocking key's code: kind << 40 | the key's number
+
+
+def _block_pairs(
+    code: int, members: list[int], codes: Sequence[tuple[int, ...]]
+) -> Iterator[tuple[int, int]]:
+    """The pairs of one block that belong to it: the smallest code the two records share is this
+    block's (otherwise an earlier kind, or a smaller key of this kind, has them)."""
+    n = len(members)
+    for x in range(n):
+        i = members[x]
+        ci = codes[i]
+        if len(ci) == 1:
+            for y in range(x + 1, n):
+                yield i, members[y]
+            continue
+        smaller = ci[: ci.index(code)]
+        for y in range(x + 1, n):
+            j = members[y]
+            if smaller:
+                cj = codes[j]
+                if any(c in cj for c in smaller):
+                    continue
+            yield i, j
+
+
+def _name_key(r: Prepared) -> str:
+    return (r.given_skel + "|" + r.surname_skel) if r.given_skel and r.surname_skel else ""
+
+
+def _date_key(r: Prepared) -> str:
+    return r.dob.digits if r.dob and not r.dob.estimated else ""
+
+
+def _session_patterns(
+    records: Sequence[Prepared], key, limit: int, seed: int, *, use_document: bool
+) -> Counter:
+    """Comparison patterns of up to `limit` random pairs that agree on `key(record)`. When the
+    blocks hold many more pairs than that, pairs are drawn block by block in proportion to their
+    pairs instead of being listed (a million records have blocks of thousands)."""
+    blocks: dict[str, list[int]] = {}
+    for i, r in enumerate(records):
+        k = key(r)
+        if k:
+            blocks.setdefault(k, []).append(i)
+    groups = [members for members in blocks.values() if len(members) > 1]
+    del blocks
+    rng = random.Random(seed)
+    sizes = [len(g) * (len(g) - 1) // 2 for g in groups]
+    total = sum(sizes)
+    if total <= limit:
+        pairs = [(x, y) for members in groups for x, y in _pairs_of(members)]
+    else:
+        # The same pairs as sampling the list of all pairs (random.sample draws positions the same
+        # way for any sequence of that length), without making the list.
+        starts = list(itertools.accumulate(sizes, initial=0))
+        pairs = []
+        for position in rng.sample(range(total), limit):
+            g = bisect.bisect_right(starts, position) - 1
+            pairs.append(_nth_pair(groups[g], position - starts[g]))
+    return Counter(compare(records[i], records[j], use_document=use_document)[0] for i, j in pairs)
+
+
+FIT_PARTS = ("u", "u_nat", "by_name", "by_date")
+
+
+def _fit_part(name: str, records: Sequence[Prepared], engine: Engine) -> object:
+    if name == "u":
+        return estimate_u(records, pairs=engine.u_pairs, use_document=engine.use_document)
+    if name == "u_nat":
+        return estimate_u(
+            records, pairs=engine.u_pairs // 2, use_document=engine.use_document, same_nationality=True
+        )
+    if name == "by_name":
+        return _session_patterns(
+            records, _name_key, engine.session_pairs, 2, use_document=engine.use_document
+        )
+    return _session_patterns(records, _date_key, engine.session_pairs, 3, use_document=engine.use_document)
+
+
+# What forked workers read (set just before the fork, cleared after): they inherit it unchanged.
+_SHARED: dict[str, object] = {}
+
+
+def _compare_share(share: int, shares: int) -> tuple[bytes, bytes, bytes, list[tuple[int, ...]]]:
+    """Compare the candidate pairs of every `shares`-th block, from `share` on: (left, right,
+    pattern number) as array bytes, and the patterns in the order of their numbers."""
+    records: Sequence[Prepared] = _SHARED["records"]  # type: ignore[assignment]
+    codes: Sequence[tuple[int, ...]] = _SHARED["codes"]  # type: ignore[assignment]
+    blocks: list[tuple[int, list[int]]] = _SHARED["blocks"]  # type: ignore[assignment]
+    use_document: bool = _SHARED["engine"].use_document  # type: ignore[attr-defined]
+    left, right, pat = array("I"), array("I"), array("I")
+    pattern_ids: dict[tuple[int, ...], int] = {}
+    for number in range(share, len(blocks), shares):
+        code, members = blocks[number]
+        for i, j in _block_pairs(code, members, codes):
+            levels = compare(records[i], records[j], use_document=use_document)[0]
+            pid = pattern_ids.get(levels)
+            if pid is None:
+                pid = pattern_ids[levels] = len(pattern_ids)
+            left.append(i)
+            right.append(j)
+            pat.append(pid)
+    return left.tobytes(), right.tobytes(), pat.tobytes(), list(pattern_ids)
+
+
+def _task(task: tuple) -> tuple:
+    """One piece of a run, in a worker: a share of the comparisons or a part of the model's fit."""
+    if task[0] == "compare":
+        return task, _compare_share(task[1], task[2])
+    return task, _fit_part(task[1], _SHARED["records"], _SHARED["engine"])  # type: ignore[arg-type]
+
+
+def _compare_in_workers(
+    records: Sequence[Prepared],
+    codes: Sequence[tuple[int, ...]],
+    blocks: list[tuple[int, list[int]]],
+    *,
+    engine: Engine,
+) -> tuple[array, array, array, list[tuple[int, ...]], dict[str, object]]:
+    """Compare the candidate pairs and compute the fit's parts: with `engine.threads` > 1 in as
+    many forked processes (where fork exists; they read the records as they are, nothing is
+    copied to them), else here. The shares' pattern numbers are merged into one numbering."""
+    threads = engine.threads if "fork" in multiprocessing.get_all_start_methods() else 1
+    shares = 1 if threads == 1 else threads * 3
+    tasks = [("compare", share, shares) for share in range(shares)] + [("fit", name) for name in FIT_PARTS]
+    _SHARED.update(records=records, codes=codes, blocks=blocks, engine=engine)
+    try:
+        if threads > 1:
+            with multiprocessing.get_context("fork").Pool(threads) as pool:
+                done = dict(pool.imap_unordered(_task, tasks))
+        else:
+            done = dict(_task(task) for task in tasks)
+    finally:
+        _SHARED.clear()
+    left, right, pat = array("I"), array("I"), array("I")
+    pattern_ids: dict[tuple[int, ...], int] = {}
+    for task in tasks[:shares]:
+        left_bytes, right_bytes, pat_bytes, patterns = done.pop(task)
+        remap = array("I")
+        for levels in patterns:
+            pid = pattern_ids.get(levels)
+            if pid is None:
+                pid = pattern_ids[levels] = len(pattern_ids)
+            remap.append(pid)
+        left.frombytes(left_bytes)
+        right.frombytes(right_bytes)
+        share_pat = array("I")
+        share_pat.frombytes(pat_bytes)
+        pat.extend(remap[p] for p in share_pat)
+    parts = {task[1]: value for task, value in done.items()}
+    return left, right, pat, list(pattern_ids), parts
+
+
+def _nth_pair(members: list[int], k: int) -> tuple[int, int]:
+    """The k-th pair of `_pairs_of(members)`, without listing the ones before."""
+    n = len(members)
+    x = 0
+    while k >= n - 1 - x:
+        k -= n - 1 - x
+        x += 1
+    return members[x], members[x + 1 + k]
 
 
 def _pairs_of(members: list[int]) -> Iterator[tuple[int, int]]:
@@ -80,88 +247,102 @@ class Engine:
         max_block: int = MAX_BLOCK,
         u_pairs: int = 60_000,
         session_pairs: int = 60_000,
+        threads: int = 1,
     ) -> None:
         self.use_document = use_document
+        # Worker processes for blocking and comparing (forked: they share the records unchanged).
+        self.threads = max(1, int(threads))
         self.session_pairs = session_pairs
         self.max_block = max_block
         self.u_pairs = u_pairs
         self.model: Model | None = None
 
     # --- blocking -------------------------------------------------------------------------
-    def candidate_pairs(self, records: Sequence[Prepared]) -> Iterator[tuple[int, int]]:
-        """Each candidate pair once (i < j), attributed to the first key kind that finds it."""
-        keys = [record_keys(r, use_document=self.use_document) for r in records]
+    def _codes(self, records: Sequence[Prepared]) -> list[tuple[int, ...]]:
+        """Every record's blocking keys as integer codes, the key kind in the high bits (so the
+        smallest code two records share is of the first kind that finds them), sorted."""
+        ids: dict[str, int] = {}
+        codes: list[tuple[int, ...]] = []
+        use_document = self.use_document
+        for r in records:
+            mine = []
+            for t, keys in enumerate(record_keys(r, use_document=use_document)):
+                for key in keys:
+                    number = ids.get(key)
+                    if number is None:
+                        number = ids[key] = len(ids)
+                    mine.append(t << _KIND_SHIFT | number)
+            mine.sort()
+            codes.append(tuple(mine))
+        del ids
+        return codes
+
+    def _blocks(self, codes: Sequence[tuple[int, ...]]) -> list[tuple[int, list[int]]]:
+        """(code, members) of every block worth enumerating, in code order (kind first); blocks of
+        more than `max_block` records are counted in `blocks_skipped` and left out."""
+        blocks: dict[int, list[int]] = {}
+        for i, mine in enumerate(codes):
+            for code in mine:
+                members = blocks.get(code)
+                if members is None:
+                    blocks[code] = [i]
+                else:
+                    members.append(i)
         self.blocks_skipped = 0
+        out = []
+        for code in sorted(blocks):
+            members = blocks[code]
+            n = len(members)
+            if n < 2:
+                continue
+            if n > self.max_block:
+                self.blocks_skipped += 1
+                continue
+            out.append((code, members))
+        return out
+
+    def candidate_pairs(self, records: Sequence[Prepared]) -> Iterator[tuple[int, int]]:
+        """Each candidate pair once (i < j), attributed to the first key kind that finds it (and
+        within a kind, to the smallest key the two share)."""
+        codes = self._codes(records)
+        blocks = self._blocks(codes)
         self.kind_counts = [0] * len(KINDS)
-        for t in range(len(KINDS)):
-            blocks: dict[str, list[int]] = {}
-            for i, k in enumerate(keys):
-                for key in k[t]:
-                    blocks.setdefault(key, []).append(i)
-            for key, members in blocks.items():
-                n = len(members)
-                if n < 2:
-                    continue
-                if n > self.max_block:
-                    self.blocks_skipped += 1
-                    continue
-                for x in range(n):
-                    i = members[x]
-                    ki = keys[i]
-                    for y in range(x + 1, n):
-                        j = members[y]
-                        kj = keys[j]
-                        seen = False
-                        for e in range(t):
-                            if ki[e] and kj[e] and not set(ki[e]).isdisjoint(kj[e]):
-                                seen = True
-                                break
-                        if not seen and len(ki[t]) > 1 and len(kj[t]) > 1:
-                            # within the kind, the pair belongs to its smallest shared key
-                            shared = set(ki[t]).intersection(kj[t])
-                            seen = min(shared) != key
-                        if not seen:
-                            self.kind_counts[t] += 1
-                            yield i, j
-            del blocks
+        for code, members in blocks:
+            t = code >> _KIND_SHIFT
+            for i, j in _block_pairs(code, members, codes):
+                self.kind_counts[t] += 1
+                yield i, j
 
     # --- the model ----------------------------------------------------------------------------
     def _session(self, records: Sequence[Prepared], key, limit: int, seed: int) -> Counter:
         """Comparison patterns of up to `limit` pairs that agree on `key(record)` (a blocking rule)."""
-        blocks: dict[str, list[int]] = {}
-        for i, r in enumerate(records):
-            k = key(r)
-            if k:
-                blocks.setdefault(k, []).append(i)
-        pairs = [(x, y) for members in blocks.values() if len(members) > 1 for x, y in _pairs_of(members)]
-        rng = random.Random(seed)
-        if len(pairs) > limit:
-            pairs = rng.sample(pairs, limit)
-        return Counter(compare(records[i], records[j], use_document=self.use_document)[0] for i, j in pairs)
+        return _session_patterns(records, key, limit, seed, use_document=self.use_document)
 
-    def fit(self, records: Sequence[Prepared], patterns: Counter) -> Model:
+    def fit_parts(self, records: Sequence[Prepared]) -> dict[str, object]:
+        """What the model is estimated from besides the compared pairs (they do not depend on
+        them, so `run` computes them beside the comparisons)."""
+        return {name: _fit_part(name, records, self) for name in FIT_PARTS}
+
+    def fit(
+        self, records: Sequence[Prepared], patterns: Counter, parts: dict[str, object] | None = None
+    ) -> Model:
         """u from random pairs; m by EM in two sessions, each blocked on fields it then leaves out:
         pairs with the same name skeletons train the other fields, pairs with the same exact date
         of birth train the names. The share of matches comes from the compared pairs (m, u fixed)
         and is scaled to all pairs."""
         n_fields = len(FIELDS)
-        u = estimate_u(records, pairs=self.u_pairs, use_document=self.use_document)
-        by_name = self._session(
-            records,
-            lambda r: (r.given_skel + "|" + r.surname_skel) if r.given_skel and r.surname_skel else "",
-            self.session_pairs,
-            2,
-        )
+        parts = parts if parts is not None else self.fit_parts(records)
+        u: list[list[float]] = parts["u"]  # type: ignore[assignment]
         # Names go with nationality, birthplace and father's name (one population's names), so the
         # name session trains only the date of birth, sex and document.
-        u_nat = estimate_u(
-            records, pairs=self.u_pairs // 2, use_document=self.use_document, same_nationality=True
+        u_nat: list[list[float]] = parts["u_nat"]  # type: ignore[assignment]
+        m, _ = estimate_m(parts["by_name"], u_nat, active=[2, 4, 5, 7])  # type: ignore[arg-type]
+        m_date, _ = estimate_m(
+            parts["by_date"],  # type: ignore[arg-type]
+            u,
+            active=[f for f in range(n_fields) if f != 2],
+            m=m,
         )
-        m, _ = estimate_m(by_name, u_nat, active=[2, 4, 5, 7])
-        by_date = self._session(
-            records, lambda r: r.dob.digits if r.dob and not r.dob.estimated else "", self.session_pairs, 3
-        )
-        m_date, _ = estimate_m(by_date, u, active=[f for f in range(n_fields) if f != 2], m=m)
         for f in (0, 1, 3, 4, 5, 6):
             m[f] = m_date[f]
         _m, prior_compared = estimate_m(patterns, u, m=m, fixed_m=True, iterations=20, prior=0.1)
@@ -194,42 +375,46 @@ class Engine:
     def run(self, records: Sequence[Prepared]) -> Result:
         timings: dict[str, float] = {}
         t0 = time.perf_counter()
-        left, right, pat = array("I"), array("I"), array("H")
-        pattern_ids: dict[tuple[int, ...], int] = {}
-        pattern_list: list[tuple[int, ...]] = []
-        counts: Counter = Counter()
-        use_document = self.use_document
-        for i, j in self.candidate_pairs(records):
-            levels, _swapped = compare(records[i], records[j], use_document=use_document)
-            pid = pattern_ids.get(levels)
-            if pid is None:
-                pid = pattern_ids[levels] = len(pattern_list)
-                pattern_list.append(levels)
-            left.append(i)
-            right.append(j)
-            pat.append(pid)
-            counts[pid] += 1
-        timings["block_compare"] = time.perf_counter() - t0
+        codes = self._codes(records)
+        blocks = self._blocks(codes)
+        timings["block"] = time.perf_counter() - t0
+        left, right, pat, pattern_list, parts = _compare_in_workers(records, codes, blocks, engine=self)
+        del codes, blocks
+        counts: Counter = Counter(pat)
+        timings["compare"] = time.perf_counter() - t0 - timings["block"]
         t1 = time.perf_counter()
-        model = self.fit(records, Counter({pattern_list[p]: c for p, c in counts.items()}))
+        model = self.fit(records, Counter({pattern_list[p]: c for p, c in counts.items()}), parts)
         timings["fit"] = time.perf_counter() - t1
         t2 = time.perf_counter()
         # Weight per pattern; the term-frequency adjustment only where a name agrees.
         base = [model.weight(p) for p in pattern_list]
-        needs_tf = [
-            p[0] != MISSING and p[0] <= N_SKELETON or p[1] != MISSING and p[1] <= N_SKELETON
-            for p in pattern_list
-        ]
+        # Which name's skeleton a pattern's weight depends on (term frequencies): given, family.
+        tf_given = [p[0] != MISSING and p[0] <= N_SKELETON for p in pattern_list]
+        tf_surname = [p[1] != MISSING and p[1] <= N_SKELETON for p in pattern_list]
+        needs_tf = [g or f for g, f in zip(tf_given, tf_surname, strict=True)]
         weight = array("f")
         link_weight = math.log2(LINK_PROBABILITY / (1 - LINK_PROBABILITY))
         links: list[tuple[float, int, int]] = []
+        # A weight depends on the pattern and, for an agreeing name, on how common the first
+        # record's name skeletons are: computed once per (pattern, skeletons).
+        cache: dict[tuple[int, str, str], float] = {}
         for n in range(len(left)):
             p = pat[n]
-            i, j = left[n], right[n]
-            w = model.weight(pattern_list[p], records[i], records[j]) if needs_tf[p] else base[p]
+            i = left[n]
+            if needs_tf[p]:
+                a = records[i]
+                key = (p, a.given_skel if tf_given[p] else "", a.surname_skel if tf_surname[p] else "")
+                w = cache.get(key)
+                if w is None:
+                    w = cache[key] = model.weight(pattern_list[p], a)
+            else:
+                w = base[p]
             weight.append(w)
-            if w >= link_weight and not sibling_veto(pattern_list[p], records[i], records[j]):
-                links.append((w, i, j))
+            if w >= link_weight:
+                j = right[n]
+                if not sibling_veto(pattern_list[p], records[i], records[j]):
+                    links.append((w, i, j))
+        del cache
         timings["score"] = time.perf_counter() - t2
         t3 = time.perf_counter()
         cluster_of, refused = self.cluster(records, links)

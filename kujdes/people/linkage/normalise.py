@@ -201,6 +201,7 @@ class BirthDate:
         return f"BirthDate({self.year}, {self.month}, {self.day})"
 
 
+@lru_cache(maxsize=100_000)  # one shared (never changed) BirthDate per distinct date
 def parse_dob(value: str | None) -> BirthDate | None:
     if not value:
         return None
