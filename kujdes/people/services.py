@@ -613,15 +613,15 @@ def person_merge_can_review(*, actor: User, merge: PersonMerge) -> bool:
     or deduplicates the whole organisation."""
     if merge.proposed_by_id == actor.pk:
         return False
-    return _merge_overseen(actor=actor, merge=merge)
+    return merge_overseen(actor=actor, merge=merge)
 
 
 def person_merge_can_undo(*, actor: User, merge: PersonMerge) -> bool:
     """Who may review a merge may undo it (the proposer too: undoing only puts things back)."""
-    return merge.status == MergeStatus.MERGED and _merge_overseen(actor=actor, merge=merge)
+    return merge.status == MergeStatus.MERGED and merge_overseen(actor=actor, merge=merge)
 
 
-def _merge_overseen(*, actor: User, merge: PersonMerge) -> bool:
+def merge_overseen(*, actor: User, merge: PersonMerge) -> bool:
     from kujdes.people.dedupe.access import dedupe_allowed
 
     units = {merge.kept.unit_id, merge.duplicate.unit_id}

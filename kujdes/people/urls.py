@@ -4,6 +4,7 @@ from django.urls import path
 
 from kujdes.people import views_consent, views_export
 from kujdes.people import views_registry as views
+from kujdes.people.dedupe import views as views_dedupe
 
 urlpatterns = [
     path("persons/", views.person_list, name="person_list"),
@@ -23,4 +24,10 @@ urlpatterns = [
     ),
     path("persons/<uuid:public_id>/merge", views.person_merge_propose_view, name="person_merge_propose"),
     path("persons/merges/<uuid:public_id>/", views.person_merge_review_view, name="person_merge_review"),
+    path("persons/merges/<uuid:public_id>/unmerge", views.person_unmerge_view, name="person_unmerge"),
+    # The batch deduplication's review queue (kujdes/people/dedupe).
+    path("persons/duplicates/", views_dedupe.duplicates_queue, name="duplicates_queue"),
+    path("persons/duplicates/run", views_dedupe.duplicates_run_start, name="duplicates_run_start"),
+    path("persons/duplicates/runs/<uuid:public_id>/", views_dedupe.duplicates_run, name="duplicates_run"),
+    path("persons/duplicates/<uuid:public_id>/", views_dedupe.duplicate_pair, name="duplicate_pair"),
 ]

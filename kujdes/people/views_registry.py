@@ -490,3 +490,26 @@ def person_merge_review_view(request: HttpRequest, public_id: Any) -> HttpRespon
     return render(
         request, "people/merge_review.html", {"merge": merge, "records": records, "can_review": can_review}
     )
+
+
+@require_POST
+def person_unmerge_view(request: HttpRequest, public_id: Any) -> HttpResponse:
+    """Undo a merge (both records back as they were); whoever may review merges of both records may."""
+    from kujdes.people.dedupe.selectors import duplicate_pair_of_merge, person_merge_overseen_get
+    from kujdes.people.services import person_unmerge
+
+    try:
+        merge = person_merge_overseen_get(actor=request.user, public_id=str(public_id))
+    except PersonMerge.DoesNotExist:
+        raise Http404 from None
+    pair = duplicate_pair_of_merge(merge=merge)
+    try:
+        person_unmerge(actor=request.user, merge=merge)
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, _("The merge was undone: both records are back as they were."))
+    if pair is not None:
+        return redirect("duplicate_pair", public_id=pair.public_id)
+    return redirect("person_detail", public_id=merge.kept.public_id)

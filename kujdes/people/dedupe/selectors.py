@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from django.db.models import QuerySet
 
 from kujdes.people.dedupe.access import dedupe_organisation_id
-from kujdes.people.models import DedupeRun, DuplicatePair, PairStatus
+from kujdes.people.models import DedupeRun, DuplicatePair, PairStatus, PersonMerge
 
 if TYPE_CHECKING:
     from kujdes.accounts.models import User
@@ -59,3 +59,26 @@ def dedupe_runs_for_actor(*, actor: User) -> QuerySet[DedupeRun]:
 
 def dedupe_run_get(*, actor: User, public_id: str) -> DedupeRun:
     return dedupe_runs_for_actor(actor=actor).get(public_id=public_id)
+
+
+def person_merge_overseen_get(*, actor: User, public_id: str) -> PersonMerge:
+    """A merge whose both records the actor oversees (kujdes.people.services.person_merge_can_undo's
+    rule, whatever its status); PersonMerge.DoesNotExist (→ 404) for any other."""
+    from kujdes.core.selectors import membership_organisation_ids
+    from kujdes.people.services import merge_overseen
+
+    merge = (
+        PersonMerge.objects.filter(
+            organisation_id__in=membership_organisation_ids(user=actor), public_id=public_id
+        )
+        .select_related("kept", "duplicate", "kept__unit", "duplicate__unit")
+        .first()
+    )
+    if merge is None or not merge_overseen(actor=actor, merge=merge):
+        raise PersonMerge.DoesNotExist
+    return merge
+
+
+def duplicate_pair_of_merge(*, merge: PersonMerge) -> DuplicatePair | None:
+    """The queue's pair that led to a merge, if it came from the queue (the caller reached the merge)."""
+    return DuplicatePair.objects.filter(merge=merge).first()
