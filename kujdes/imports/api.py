@@ -206,8 +206,8 @@ def imports_upload(
     file: File[UploadedFile],
     unit: Form[UUID],
     target: Form[str],
-    activity: Form[UUID | None] = None,
-    template: Form[UUID | None] = None,
+    activity: Form[str] = "",
+    template: Form[str] = "",
 ) -> Any:
     from kujdes.imports.services import batch_configure, batch_table, batch_upload
     from kujdes.imports.targets import target_get
@@ -220,18 +220,23 @@ def imports_upload(
     except ValidationError as error:
         return Status(400, {"detail": error.messages[0]})
     found = None
-    if activity is not None:
+    try:
+        activity_id = UUID(activity) if activity.strip() else None
+        template_id = UUID(template) if template.strip() else None
+    except ValueError:
+        return Status(400, {"detail": _("The activity and the template are given by their ids.")})
+    if activity_id is not None:
         from kujdes.programme.selectors import activities_for_actor
 
-        found = activities_for_actor(actor=request.user).filter(public_id=activity).first()  # type: ignore[arg-type]
+        found = activities_for_actor(actor=request.user).filter(public_id=activity_id).first()  # type: ignore[arg-type]
         if found is None:
             return _not_found()
     elif spec.needs_activity:
         return Status(400, {"detail": _("Give the activity the rows are brought into.")})
     saved = None
-    if template is not None:
+    if template_id is not None:
         try:
-            saved = template_get(actor=request.user, public_id=str(template))  # type: ignore[arg-type]
+            saved = template_get(actor=request.user, public_id=str(template_id))  # type: ignore[arg-type]
         except MappingTemplate.DoesNotExist:
             return _not_found()
         if saved.target != target or saved.organisation_id != chosen.organisation_id:
@@ -263,6 +268,11 @@ def imports_upload(
 
 @router.get("/imports/templates", response=list[TemplateOut], summary="The organisation's mapping templates")
 def imports_templates(request: HttpRequest, target: str = "") -> Any:
+    from kujdes.imports.mapping_templates import templates_install_once
+
+    organisations = import_units_for_actor(actor=request.user).values_list("organisation_id", flat=True)  # type: ignore[arg-type]
+    for organisation_id in set(organisations):
+        templates_install_once(organisation_id=organisation_id)
     return [
         {
             "id": t.public_id,

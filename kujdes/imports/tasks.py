@@ -28,7 +28,7 @@ from django_tasks import task
 
 from kujdes.core.audit import audit_record
 from kujdes.core.scoping import system_scope, tenant_scope
-from kujdes.imports.models import BatchState, CommitFailure, ImportBatch
+from kujdes.imports.models import BatchState, CommitFailure, ImportBatch, ImportedRecord
 
 if TYPE_CHECKING:
     from kujdes.accounts.models import User
@@ -153,6 +153,7 @@ def batches_resume(
     return queued
 
 
+@transaction.atomic
 def _fail(batch: ImportBatch, code: str, *, messages: list[str]) -> None:
     """The commit stopped: the batch is open again (its mapping can be fixed, or what was written
     undone); the messages (which may quote a cell) are added to the sealed report."""
@@ -171,11 +172,12 @@ def _fail(batch: ImportBatch, code: str, *, messages: list[str]) -> None:
 
 
 class _Progress:
-    """`progress(done, total)` from `batch_commit` (rows written before an interruption count as done)
-    → the batch's row counts and heartbeat, at most twice a second, and always the last call."""
+    """`progress(done, total)` from `batch_commit` → the batch's row counts and heartbeat, at most twice
+    a second, and always the last call. `offset`: rows written by an earlier, interrupted run that the
+    new check no longer counts (they now look like registered persons: themselves)."""
 
-    def __init__(self, batch_pk: int) -> None:
-        self.batch_pk = batch_pk
+    def __init__(self, batch_pk: int, *, offset: int = 0) -> None:
+        self.batch_pk, self.offset = batch_pk, offset
         self._written = 0.0
 
     def __call__(self, done: int, total: int) -> None:
@@ -184,8 +186,18 @@ class _Progress:
             return
         self._written = now
         ImportBatch.objects.filter(pk=self.batch_pk).update(
-            rows_done=min(done, total), rows_total=total, commit_heartbeat_at=timezone.now()
+            rows_done=self.offset + min(done, total),
+            rows_total=self.offset + total,
+            commit_heartbeat_at=timezone.now(),
         )
+
+
+def _offset(batch: ImportBatch, result: Any) -> int:
+    from kujdes.imports.services import EXISTING, NEW
+
+    written = set(ImportedRecord.objects.filter(batch=batch).values_list("row", flat=True))
+    counted = {row.number for row in result.rows if row.valid and row.decision in (NEW, EXISTING)}
+    return len(written - counted)
 
 
 def _claim(batch_pk: int) -> ImportBatch | None:
@@ -245,7 +257,7 @@ def batch_commit_work(*, batch_pk: int) -> str:
                 result=result,
                 batch=batch,
                 activity=batch.activity,
-                progress=_Progress(batch.pk),
+                progress=_Progress(batch.pk, offset=_offset(batch, result)),
             )
         except services.ImportRefused as refused:
             _fail(batch, CommitFailure.REFUSED, messages=refused.messages)

@@ -7,15 +7,23 @@ from __future__ import annotations
 
 from typing import Any
 
-from kujdes.core.tests.routes import MISSING, OK, REDIRECT, Route
+from kujdes.core.tests.routes import DENIED, MISSING, OK, REDIRECT, Route
 
 IMPORTERS = ("alice", "bob", "charlie", "dave", "manager", "educator")
 OF_DIOCESE_A = ("alice", "bob", "manager")
 
 
 def fixtures(t: Any) -> None:
+    from kujdes.imports.models import MappingTemplate
     from kujdes.imports.services import batch_upload
 
+    t.import_template = MappingTemplate.objects.create(
+        organisation=t.org,
+        name="Lista e diocezës",
+        target="persons",
+        mapping={"headers": {"Emri": "given_name"}},
+        created_by=t.alice,
+    )
     t.import_batch = batch_upload(
         actor=t.alice,
         unit=t.diocese_a,
@@ -33,9 +41,34 @@ def _of_diocese_a(statuses: set[int], method: str = "POST") -> Route:
     return Route(method=method, kwargs=_batch, expect={n: statuses for n in OF_DIOCESE_A}, others=MISSING)
 
 
+def _template(t: Any) -> dict[str, Any]:
+    return {"public_id": t.import_template.public_id}
+
+
+# Whoever imports in organisation "al" uses its templates; Dave (another organisation) gets 404.
+OF_AL_IMPORTERS = ("alice", "bob", "charlie", "manager", "educator")
+
 ROUTES: dict[str, Route] = {
     # Whoever registers persons somewhere imports there.
     "import_list": Route(expect={n: OK for n in IMPORTERS}),
+    "import_templates": Route(expect={n: OK for n in IMPORTERS}),
+    "import_template_rename": Route(
+        method="POST",
+        kwargs=_template,
+        data={"name": "Lista e re"},
+        expect={**{n: REDIRECT for n in OF_AL_IMPORTERS}, "dave": MISSING},
+        others=DENIED,
+    ),
+    "import_template_delete": Route(
+        method="POST",
+        kwargs=_template,
+        expect={**{n: REDIRECT for n in OF_AL_IMPORTERS}, "dave": MISSING},
+        others=DENIED,
+    ),
+    # The commit's progress, polled by the batch page.
+    "import_status": _of_diocese_a(OK, method="GET"),
+    "import_template_save": _of_diocese_a(REDIRECT),
+    "import_template_apply": _of_diocese_a(REDIRECT),
     "import_batch": _of_diocese_a(OK, method="GET"),
     "import_reading": _of_diocese_a(REDIRECT),
     "import_mapping": _of_diocese_a(REDIRECT),

@@ -212,3 +212,174 @@ class ImportPagesTests(ImportTestCase):
             ):
                 response = getattr(self.client, method)(reverse(name, kwargs={"public_id": batch.public_id}))
                 self.assertEqual(response.status_code, 404, (user.username, name))
+
+
+class ImportTemplatesAndLearningTests(ImportTestCase):
+    """Saved templates (save, choose at upload or on the page, rename, delete) and learnt columns."""
+
+    def upload(self, data: bytes, **fields: str):  # type: ignore[no-untyped-def]
+        return self.client.post(
+            reverse("import_list"),
+            {
+                "unit": str(self.diocese_a.public_id),
+                "target": "persons",
+                **fields,
+                "upload": SimpleUploadedFile("lista.csv", data),
+            },
+        )
+
+    def latest(self) -> ImportBatch:
+        with system_scope():
+            return ImportBatch.objects.latest("pk")
+
+    def test_a_mapping_saved_as_a_template_maps_the_next_file_at_upload(self) -> None:
+        from kujdes.imports.models import MappingTemplate
+
+        self.login(self.alice)
+        # "Kodi i fshatit" is nobody's synonym: mapped by hand to the municipality, "X" valued by hand.
+        self.upload("Emri,Kodi i fshatit,Gjinia\nAna,Shkodër,X\n".encode())
+        batch = self.latest()
+        self.client.post(
+            reverse("import_mapping", kwargs={"public_id": batch.public_id}),
+            {
+                "column-0": "given_name",
+                "column-1": "municipality",
+                "column-2": "sex",
+                "valuekey-sex-0": "X",
+                "value-sex-0": "Feminine",
+            },
+        )
+        response = self.client.post(
+            reverse("import_template_save", kwargs={"public_id": batch.public_id}),
+            {"name": "Lista e fshatit"},
+        )
+        self.assertEqual(response.status_code, 302)
+        with system_scope():
+            template = MappingTemplate.objects.get(organisation=self.org, name="Lista e fshatit")
+        self.assertEqual(
+            template.mapping["headers"],
+            {"Emri": "given_name", "Kodi i fshatit": "municipality", "Gjinia": "sex"},
+        )
+        self.assertEqual(template.mapping["values"], {"sex": {"X": "Feminine"}})
+        # No cell of a row other than a coded value: the name "Ana" is not kept.
+        self.assertNotIn("Ana", str(template.mapping))
+
+        # The next file of that kind, columns in another order, with the template chosen at upload.
+        self.upload("Gjinia,Emri,Kodi i fshatit\nX,Eva,Shkodër\n".encode(), template=str(template.public_id))
+        page = self.client.get(reverse("import_batch", kwargs={"public_id": self.latest().public_id}))
+        self.assertEqual(page.context["result"].columns, ["sex", "given_name", "municipality"])
+        self.assertEqual(page.context["result"].blocking, [])
+
+        # Listed, renamed, deleted on the templates page.
+        templates = self.client.get(reverse("import_templates"))
+        self.assertContains(templates, "Lista e fshatit")
+        self.assertContains(templates, "Regjistri i kampit veror")  # shipped, installed on first use
+        self.client.post(
+            reverse("import_template_rename", kwargs={"public_id": template.public_id}),
+            {"name": "Fshati 2019"},
+        )
+        with system_scope():
+            template.refresh_from_db()
+        self.assertEqual(template.name, "Fshati 2019")
+        self.client.post(reverse("import_template_delete", kwargs={"public_id": template.public_id}))
+        with system_scope():
+            self.assertFalse(MappingTemplate.objects.filter(pk=template.pk).exists())
+
+    def test_a_template_is_chosen_on_the_mapping_page(self) -> None:
+        from kujdes.imports.models import MappingTemplate
+
+        with system_scope():
+            template = MappingTemplate.objects.create(
+                organisation=self.org,
+                name="Kodet",
+                target="persons",
+                mapping={"headers": {"Kodi": "given_name"}},
+            )
+        self.login(self.alice)
+        self.upload(b"Kodi,Gjinia\nAna,F\n")
+        batch = self.latest()
+        page = self.client.get(reverse("import_batch", kwargs={"public_id": batch.public_id}))
+        self.assertContains(page, "Kodet")
+        self.client.post(
+            reverse("import_template_apply", kwargs={"public_id": batch.public_id}),
+            {"template": str(template.public_id)},
+        )
+        page = self.client.get(reverse("import_batch", kwargs={"public_id": batch.public_id}))
+        # The template's column, and the suggestion for the header it does not know.
+        self.assertEqual(page.context["result"].columns, ["given_name", "sex"])
+
+    def test_headers_mapped_in_a_committed_import_are_suggested_first_next_time(self) -> None:
+        from kujdes.imports.learning import learnt_columns
+
+        self.login(self.alice)
+        self.upload("Kodi i fshatit,Emri\nShkodër,Ana\n".encode())
+        batch = self.latest()
+        page = self.client.get(reverse("import_batch", kwargs={"public_id": batch.public_id}))
+        self.assertEqual(page.context["result"].columns, ["", "given_name"])  # nobody's synonym yet
+        self.client.post(
+            reverse("import_mapping", kwargs={"public_id": batch.public_id}),
+            {"column-0": "municipality", "column-1": "given_name"},
+        )
+        with override_settings(TASKS=IMMEDIATE), self.captureOnCommitCallbacks(execute=True):
+            self.client.post(reverse("import_commit", kwargs={"public_id": batch.public_id}))
+        self.assertEqual(self.latest().state, BatchState.COMMITTED)
+        with system_scope():
+            self.assertEqual(
+                learnt_columns(
+                    organisation_id=self.org.pk, target="persons", headers=["KODI I FSHATIT", "Emri"]
+                ),
+                ["municipality", "given_name"],
+            )
+            # Another organisation learnt nothing from it.
+            self.assertEqual(
+                learnt_columns(
+                    organisation_id=self.other_org.pk, target="persons", headers=["Kodi i fshatit"]
+                ),
+                [""],
+            )
+        self.upload("Kodi i fshatit,Emri\nLezhë,Eva\n".encode())
+        page = self.client.get(reverse("import_batch", kwargs={"public_id": self.latest().public_id}))
+        self.assertEqual(page.context["result"].columns, ["municipality", "given_name"])
+
+    def test_an_interrupted_commit_offers_to_continue_and_continuing_finishes_it(self) -> None:
+        import datetime
+
+        from django.utils import timezone
+
+        self.login(self.alice)
+        self.upload(b"Emri\nAna\nEva\n")
+        batch = self.latest()
+        self.client.post(
+            reverse("import_mapping", kwargs={"public_id": batch.public_id}), {"column-0": "given_name"}
+        )
+        with system_scope():
+            # As a worker killed after it claimed the batch: open, started, silent for an hour.
+            long_ago = timezone.now() - datetime.timedelta(hours=1)
+            ImportBatch.objects.filter(pk=batch.pk).update(
+                commit_started_at=long_ago, commit_heartbeat_at=long_ago, rows_total=2, commit_attempts=1
+            )
+        page = self.client.get(reverse("import_batch", kwargs={"public_id": batch.public_id}))
+        self.assertContains(page, "Continue the import")
+        self.assertNotContains(page, "hx-trigger")  # no polling of a commit nobody runs
+        with override_settings(TASKS=IMMEDIATE), self.captureOnCommitCallbacks(execute=True):
+            self.client.post(reverse("import_commit", kwargs={"public_id": batch.public_id}))
+        batch = self.latest()
+        self.assertEqual((batch.state, batch.rows_done, batch.commit_attempts), (BatchState.COMMITTED, 2, 2))
+
+    def test_charlie_and_dave_get_404_for_alices_template(self) -> None:
+        from kujdes.imports.models import MappingTemplate
+
+        with system_scope():
+            template = MappingTemplate.objects.create(
+                organisation=self.org, name="Alice's", target="persons", mapping={}
+            )
+        for user in (self.dave, self.other_admin):
+            self.login(user)
+            for name in ("import_template_rename", "import_template_delete"):
+                response = self.client.post(
+                    reverse(name, kwargs={"public_id": template.public_id}), {"name": "x"}
+                )
+                self.assertEqual(response.status_code, 404, (user.username, name))
+            self.assertNotContains(self.client.get(reverse("import_templates")), "Alice&#x27;s")
+        with system_scope():
+            self.assertEqual(MappingTemplate.objects.get(pk=template.pk).name, "Alice's")
