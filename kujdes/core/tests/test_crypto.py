@@ -10,7 +10,8 @@ import uuid
 
 import pytest
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from django.db import connection
+from django.db import connection, connections
+from django.test.utils import CaptureQueriesContext
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -220,6 +221,49 @@ class PersonEncryptionTests(BaseTestCase):
                     organisation_id=self.org.pk,
                 ),
             )
+
+    def test_reserved_keys_are_written_to_the_key_store_a_batch_at_a_time(self) -> None:
+        keys = connections["keys"]
+        with crypto.subject_keys_reserved(organisation_id=self.org.pk, count=4):
+            with CaptureQueriesContext(keys) as first:
+                persons = [self.create(given_name=f"Arta{index}") for index in range(4)]
+            with CaptureQueriesContext(keys) as second:
+                persons.append(self.create(given_name="Drita"))  # the next batch
+        inserts = [[q for q in c if q["sql"].startswith("INSERT")] for c in (first, second)]
+        self.assertEqual([len(found) for found in inserts], [1, 1])
+        self.assertEqual(inserts[0][0]["sql"].count("), ("), 3)  # four keys in one insert
+        self.assertEqual(len({person.key_id for person in persons}), 5)
+        crypto.caches_clear()
+        names = [self.reload(person).given_name for person in persons]
+        self.assertEqual(names, ["Arta0", "Arta1", "Arta2", "Arta3", "Drita"])
+
+    def test_keys_reserved_and_not_handed_out_are_deleted_when_the_block_ends(self) -> None:
+        before = SubjectKey.objects.count()
+        with crypto.subject_keys_reserved(organisation_id=self.org.pk, count=10):
+            person = self.create()
+            self.assertEqual(SubjectKey.objects.count(), before + 10)
+        self.assertEqual(SubjectKey.objects.count(), before + 1)
+        self.assertTrue(SubjectKey.objects.filter(public_id=person.key_id).exists())
+
+    def test_a_reserve_serves_only_its_organisation_and_its_block(self) -> None:
+        mine = SubjectKey.objects.filter(organisation_id=self.org.pk)
+        theirs = SubjectKey.objects.filter(organisation_id=self.other_org.pk)
+        before = (mine.count(), theirs.count())
+        with crypto.subject_keys_reserved(organisation_id=self.other_org.pk, count=10):
+            crypto.subject_key_create(organisation_id=self.org.pk)  # saved on its own, as always
+            self.assertEqual((mine.count(), theirs.count()), (before[0] + 1, before[1]))
+        crypto.subject_key_create(organisation_id=self.other_org.pk)
+        self.assertEqual((mine.count(), theirs.count()), (before[0] + 1, before[1] + 1))
+        self.assertEqual(crypto._reserves(), {})
+
+    def test_erasing_a_person_registered_from_a_reserve_destroys_only_their_key(self) -> None:
+        with crypto.subject_keys_reserved(organisation_id=self.org.pk, count=5):
+            erased, kept = self.create(), self.create(given_name="Drita")
+        with system_scope():
+            person_erase(actor=self.admin, person=self.reload(erased), reason_code="subject_request")
+        crypto.caches_clear()
+        self.assertIsNone(self.reload(erased).given_name)
+        self.assertEqual(self.reload(kept).given_name, "Drita")
 
 
 def test_a_key_handle_is_copied_and_pickled_without_its_key():
