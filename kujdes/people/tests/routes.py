@@ -51,6 +51,27 @@ ROUTES: dict[str, Route] = {
         expect={name: OK for name in READERS_OF_A},
         others=MISSING,
     ),
+    # The batch deduplication: whoever deduplicates the whole organisation (its administrators; in the cast
+    # nobody else manages persons in every unit). Another organisation's administrator has a queue of her
+    # own (empty) but reaches no pair or run of "al".
+    "duplicates_queue": Route(expect={"admin": OK, "other_admin": OK}, others=DENIED),
+    "duplicates_run_start": Route(
+        method="POST", expect={"admin": REDIRECT, "other_admin": REDIRECT}, others=DENIED
+    ),
+    "duplicates_run": Route(
+        kwargs=lambda t: {"public_id": t.dedupe_run.public_id}, expect={"admin": OK}, others=MISSING
+    ),
+    "duplicate_pair": Route(
+        kwargs=lambda t: {"public_id": t.dedupe_pair.public_id}, expect={"admin": OK}, others=MISSING
+    ),
+    # Undoing a merge: those who may review merges of both records (case workers and the programme
+    # manager of diocese A, the organisation's administrator); a redirect to the kept person after it.
+    "person_unmerge": Route(
+        method="POST",
+        kwargs=lambda t: {"public_id": t.registry_merged.public_id},
+        expect={name: REDIRECT for name in (*READERS_OF_A, "admin")},
+        others=MISSING,
+    ),
     "api:persons_list": Route(expect={name: OK for name in SEARCHERS}, others={403}, anonymous={401}),
     # A unit nobody holds: the registration answers 404 like any foreign unit (behaviour: test_registry_api).
     "api:persons_create": Route(
@@ -94,3 +115,25 @@ def fixtures(t: Any) -> None:
     t.registry_merge = person_merge_propose(
         actor=t.alice, kept=t.registry_person, duplicate=t.registry_duplicate
     )
+    # A run of the batch deduplication with one pair in the queue, and a merge carried out (to undo).
+    from kujdes.people.models import DedupeRun, DedupeRunStatus, DuplicatePair
+    from kujdes.people.services import person_merge_review
+
+    t.dedupe_run = DedupeRun.objects.create(
+        organisation=t.org, started_by=t.admin, status=DedupeRunStatus.DONE
+    )
+    first, second = sorted((t.registry_person, t.registry_duplicate), key=lambda p: p.pk)
+    t.dedupe_pair = DuplicatePair.objects.create(
+        organisation=t.org,
+        run=t.dedupe_run,
+        first=first,
+        second=second,
+        weight=20.0,
+        probability=0.99,
+        levels=[0, 1, 0, 0, -1, -1, -1, -1],
+        field_weights=[4.0, 6.0, 9.0, 0.5, 0, 0, 0, 0],
+    )
+    kept = person_create(actor=t.alice, unit=t.diocese_a, given_name="Bora", family_name="Matrix")
+    merged = person_create(actor=t.alice, unit=t.diocese_a, given_name="Borë", family_name="Matrix")
+    t.registry_merged = person_merge_propose(actor=t.alice, kept=kept, duplicate=merged)
+    person_merge_review(actor=t.bob, merge=t.registry_merged, approve=True)

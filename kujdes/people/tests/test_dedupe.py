@@ -211,7 +211,15 @@ class DuplicatesPagesTests(BaseTestCase):
         self.assertContains(queue, "Hoxhaj")
         self.assertContains(queue, "Коваленко")
         self.assertContains(queue, "Kovalenko")
-        self.assertContains(queue, "family name:")
+        # The reasons in words, in the organisation's language.
+        from django.utils import translation
+
+        from kujdes.people.dedupe.services import pair_explanation
+
+        with system_scope(), translation.override("sq"):
+            words = pair_explanation(pair_of(self.hoxha, self.hoxhaj))
+        self.assertEqual(len(words), 8)
+        self.assertContains(queue, words[1])
         with system_scope():
             self.assertTrue(AuditEvent.objects.filter(action="person.duplicates.viewed").exists())
 
