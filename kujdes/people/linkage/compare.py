@@ -177,53 +177,41 @@ def _cost(level: int) -> int:
     return 3 if level == MISSING else level
 
 
+def _level(a: Prepared, b: Prepared, a_given: bool, b_given: bool) -> int:
+    """The level of one name of `a` (given or family) against one of `b`, the common cases first."""
+    x = a.given if a_given else a.surname
+    y = b.given if b_given else b.surname
+    if not x or not y:
+        return MISSING
+    if x == y:
+        return N_EXACT
+    x_skel = a.given_skel if a_given else a.surname_skel
+    y_skel = b.given_skel if b_given else b.surname_skel
+    if x_skel == y_skel:
+        return N_SKELETON
+    return _name_level(
+        x,
+        x_skel,
+        a.given_cons if a_given else a.surname_cons,
+        a.given_groups if a_given else a.surname_groups,
+        y,
+        y_skel,
+        b.given_cons if b_given else b.surname_cons,
+        b.given_groups if b_given else b.surname_groups,
+    )
+
+
 def names_compare(a: Prepared, b: Prepared) -> tuple[int, int, bool]:
     """(given level, surname level, swapped) — the crossed comparison when it agrees better."""
-    g = _name_level(
-        a.given,
-        a.given_skel,
-        a.given_cons,
-        a.given_groups,
-        b.given,
-        b.given_skel,
-        b.given_cons,
-        b.given_groups,
-    )
-    s = _name_level(
-        a.surname,
-        a.surname_skel,
-        a.surname_cons,
-        a.surname_groups,
-        b.surname,
-        b.surname_skel,
-        b.surname_cons,
-        b.surname_groups,
-    )
-    straight = _cost(g) + _cost(s)
+    g = _level(a, b, True, True)
+    s = _level(a, b, False, False)
+    straight = (3 if g == MISSING else g) + (3 if s == MISSING else s)
     if straight <= 1:
         return g, s, False
     if straight >= 8 and a.given[:1] != b.surname[:1] and a.surname[:1] != b.given[:1]:
         return g, s, False  # nothing agrees and no initial crosses: no swap to look for
-    gx = _name_level(
-        a.given,
-        a.given_skel,
-        a.given_cons,
-        a.given_groups,
-        b.surname,
-        b.surname_skel,
-        b.surname_cons,
-        b.surname_groups,
-    )
-    sx = _name_level(
-        a.surname,
-        a.surname_skel,
-        a.surname_cons,
-        a.surname_groups,
-        b.given,
-        b.given_skel,
-        b.given_cons,
-        b.given_groups,
-    )
+    gx = _level(a, b, True, False)
+    sx = _level(a, b, False, True)
     if _cost(gx) + _cost(sx) + 1 < straight:
         return gx, sx, True
     return g, s, False

@@ -61,14 +61,16 @@ def _block_pairs(
             for y in range(x + 1, n):
                 yield i, members[y]
             continue
-        smaller = ci[: ci.index(code)]
+        position = ci.index(code)
+        if not position:
+            for y in range(x + 1, n):
+                yield i, members[y]
+            continue
+        smaller = frozenset(ci[:position])
         for y in range(x + 1, n):
             j = members[y]
-            if smaller:
-                cj = codes[j]
-                if any(c in cj for c in smaller):
-                    continue
-            yield i, j
+            if smaller.isdisjoint(codes[j]):
+                yield i, j
 
 
 def _name_key(r: Prepared) -> str:
