@@ -45,32 +45,85 @@ from kujdes.people.linkage.model import (
 MAX_BLOCK = 250
 
 
-_KIND_SHIFT = 40  # a blocking key's code: kind << 40 | the key's number
+class Blocking:
+    """The blocks of a set of records, in flat arrays (a million records' keys fit in memory).
 
+    Every blocking key becomes a code: its kind in the high bits and a hash of the key (Python's
+    64-bit hash, cut to the bits left), so codes sort kind first. Each record's codes are a sorted
+    slice of `codes`; each block worth enumerating (2 to `max_block` records) is a slice of
+    `members`. A pair belongs to the first block it shares: it is skipped in a block when the two
+    records also share a key of an earlier kind (any, even one whose block was too large), or an
+    enumerated key of the same kind with a smaller code — so each candidate pair is compared once,
+    and whether it is compared does not depend on the hash. (Two keys whose hashes collide merge
+    their blocks: with ≥ 40 bits this adds a handful of pairs at a million records.)
+    """
 
-def _block_pairs(
-    code: int, members: list[int], codes: Sequence[tuple[int, ...]]
-) -> Iterator[tuple[int, int]]:
-    """The pairs of one block that belong to it: the smallest code the two records share is this
-    block's (otherwise an earlier kind, or a smaller key of this kind, has them)."""
-    n = len(members)
-    for x in range(n):
-        i = members[x]
-        ci = codes[i]
-        if len(ci) == 1:
+    def __init__(self, records: Sequence[Prepared], *, use_document: bool, max_block: int) -> None:
+        n = len(records)
+        record_bits = max(1, (n - 1).bit_length())
+        self.hash_bits = hash_bits = 60 - record_bits
+        hash_mask = (1 << hash_bits) - 1
+        codes, offsets = array("q"), array("Q", [0])
+        entries: list[int] = []
+        for i, r in enumerate(records):
+            mine = sorted(
+                {
+                    t << hash_bits | (hash(key) & hash_mask)
+                    for t, keys in enumerate(record_keys(r, use_document=use_document))
+                    for key in keys
+                }
+            )
+            codes.extend(mine)
+            offsets.append(len(codes))
+            entries.extend(code << record_bits | i for code in mine)
+        self.codes, self.offsets = codes, offsets
+        entries.sort()
+        record_mask = (1 << record_bits) - 1
+        self.block_codes, self.block_offsets, self.members = array("q"), array("Q", [0]), array("I")
+        self.oversize: set[int] = set()
+        current: list[int] = []
+        previous = -1
+        for entry in itertools.chain(entries, (-1,)):
+            code = entry >> record_bits if entry >= 0 else -2
+            if code != previous:
+                if len(current) > max_block:
+                    self.oversize.add(previous)
+                elif len(current) > 1:
+                    self.block_codes.append(previous)
+                    self.members.extend(current)
+                    self.block_offsets.append(len(self.members))
+                current = []
+                previous = code
+            if entry >= 0:
+                current.append(entry & record_mask)
+        del entries
+
+    def __len__(self) -> int:
+        return len(self.block_codes)
+
+    def kind(self, block: int) -> int:
+        return self.block_codes[block] >> self.hash_bits
+
+    def pairs(self, block: int) -> Iterator[tuple[int, int]]:
+        """The pairs that belong to one block (see the class)."""
+        code = self.block_codes[block]
+        kind_floor = (code >> self.hash_bits) << self.hash_bits
+        members = self.members[self.block_offsets[block] : self.block_offsets[block + 1]]
+        codes, offsets, oversize = self.codes, self.offsets, self.oversize
+        n = len(members)
+        for x in range(n):
+            i = members[x]
+            mine = codes[offsets[i] : offsets[i + 1]]
+            position = mine.index(code)
+            earlier = frozenset(c for c in mine[:position] if c < kind_floor or c not in oversize)
+            if not earlier:
+                for y in range(x + 1, n):
+                    yield i, members[y]
+                continue
             for y in range(x + 1, n):
-                yield i, members[y]
-            continue
-        position = ci.index(code)
-        if not position:
-            for y in range(x + 1, n):
-                yield i, members[y]
-            continue
-        smaller = frozenset(ci[:position])
-        for y in range(x + 1, n):
-            j = members[y]
-            if smaller.isdisjoint(codes[j]):
-                yield i, j
+                j = members[y]
+                if earlier.isdisjoint(codes[offsets[j] : offsets[j + 1]]):
+                    yield i, j
 
 
 def _name_key(r: Prepared) -> str:
@@ -135,14 +188,12 @@ def _compare_share(share: int, shares: int) -> tuple[bytes, bytes, bytes, list[t
     """Compare the candidate pairs of every `shares`-th block, from `share` on: (left, right,
     pattern number) as array bytes, and the patterns in the order of their numbers."""
     records: Sequence[Prepared] = _SHARED["records"]  # type: ignore[assignment]
-    codes: Sequence[tuple[int, ...]] = _SHARED["codes"]  # type: ignore[assignment]
-    blocks: list[tuple[int, list[int]]] = _SHARED["blocks"]  # type: ignore[assignment]
+    blocking: Blocking = _SHARED["blocking"]  # type: ignore[assignment]
     use_document: bool = _SHARED["engine"].use_document  # type: ignore[attr-defined]
     left, right, pat = array("I"), array("I"), array("I")
     pattern_ids: dict[tuple[int, ...], int] = {}
-    for number in range(share, len(blocks), shares):
-        code, members = blocks[number]
-        for i, j in _block_pairs(code, members, codes):
+    for block in range(share, len(blocking), shares):
+        for i, j in blocking.pairs(block):
             levels = compare(records[i], records[j], use_document=use_document)[0]
             pid = pattern_ids.get(levels)
             if pid is None:
@@ -162,8 +213,7 @@ def _task(task: tuple) -> tuple:
 
 def _compare_in_workers(
     records: Sequence[Prepared],
-    codes: Sequence[tuple[int, ...]],
-    blocks: list[tuple[int, list[int]]],
+    blocking: Blocking,
     *,
     engine: Engine,
 ) -> tuple[array, array, array, list[tuple[int, ...]], dict[str, object]]:
@@ -173,7 +223,7 @@ def _compare_in_workers(
     threads = engine.threads if "fork" in multiprocessing.get_all_start_methods() else 1
     shares = 1 if threads == 1 else threads * 3
     tasks = [("compare", share, shares) for share in range(shares)] + [("fit", name) for name in FIT_PARTS]
-    _SHARED.update(records=records, codes=codes, blocks=blocks, engine=engine)
+    _SHARED.update(records=records, blocking=blocking, engine=engine)
     try:
         if threads > 1:
             with multiprocessing.get_context("fork").Pool(threads) as pool:
@@ -260,58 +310,18 @@ class Engine:
         self.model: Model | None = None
 
     # --- blocking -------------------------------------------------------------------------
-    def _codes(self, records: Sequence[Prepared]) -> list[tuple[int, ...]]:
-        """Every record's blocking keys as integer codes, the key kind in the high bits (so the
-        smallest code two records share is of the first kind that finds them), sorted."""
-        ids: dict[str, int] = {}
-        codes: list[tuple[int, ...]] = []
-        use_document = self.use_document
-        for r in records:
-            mine = []
-            for t, keys in enumerate(record_keys(r, use_document=use_document)):
-                for key in keys:
-                    number = ids.get(key)
-                    if number is None:
-                        number = ids[key] = len(ids)
-                    mine.append(t << _KIND_SHIFT | number)
-            mine.sort()
-            codes.append(tuple(mine))
-        del ids
-        return codes
-
-    def _blocks(self, codes: Sequence[tuple[int, ...]]) -> list[tuple[int, list[int]]]:
-        """(code, members) of every block worth enumerating, in code order (kind first); blocks of
-        more than `max_block` records are counted in `blocks_skipped` and left out."""
-        blocks: dict[int, list[int]] = {}
-        for i, mine in enumerate(codes):
-            for code in mine:
-                members = blocks.get(code)
-                if members is None:
-                    blocks[code] = [i]
-                else:
-                    members.append(i)
-        self.blocks_skipped = 0
-        out = []
-        for code in sorted(blocks):
-            members = blocks[code]
-            n = len(members)
-            if n < 2:
-                continue
-            if n > self.max_block:
-                self.blocks_skipped += 1
-                continue
-            out.append((code, members))
-        return out
+    def blocking(self, records: Sequence[Prepared]) -> Blocking:
+        blocking = Blocking(records, use_document=self.use_document, max_block=self.max_block)
+        self.blocks_skipped = len(blocking.oversize)
+        return blocking
 
     def candidate_pairs(self, records: Sequence[Prepared]) -> Iterator[tuple[int, int]]:
-        """Each candidate pair once (i < j), attributed to the first key kind that finds it (and
-        within a kind, to the smallest key the two share)."""
-        codes = self._codes(records)
-        blocks = self._blocks(codes)
+        """Each candidate pair once (i < j), attributed to the first key kind that finds it."""
+        blocking = self.blocking(records)
         self.kind_counts = [0] * len(KINDS)
-        for code, members in blocks:
-            t = code >> _KIND_SHIFT
-            for i, j in _block_pairs(code, members, codes):
+        for block in range(len(blocking)):
+            t = blocking.kind(block)
+            for i, j in blocking.pairs(block):
                 self.kind_counts[t] += 1
                 yield i, j
 
@@ -377,11 +387,10 @@ class Engine:
     def run(self, records: Sequence[Prepared]) -> Result:
         timings: dict[str, float] = {}
         t0 = time.perf_counter()
-        codes = self._codes(records)
-        blocks = self._blocks(codes)
+        blocking = self.blocking(records)
         timings["block"] = time.perf_counter() - t0
-        left, right, pat, pattern_list, parts = _compare_in_workers(records, codes, blocks, engine=self)
-        del codes, blocks
+        left, right, pat, pattern_list, parts = _compare_in_workers(records, blocking, engine=self)
+        del blocking
         counts: Counter = Counter(pat)
         timings["compare"] = time.perf_counter() - t0 - timings["block"]
         t1 = time.perf_counter()
