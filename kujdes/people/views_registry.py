@@ -465,10 +465,21 @@ def person_merge_propose_view(request: HttpRequest, public_id: Any) -> HttpRespo
 @require_http_methods(["GET", "POST"])
 def person_merge_review_view(request: HttpRequest, public_id: Any) -> HttpResponse:
     """Both records side by side; a second person (not the proposer) approves or rejects."""
+    from kujdes.people.dedupe.selectors import person_merge_overseen_get
+    from kujdes.people.models import MergeStatus
+    from kujdes.people.services import person_merge_can_undo
+
     try:
         merge = person_merges_for_actor(actor=request.user).get(public_id=str(public_id))
     except PersonMerge.DoesNotExist:
-        raise Http404 from None
+        # A merge carried out hides the duplicate from person lists; who oversees both records still
+        # reaches its page, to undo it.
+        try:
+            merge = person_merge_overseen_get(actor=request.user, public_id=str(public_id))
+        except PersonMerge.DoesNotExist:
+            raise Http404 from None
+        if merge.status not in (MergeStatus.MERGED, MergeStatus.UNMERGED):
+            raise Http404 from None
     can_review = person_merge_can_review(actor=request.user, merge=merge)
     if request.method == "POST":
         decision = request.POST.get("decision")
@@ -487,9 +498,13 @@ def person_merge_review_view(request: HttpRequest, public_id: Any) -> HttpRespon
         (_("Kept"), kept, person_identity_view(actor=request.user, person=kept)),
         (_("Duplicate"), duplicate, person_identity_view(actor=request.user, person=duplicate)),
     ]
-    return render(
-        request, "people/merge_review.html", {"merge": merge, "records": records, "can_review": can_review}
-    )
+    context = {
+        "merge": merge,
+        "records": records,
+        "can_review": can_review,
+        "can_undo": person_merge_can_undo(actor=request.user, merge=merge),
+    }
+    return render(request, "people/merge_review.html", context)
 
 
 @require_POST

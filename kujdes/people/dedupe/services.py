@@ -112,9 +112,10 @@ def dedupe_run_execute(*, run_pk: int, on_progress: Callable[[DedupeRun], None] 
         _progress(run, status=DedupeRunStatus.RUNNING, started_at=timezone.now(), stage="read", done=0)
         try:
             _run(run, on_progress=on_progress or (lambda _run: None))
-        except Exception:
-            # No personal data in the log: the run's id and the exception's type only.
-            logger.exception("dedupe: run %s failed", run.pk)
+        except Exception as exc:
+            # No personal data in the log (an exception's message may quote a value): the run's id and
+            # the exception's type only.
+            logger.error("dedupe: run %s failed (%s)", run.pk, type(exc).__name__)
             _progress(run, status=DedupeRunStatus.FAILED, error="error", finished_at=timezone.now())
             return "failed"
     return "done"

@@ -386,6 +386,9 @@ class UnmergeTests(BaseTestCase):
             self.login(user)
             self.assertEqual(self.client.post(url).status_code, 404, user.username)
         self.login(self.alice)
+        # The merge's page, though the duplicate is gone from the lists, offers the undo.
+        page = self.client.get(reverse("person_merge_review", kwargs={"public_id": merge.public_id}))
+        self.assertContains(page, 'id="unmerge"')
         self.assertEqual(self.client.get(url).status_code, 405)
         self.assertEqual(
             self.client.post(reverse("person_unmerge", kwargs={"public_id": uuid.uuid4()})).status_code, 404
