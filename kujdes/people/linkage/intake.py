@@ -140,6 +140,39 @@ def linkage_keys(variants: Sequence[Prepared], documents: Sequence[str] = ()) ->
     for document in documents:
         for key in record_keys(Prepared("", document_id=document))[0]:
             out.add(("lk_doc", key))
+    if variants:
+        # Besides the engine's keys: each name skeleton with the birth year alone, so that a person
+        # whose other name changed (marriage) or is missing, and whose date is wrong but for the
+        # year, is still found (at intake one person is looked up: a bigger block costs little).
+        out.update(("lk_ny", key) for key in _name_year_keys(variants[0], years=(0,), initial=False))
+    return out
+
+
+def _name_year_keys(r: Prepared, *, years: Iterable[int], initial: bool) -> set[str]:
+    if not r.dob:
+        return set()
+    g, s = r.given_skel.replace(" ", ""), r.surname_skel.replace(" ", "")
+    out = set()
+    for offset in years:
+        year = str(r.dob.year + offset)
+        for a, b in ((g, s), (s, g)):
+            if a:
+                out.add(a + "|" + year + (b[:1] if initial else ""))
+    return out
+
+
+def lookup_keys(variants: Sequence[Prepared], documents: Sequence[str] = ()) -> set[tuple[str, str]]:
+    """The keys to look up for a person about to be registered: the stored kinds (`linkage_keys`),
+    and the name-with-year keys of the neighbouring years — one year either side, three when the
+    date is an estimate (1 January) — as the registered date may be off by as much. Only looked up,
+    never stored: the registry holds each person's own year."""
+    out = linkage_keys(variants, documents)
+    if variants and variants[0].dob:
+        main = variants[0]
+        spread = 3 if main.dob.estimated else 1
+        near = [o for o in range(-spread, spread + 1) if o]
+        out.update(("lk_ny", key) for key in _name_year_keys(main, years=near, initial=False))
+        out.update(("lk_ny", key) for key in _name_year_keys(main, years=(-1, 1), initial=True))
     return out
 
 
