@@ -36,6 +36,8 @@ TEXT, FULL_NAME, DATE, INTEGER, CODE, YESNO, LIST, CODES, NUMBER = (
     # A number with decimals (hours).
     "number",
 )
+# A date, or a yes mark (given, no date known); blank or a no mark: not given (a service column).
+DATE_OR_YES = "date_or_yes"
 # The code of a value that stands for nothing in a CODES cell ("-", "none").
 NONE_CODE = "-"
 
@@ -275,8 +277,8 @@ PERSON_FIELDS: tuple[FieldSpec, ...] = (
     ),
     FieldSpec(
         "citizenships",
-        gettext_lazy("Citizenships (country codes)"),
-        LIST,
+        gettext_lazy("Citizenships"),
+        CODES,
         (
             "shtetesia",
             "nationality",
@@ -627,6 +629,10 @@ def value_propose(
         if municipalities is None:
             return value.strip()[:64]
         return municipality_propose(value, municipalities=municipalities, table=places)
+    from kujdes.imports.targets.vocabularies import vocabularies, vocabulary_propose
+
+    if field in vocabularies():
+        return vocabulary_propose(field, value)
     return ""
 
 
@@ -638,6 +644,10 @@ def value_choices(*, field: str, kind: str, municipalities: tuple[str, ...] | No
         return [(YES, _("Yes")), (NO, _("No"))]
     if field == "municipality" and municipalities is not None:
         return [(name, name) for name in municipalities]
+    from kujdes.imports.targets.vocabularies import vocabularies
+
+    if field in vocabularies():
+        return vocabularies()[field].choices()
     return []
 
 

@@ -170,7 +170,7 @@ def _date_orders(result: CheckResult, *, target: ImportTarget) -> None:
     options = result.options
     for index, name in enumerate(result.columns):
         spec = target.field_spec(name) if name else None
-        if spec is None or spec.kind != m.DATE or name in result.date_orders:
+        if spec is None or spec.kind not in (m.DATE, m.DATE_OR_YES) or name in result.date_orders:
             continue
         label = result.table.column_label(index)
         if name in options.date_orders:
@@ -467,7 +467,11 @@ def batch_commit(
     """
     if result.blocking:
         raise ImportRefused(result.blocking)
-    rows = [row for row in result.rows if row.valid and row.decision in (NEW, EXISTING)]
+    rows = [
+        row
+        for row in result.rows
+        if row.valid and row.decision in (NEW, EXISTING) and row.merged_into is None
+    ]
     if not rows:
         raise ImportRefused([_("There is no valid row to import.")])
     import_permission_check(actor=actor, unit=unit, target=result.options.target, activity=activity)

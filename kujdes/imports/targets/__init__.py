@@ -18,9 +18,9 @@ def target_register(target: ImportTarget) -> ImportTarget:
 def _load() -> None:
     if _REGISTRY:
         return
-    from kujdes.imports.targets import persons
+    from kujdes.imports.targets import cases, persons
 
-    for target in (persons.PersonsTarget(), persons.ParticipantsTarget()):
+    for target in (persons.PersonsTarget(), persons.ParticipantsTarget(), cases.CasesTarget()):
         target_register(target)
 
 

@@ -115,8 +115,10 @@ class CheckedRow:
     # What the commit does: NEW (register), SKIP, or EXISTING with `existing` (a person's public id).
     decision: str = NEW
     existing: str = ""
-    # Further rows written with this one (a case's service rows): their numbers, for the records.
+    # Further rows written with this one (a case's service rows): their numbers.
     grouped: list[int] = field(default_factory=list)
+    # This row is written with an earlier one (its number): it writes nothing itself.
+    merged_into: int | None = None
 
     @property
     def valid(self) -> bool:
@@ -153,16 +155,21 @@ class CheckResult:
         return [error for row in self.rows for error in row.errors]
 
     def counts(self) -> dict[str, int]:
-        valid = [row for row in self.rows if row.valid]
-        return {
+        # Rows written with an earlier row (a case's service rows) count as valid, not as to write.
+        valid = [row for row in self.rows if row.valid and row.merged_into is None]
+        counts = {
             "rows": len(self.rows),
-            "valid": len(valid),
+            "valid": len([row for row in self.rows if row.valid]),
             "errors": len([row for row in self.rows if not row.valid]),
             "duplicates": len([row for row in valid if row.duplicate]),
             "to_create": len([row for row in valid if row.decision == NEW]),
             "to_link": len([row for row in valid if row.decision == EXISTING]),
             "skipped": len([row for row in valid if row.decision == SKIP]),
         }
+        grouped = len([row for row in self.rows if row.merged_into is not None])
+        if grouped:
+            counts["grouped"] = grouped
+        return counts
 
 
 @dataclass
@@ -325,7 +332,13 @@ def cell_read(
             if code != m.NONE_CODE and code not in found:
                 found.append(code)
         return True, found
-    if spec.kind == m.DATE:
+    if spec.kind == m.DATE_OR_YES:
+        answer = m.YESNO_TABLE.get(m.fold(text))
+        if answer == m.YES:
+            return True, True
+        if answer == m.NO:
+            return False, None
+    if spec.kind in (m.DATE, m.DATE_OR_YES):
         order = result.date_orders.get(name) or m.DateOrder(m.DMY, ambiguous=False, conflicting=False)
         try:
             return True, m.date_read(raw, order=order.order, epoch=result.table.epoch)
@@ -387,6 +400,37 @@ def cells_read(
             ok, value = cell_read(result, row, spec=spec, raw=part, label=label, codes=codes)
             if ok:
                 cells.values[name] = value
+    for name, constant in result.options.constants.items():
+        spec = target.field_spec(name)
+        if spec is None or name in cells.values or not text_of(constant):
+            continue
+        cells.labels.setdefault(name, str(spec.label))
+        if spec.kind in (m.CODE, m.CODES):
+            # A constant is chosen from the list (a code), or written as a register writes it.
+            allowed = {
+                code for code, _label in m.value_choices(field=name, kind=spec.kind, municipalities=None)
+            }
+            code = (
+                constant
+                if constant in allowed
+                else m.value_propose(
+                    kind=spec.kind, field=name, value=str(constant), municipalities=None, places={}
+                )
+            )
+            if not code:
+                row.errors.append(
+                    RowError(
+                        row.number,
+                        str(spec.label),
+                        _("“%(value)s” is not mapped.") % {"value": str(constant)[:60]},
+                    )
+                )
+                continue
+            cells.values[name] = [code] if spec.kind == m.CODES else code
+            continue
+        ok, value = cell_read(result, row, spec=spec, raw=constant, label=str(spec.label), codes=codes)
+        if ok:
+            cells.values[name] = value
     for combine in result.options.combines:
         name = combine["field"]
         spec = target.field_spec(name)
