@@ -5,6 +5,7 @@ nothing but the bare notice."""
 from __future__ import annotations
 
 import datetime
+import json
 import logging
 
 from django.db import connection, connections
@@ -421,3 +422,47 @@ class BulkTests(IntakeTestCase):
                 records=[{"given_name": "Ardita", "family_name": "Hoxha", "birth_year": 1995}],
             )
         self.assertEqual(found, [[]])
+
+
+class ApiTests(IntakeTestCase):
+    def create(self, **body):  # type: ignore[no-untyped-def]
+        payload = {"unit": str(self.diocese_a.public_id), **body}
+        return self.client.post(
+            reverse("api:persons_create"),
+            data=json.dumps(payload),
+            content_type="application/json",
+            HTTP_ACCEPT_LANGUAGE="en",
+        )
+
+    def test_the_409_answer_explains_each_candidate_in_words(self) -> None:
+        person = self.register(
+            given_name="Drita", family_name="Marku", date_of_birth=datetime.date(1998, 3, 7)
+        )
+        self.login(self.bob)
+        conflict = self.create(given_name="Drita", family_name="Marku", date_of_birth="1998-07-03")
+        self.assertEqual(conflict.status_code, 409)
+        (candidate,) = conflict.json()["candidates"]
+        self.assertEqual(candidate["code"], person.code)
+        with translation.override(conflict["Content-Language"]):
+            self.assertIn(
+                gettext("date of birth") + ": " + gettext("day and month swapped"), candidate["explanation"]
+            )
+
+    def test_another_units_user_gets_only_the_notice_and_no_explanation(self) -> None:
+        self.register(given_name="Drita", family_name="Marku", date_of_birth=datetime.date(1998, 3, 7))
+        self.login(self.charlie)
+        response = self.client.post(
+            reverse("api:persons_create"),
+            data=json.dumps(
+                {
+                    "unit": str(self.diocese_b.public_id),
+                    "given_name": "Drita",
+                    "family_name": "Marku",
+                    "date_of_birth": "1998-07-03",
+                }
+            ),
+            content_type="application/json",
+        )
+        self.assertEqual(response.status_code, 409)
+        self.assertEqual(response.json()["candidates"], [])
+        self.assertTrue(response.json()["elsewhere"])
