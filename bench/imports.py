@@ -155,15 +155,17 @@ def _row(spec: dict[str, Any], rng: random.Random) -> list[Any]:
 
 
 def spreadsheet_write(*, path: Path, rows: int, registry: list[dict[str, Any]], seed: int) -> dict[str, int]:
-    """The synthetic register (openpyxl's write-only mode, as a big export is written)."""
+    """The synthetic register, written as Excel writes one (shared strings, the sheet's dimension;
+    openpyxl's write-only mode writes neither, and reading such a file costs openpyxl a second pass)."""
     from openpyxl import Workbook
 
     from kujdes.people.models import Sex
     from kujdes.people.seed import persons_synthetic
 
     rng = random.Random(seed)
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet("Regjistri")
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "Regjistri"
     sheet.append([TITLE])
     sheet.append([])
     sheet.append(HEADERS)

@@ -54,6 +54,38 @@ def test_empty_columns_and_rows_are_left_out() -> None:
     assert table.column_label(1) == "Gjinia (C)"
 
 
+def test_rows_keep_the_sheets_numbers_without_padding_and_cells_past_the_column_limit_are_dropped() -> None:
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet["A1"], sheet["B1"] = "Emri", "Gjinia"
+    sheet["A7"], sheet["B7"] = "Ana", "F"
+    sheet["A9"] = "Eva"
+    sheet.cell(row=9, column=reading.MAX_COLUMNS + 5, value="far away")
+    output = io.BytesIO()
+    workbook.save(output)
+    table = table_read(data=output.getvalue())
+    assert table.headers == ["Emri", "Gjinia"]
+    assert table.rows == [(7, ["Ana", "F"]), (9, ["Eva", None])]
+    assert table.column_numbers == [1, 2]
+
+
+def test_a_big_sheet_is_read_row_by_row_at_its_own_width() -> None:
+    rows = [["Emri", "Mbiemri", "Gjinia"]] + [[f"Ana{n}", "Kola", "F"] for n in range(2000)]
+    grid = reading._limited_rows(
+        reading._xlsx_rows(_worksheet(xlsx(rows)))  # what _xlsx_read gives _table_from_grid
+    )
+    assert len(grid) == 2001
+    assert {len(values) for _number, values in grid} == {3}  # not padded to MAX_COLUMNS
+
+
+def _worksheet(data: bytes):  # type: ignore[no-untyped-def]
+    from openpyxl import load_workbook
+
+    return load_workbook(io.BytesIO(data), read_only=True, data_only=True).active
+
+
 def test_csv_in_windows_1250_with_semicolons_is_detected() -> None:
     text = "Emri;Mbiemri;Gjinia\r\nËngjëll;Çela;M\r\nDrita;Hoxha;Femër\r\n"
     table = table_read(data=text.encode("cp1250"))
