@@ -30,6 +30,7 @@ class ProgrammeConfig(AppConfig):
         from kujdes.people.consent import withdrawal_hook_register
         from kujdes.people.services import merge_hook_register
         from kujdes.programme.camp_consent import consent_withdrawn
+        from kujdes.programme.content import programme_content_register
         from kujdes.programme.services import participations_merge
         from kujdes.programme.views import person_programme_panel
 
@@ -37,4 +38,5 @@ class ProgrammeConfig(AppConfig):
         panel_register(page="person", order=50, render=person_programme_panel)
         merge_hook_register(participations_merge)
         withdrawal_hook_register(consent_withdrawn)  # a camp's parental consent withdrawn takes effect
+        programme_content_register()  # on the page of which content lacks which language
         post_save.connect(_organisation_created, sender=Organisation, dispatch_uid="programme_types_install")

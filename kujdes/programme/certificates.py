@@ -3,7 +3,8 @@
 A certificate carries the person's name, so making it decrypts her identity: one person's certificate is
 audited as `programme.certificate.issued`, a course's batch as `programme.certificates.issued` (the
 participations' ids, never names). Only staff who manage the activity (programme managers, field
-educators) make them; volunteers do not. Each certificate is in its participant's language.
+educators) make them; volunteers do not. Each certificate is in its participant's language unless the
+one who makes it chooses a language at generation (any offered language); the audit notes which.
 
 Rendering is shared with other certificates (volunteers' trainings): `certificate_render` makes one PDF
 from a context of `programme/_certificate_body.html`, `certificates_render` makes a batch laid out once
@@ -35,6 +36,7 @@ from django.utils.translation import gettext as _
 from django_tasks import task
 
 from kujdes.core.audit import audit_record
+from kujdes.core.content_languages import document_language, offered_languages, organisation_language
 from kujdes.core.documents.pdf import html_layout, page_groups, pdf_write
 from kujdes.core.documents.services import (
     DocumentOutput,
@@ -133,9 +135,15 @@ def certificates_render(
 # --- a participation's certificate ----------------------------------------------------------------
 
 
-def _participation_context(participation: Participation, person: Any, today: Any) -> dict[str, Any]:
+def _participation_context(
+    participation: Participation, person: Any, today: Any, language: str = ""
+) -> dict[str, Any]:
+    """`language` chosen at generation, else the participant's own (Participation.certificate_language)."""
     activity = participation.activity
-    language = participation.certificate_language or "sq"
+    language = document_language(
+        language or participation.certificate_language,
+        default=organisation_language(activity.organisation),
+    )
     return {
         "participation": participation,
         "activity": activity,
@@ -149,15 +157,16 @@ def _participation_context(participation: Participation, person: Any, today: Any
     }
 
 
-def certificate_pdf(*, actor: User, participation: Participation) -> bytes:
-    """The certificate of a completed participation (Http404 before completion); audited."""
+def certificate_pdf(*, actor: User, participation: Participation, language: str = "") -> bytes:
+    """The certificate of a completed participation (Http404 before completion), in `language` when one
+    is chosen at generation, else in the participant's; audited with the language it was made in."""
     activity = participation.activity
     if not activity_can_manage(actor=actor, activity=activity):
         raise PermissionDenied
     if participation.status != ParticipationStatus.COMPLETED:
         raise Http404
     person = persons_with_keys([participation.person])[0]
-    context = _participation_context(participation, person, timezone.localdate())
+    context = _participation_context(participation, person, timezone.localdate(), language)
     pdf = certificate_render(context)
     with transaction.atomic():
         audit_record(
@@ -204,11 +213,15 @@ def activity_certificates_count(*, activity: Activity) -> int:
 
 
 @transaction.atomic
-def activity_certificates_request(*, actor: User, activity: Activity) -> DocumentJob:
-    """Queue the certificates of every participant who completed the activity (one PDF and one ZIP).
+def activity_certificates_request(*, actor: User, activity: Activity, language: str = "") -> DocumentJob:
+    """Queue the certificates of every participant who completed the activity (one PDF and one ZIP),
+    all in `language` when one is chosen, else each in its participant's language.
 
     Staff who manage the activity only (PermissionDenied otherwise); ValidationError when nobody has
-    completed it. The job is shared with the others who manage the activity's unit."""
+    completed it, or for a language Kujdes does not offer. The job is shared with the others who
+    manage the activity's unit."""
+    if language and language not in offered_languages():
+        raise ValidationError(_("Choose one of the offered languages."))
     if not activity_can_manage(actor=actor, activity=activity):
         raise PermissionDenied
     if not activity_certificates_count(activity=activity):
@@ -221,6 +234,7 @@ def activity_certificates_request(*, actor: User, activity: Activity) -> Documen
         subject_id=str(activity.public_id),
         title=_("Certificates: %(activity)s") % {"activity": activity.title},
         shared_perm=Perm.PROGRAMME_MANAGE,
+        params={"language": language} if language else None,
     )
     document_job_enqueue(job)
     return job
@@ -239,7 +253,8 @@ def _certificates_make(job: DocumentJob, actor: User, progress: Progress) -> lis
     if not count:
         raise Http404
     today = timezone.localdate()
-    contexts = [_participation_context(p, p.person, today) for p in participations]
+    language = str((job.params or {}).get("language") or "")
+    contexts = [_participation_context(p, p.person, today, language) for p in participations]
     # Progress: one step per page laid out, one per person's PDF, one for the whole PDF.
     total = 2 * count + 1
     rendered = certificates_render(
@@ -264,6 +279,7 @@ def _certificates_make(job: DocumentJob, actor: User, progress: Progress) -> lis
                 "job": str(job.public_id),
                 "count": count,
                 "participations": [str(p.public_id) for p in participations],
+                "languages": sorted({context["language"] for context in contexts}),
             },
         )
     stem = f"certificates-{activity.public_id.hex[:8]}"

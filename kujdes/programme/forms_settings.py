@@ -8,6 +8,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from kujdes.core.content_languages import language_fields_add, language_fields_values
 from kujdes.programme.forms_volunteers import DateInput
 from kujdes.programme.models import ActivityKind
 
@@ -19,20 +20,33 @@ class ActivityTypeForm(forms.Form):
         max_length=40,
     )
     kind = forms.ChoiceField(label=_("Kind"), choices=ActivityKind.choices)
-    name_sq = forms.CharField(label=_("Name in Albanian"), max_length=120, required=False)
-    name_en = forms.CharField(label=_("Name in English"), max_length=120, required=False)
-    name_fr = forms.CharField(label=_("Name in French"), max_length=120, required=False)
     is_active = forms.BooleanField(label=_("Active"), required=False, initial=True)
 
-    def __init__(self, *args: Any, editing: bool = False, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, editing: bool = False, required_language: str | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         if editing:
             # The code identifies the type in exports and the API: it stays.
             self.fields["code"].disabled = True
             self.fields["code"].required = False
+        # One name per offered language, the organisation's default required; before "active".
+        active = self.fields.pop("is_active")
+        language_fields_add(
+            self, prefix="name", label=_name_label, required_language=required_language, max_length=120
+        )
+        self.fields["is_active"] = active
 
     def names(self) -> dict[str, str]:
-        return {code: self.cleaned_data.get(f"name_{code}", "").strip() for code in ("sq", "en", "fr")}
+        return language_fields_values(self, prefix="name")
+
+
+def _name_label(language: str) -> str:
+    return _("Name in %(language)s") % {"language": language}
+
+
+def _text_label(language: str) -> str:
+    return _("Text in %(language)s") % {"language": language}
 
 
 class ProgrammeSettingsForm(forms.Form):
@@ -57,23 +71,29 @@ class ProgrammeSettingsForm(forms.Form):
 
 
 class ConductPublishForm(forms.Form):
-    text_sq = forms.CharField(
-        label=_("Text in Albanian"),
-        max_length=20000,
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 8}),
-    )
-    text_en = forms.CharField(
-        label=_("Text in English"), max_length=20000, required=False, widget=forms.Textarea(attrs={"rows": 8})
-    )
-    text_fr = forms.CharField(
-        label=_("Text in French"), max_length=20000, required=False, widget=forms.Textarea(attrs={"rows": 8})
-    )
     published_on = forms.DateField(label=_("Published on"), widget=DateInput())
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        required_language: str | None = None,
+        texts: dict[str, str] | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.fields["published_on"].initial = timezone.localdate()
+        published_on = self.fields.pop("published_on")
+        # The current version's texts to start from: a new version often corrects or adds a language.
+        language_fields_add(
+            self,
+            prefix="text",
+            label=_text_label,
+            required_language=required_language,
+            initial=texts,
+            max_length=20000,
+            textarea_rows=8,
+        )
+        self.fields["published_on"] = published_on
 
     def texts(self) -> dict[str, str]:
-        return {code: self.cleaned_data.get(f"text_{code}", "") for code in ("sq", "en", "fr")}
+        return language_fields_values(self, prefix="text")

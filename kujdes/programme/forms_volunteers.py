@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
+from kujdes.core.content_languages import language_fields_add, language_fields_values
 from kujdes.programme.models import BackgroundCheck, VolunteerStage
 
 BLANK: list[tuple[str, Any]] = [("", "—")]
@@ -259,9 +260,6 @@ class CurriculumModuleForm(forms.Form):
     code = forms.SlugField(
         label=_("Code"), max_length=40, help_text=_("Letters, digits and dashes; it does not change later.")
     )
-    name_sq = forms.CharField(label=_("Name in Albanian"), max_length=200, required=False)
-    name_en = forms.CharField(label=_("Name in English"), max_length=200, required=False)
-    name_fr = forms.CharField(label=_("Name in French"), max_length=200, required=False)
     hours = forms.DecimalField(
         label=_("Hours"),
         max_digits=4,
@@ -277,12 +275,24 @@ class CurriculumModuleForm(forms.Form):
     )
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, required=False)
 
-    def __init__(self, *args: Any, editing: bool = False, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, editing: bool = False, required_language: str | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         if editing:
             del self.fields["code"]
         else:
             del self.fields["version"]
+        # One name per offered language (the organisation's default required), after the code.
+        rest = {name: self.fields.pop(name) for name in list(self.fields) if name != "code"}
+        language_fields_add(
+            self,
+            prefix="name",
+            label=lambda language: _("Name in %(language)s") % {"language": language},
+            required_language=required_language,
+            max_length=200,
+        )
+        self.fields.update(rest)
 
     def names(self) -> dict[str, str]:
-        return {language: self.cleaned_data.get(f"name_{language}") or "" for language in ("sq", "en", "fr")}
+        return language_fields_values(self, prefix="name")

@@ -16,6 +16,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from kujdes.core.content_languages import content_text
 from kujdes.core.crypto import KeyHandle
 from kujdes.core.fields import EncryptedTextField
 from kujdes.core.models import StaffCategory, TenantModel, Unit
@@ -72,7 +73,7 @@ class ActivityType(TenantModel):
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     code = models.SlugField(_("code"), max_length=40)
     kind = models.CharField(_("kind"), max_length=16, choices=ActivityKind.choices)
-    # {"sq": "...", "en": "...", "fr": "..."}; the name in the user's language, else English.
+    # {"sq": "...", "en": "...", "ar": "...", ...}: a name per offered language (content_text's fallback).
     names = models.JSONField(_("names"), default=dict)
     is_active = models.BooleanField(_("active"), default=True)
     order = models.PositiveSmallIntegerField(default=0)
@@ -87,10 +88,14 @@ class ActivityType(TenantModel):
         return self.name()
 
     def name(self, language: str | None = None) -> str:
-        from django.utils.translation import get_language
+        """In the reader's language, else the organisation's, else English (core/content_languages.py)."""
+        return content_text(
+            self.names, language, default_language=self._organisation_language, fallback=self.code
+        )
 
-        language = (language or get_language() or "en")[:2]
-        return self.names.get(language) or self.names.get("en") or self.code
+    def _organisation_language(self) -> str:
+        # Asked only when the reader's language is missing: most reads cost no query.
+        return self.organisation.default_language
 
     @property
     def uses_participants(self) -> bool:
@@ -292,9 +297,18 @@ class ParticipationStatus(models.TextChoices):
 
 
 class CertificateLanguage(models.TextChoices):
+    """Every interface language: a certificate is made in its reader's language (each named in itself)."""
+
     SQ = "sq", "Shqip"
     EN = "en", "English"
     FR = "fr", "Français"
+    AR = "ar", "العربية"
+    TR = "tr", "Türkçe"
+    UK = "uk", "Українська"
+    RO = "ro", "Română"
+    BG = "bg", "Български"
+    HY = "hy", "Հայերեն"
+    BS = "bs", "Bosanski"
 
 
 class Participation(TenantModel):
@@ -605,7 +619,7 @@ class TrainingModule(TenantModel):
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     code = models.SlugField(_("code"), max_length=40)
-    # {"sq": "...", "en": "...", "fr": "..."}; the name in the user's language, else English.
+    # {"sq": "...", "en": "...", "ar": "...", ...}: a name per offered language (content_text's fallback).
     names = models.JSONField(_("names"), default=dict)
     hours = models.DecimalField(_("hours"), max_digits=4, decimal_places=1)
     order = models.PositiveSmallIntegerField(_("order"), default=0)
@@ -622,10 +636,14 @@ class TrainingModule(TenantModel):
         return self.name()
 
     def name(self, language: str | None = None) -> str:
-        from django.utils.translation import get_language
+        """In the reader's language, else the organisation's, else English (core/content_languages.py)."""
+        return content_text(
+            self.names, language, default_language=self._organisation_language, fallback=self.code
+        )
 
-        language = (language or get_language() or "en")[:2]
-        return self.names.get(language) or self.names.get("en") or self.code
+    def _organisation_language(self) -> str:
+        # Asked only when the reader's language is missing: most reads cost no query.
+        return self.organisation.default_language
 
 
 class VolunteerTraining(TenantModel):
@@ -661,7 +679,7 @@ class CodeOfConduct(TenantModel):
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     version_number = models.PositiveSmallIntegerField(_("version"))
-    # {"sq": "...", "en": "...", "fr": "..."}
+    # {"sq": "...", "en": "...", "ar": "...", ...}: the text per offered language.
     texts = models.JSONField(_("text"), default=dict)
     published_on = models.DateField(_("published on"))
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
@@ -675,10 +693,7 @@ class CodeOfConduct(TenantModel):
         ]
 
     def text(self, language: str | None = None) -> str:
-        from django.utils.translation import get_language
-
-        language = (language or get_language() or "en")[:2]
-        return self.texts.get(language) or self.texts.get("en") or ""
+        return content_text(self.texts, language, default_language=lambda: self.organisation.default_language)
 
 
 class ConductAcceptance(TenantModel):

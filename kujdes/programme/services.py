@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kujdes.core.audit import audit_record
+from kujdes.core.content_languages import offered_languages, organisation_language
 from kujdes.core.locking import versioned_save
 from kujdes.core.models import Unit
 from kujdes.core.roles import Perm
@@ -128,6 +129,109 @@ DEFAULT_ACTIVITY_TYPES: tuple[tuple[str, str, str, str, str], ...] = (
     ),
 )
 
+# The default types' names in the network's other languages (machine-assisted, not yet reviewed by
+# native speakers; the terms of docs/translations/glossary-*.md).
+ACTIVITY_TYPE_NAMES: dict[str, dict[str, str]] = {
+    "vocational-course": {
+        "ar": "دورة تدريب مهني",
+        "tr": "Mesleki kurs",
+        "uk": "Професійний курс",
+        "ro": "Curs de formare profesională",
+        "bg": "Професионален курс",
+        "hy": "Մասնագիտական դասընթաց",
+        "bs": "Stručni kurs",
+    },
+    "summer-camp": {
+        "ar": "مخيم صيفي",
+        "tr": "Yaz kampı",
+        "uk": "Літній табір",
+        "ro": "Tabără de vară",
+        "bg": "Летен лагер",
+        "hy": "Ամառային ճամբար",
+        "bs": "Ljetni kamp",
+    },
+    "awareness-campaign": {
+        "ar": "حملة توعية",
+        "tr": "Farkındalık kampanyası",
+        "uk": "Інформаційно-просвітницька кампанія",
+        "ro": "Campanie de conștientizare",
+        "bg": "Информационна кампания",
+        "hy": "Իրազեկման արշավ",
+        "bs": "Kampanja podizanja svijesti",
+    },
+    "school-session": {
+        "ar": "جلسة في مدرسة",
+        "tr": "Okul oturumu",
+        "uk": "Заняття в школі",
+        "ro": "Sesiune în școală",
+        "bg": "Занятие в училище",
+        "hy": "Դպրոցական պարապմունք",
+        "bs": "Radionica u školi",
+    },
+    "information-meeting": {
+        "ar": "اجتماع إعلامي",
+        "tr": "Bilgilendirme toplantısı",
+        "uk": "Інформаційна зустріч",
+        "ro": "Întâlnire de informare",
+        "bg": "Информационна среща",
+        "hy": "Տեղեկատվական հանդիպում",
+        "bs": "Informativni sastanak",
+    },
+    "consultation-meeting": {
+        "ar": "اجتماع تشاوري",
+        "tr": "İstişare toplantısı",
+        "uk": "Консультаційна зустріч",
+        "ro": "Întâlnire de consultare",
+        "bg": "Консултативна среща",
+        "hy": "Խորհրդատվական հանդիպում",
+        "bs": "Konsultativni sastanak",
+    },
+    "volunteer-training": {
+        "ar": "تدريب المتطوعين",
+        "tr": "Gönüllü eğitimi",
+        "uk": "Навчання волонтерів",
+        "ro": "Formarea voluntarilor",
+        "bg": "Обучение на доброволци",
+        "hy": "Կամավորների վերապատրաստում",
+        "bs": "Obuka volontera",
+    },
+    "professional-training": {
+        "ar": "تدريب المهنيين",
+        "tr": "Profesyonellere yönelik eğitim",
+        "uk": "Навчання фахівців",
+        "ro": "Formarea profesioniștilor",
+        "bg": "Обучение на специалисти",
+        "hy": "Մասնագետների վերապատրաստում",
+        "bs": "Obuka stručnjaka",
+    },
+    "joint-initiative": {
+        "ar": "مبادرة مشتركة / عمل مناصرة",
+        "tr": "Ortak girişim / savunuculuk eylemi",
+        "uk": "Спільна ініціатива / адвокаційна дія",
+        "ro": "Inițiativă comună / acțiune de advocacy",
+        "bg": "Съвместна инициатива / застъпническа дейност",
+        "hy": "Համատեղ նախաձեռնություն / շահերի պաշտպանության գործողություն",
+        "bs": "Zajednička inicijativa / zagovaračka akcija",
+    },
+    "exchange-visit": {
+        "ar": "زيارة تبادل أو زيارة دراسية",
+        "tr": "Değişim veya çalışma ziyareti",
+        "uk": "Обмінний або навчальний візит",
+        "ro": "Vizită de schimb sau de studiu",
+        "bg": "Посещение за обмен или учебно посещение",
+        "hy": "Փորձի փոխանակման կամ ուսումնական այց",
+        "bs": "Studijska posjeta ili posjeta razmjene",
+    },
+}
+
+
+def default_activity_type_names(code: str) -> dict[str, str]:
+    """A shipped type's names in every language Kujdes ships them in ({} for a type of one's own)."""
+    for default_code, _kind, sq, en, fr in DEFAULT_ACTIVITY_TYPES:
+        if default_code == code:
+            return {"sq": sq, "en": en, "fr": fr, **ACTIVITY_TYPE_NAMES.get(code, {})}
+    return {}
+
 
 def activity_types_install(*, organisation_id: int) -> int:
     """Create the default activity types an organisation lacks; returns how many were created."""
@@ -139,14 +243,37 @@ def activity_types_install(*, organisation_id: int) -> int:
             organisation_id=organisation_id,
             code=code,
             kind=kind,
-            names={"sq": sq, "en": en, "fr": fr},
+            names=default_activity_type_names(code),
             order=i,
         )
-        for i, (code, kind, sq, en, fr) in enumerate(DEFAULT_ACTIVITY_TYPES)
+        for i, (code, kind, _sq, _en, _fr) in enumerate(DEFAULT_ACTIVITY_TYPES)
         if code not in existing
     ]
     ActivityType.objects.bulk_create(created)
     return len(created)
+
+
+def shipped_names_merge(names: dict[str, str], shipped: dict[str, str]) -> dict[str, str] | None:
+    """`names` with the shipped texts of the languages it lacks, or None when it lacks none.
+
+    Only missing languages are filled: a name the organisation wrote or corrected is never replaced."""
+    added = {code: text for code, text in shipped.items() if text and not (names.get(code) or "").strip()}
+    return {**names, **added} if added else None
+
+
+def activity_type_translations_install(*, organisation_id: int) -> int:
+    """Give an organisation's shipped activity types the shipped names of the languages they lack
+    (`kujdes content translations install`); returns how many types gained a language. Idempotent."""
+    updated = 0
+    for activity_type in ActivityType.objects.filter(organisation_id=organisation_id):
+        merged = shipped_names_merge(
+            activity_type.names or {}, default_activity_type_names(activity_type.code)
+        )
+        if merged is not None:
+            activity_type.names = merged
+            activity_type.save(update_fields=["names"])
+            updated += 1
+    return updated
 
 
 @transaction.atomic
@@ -521,11 +648,13 @@ def session_update(*, actor: User, session: Session, changes: dict[str, Any]) ->
 
 
 def _certificate_language(person: Person) -> str:
+    """The first of the person's languages a certificate can be made in, else the organisation's."""
+    offered = offered_languages()
     for language in person.languages or []:
         code = str(language)[:2].lower()
-        if code in ("sq", "en", "fr"):
+        if code in offered:
             return code
-    return "sq"
+    return organisation_language(person.organisation)
 
 
 def persons_enrollable(*, actor: User, activity: Activity) -> Any:

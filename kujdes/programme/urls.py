@@ -1,5 +1,6 @@
 from django.urls import path
 
+from kujdes.core.content_languages import content_languages_view
 from kujdes.programme import (
     views,
     views_camp,
@@ -142,6 +143,8 @@ urlpatterns = [
         "organisation/programme-settings", views_settings.programme_settings_view, name="programme_settings"
     ),
     path("organisation/code-of-conduct/", views_settings.conduct_list, name="conduct_list"),
+    # Which content lacks which language (kujdes/core/content_languages.py): here until kujdes/urls.py has it.
+    path("organisation/content-languages/", content_languages_view, name="content_languages"),
     # The volunteers' training curriculum (views_volunteers.py).
     path("organisation/volunteer-curriculum/", views_volunteers.curriculum_list, name="curriculum_list"),
     path(

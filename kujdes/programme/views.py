@@ -13,6 +13,7 @@ from collections import defaultdict
 from typing import Any
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
@@ -26,6 +27,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from kujdes.core.audit import audit_record
+from kujdes.core.content_languages import offered_languages
 from kujdes.core.files import UploadRefused, attachment_response
 from kujdes.core.forms import form_add_validation_error
 from kujdes.core.locking import StaleVersion
@@ -415,6 +417,7 @@ def activity_detail(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
             "complete_form": CompleteForm(),
             "file_form": FileForm(),
             "today": timezone.localdate(),
+            "certificate_languages": settings.LANGUAGES,
         },
     )
 
@@ -682,7 +685,10 @@ def participation_drop_view(request: HttpRequest, public_id: uuid.UUID) -> HttpR
 def participation_certificate(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     """The certificate PDF of a completed participation, for the staff who manage the activity."""
     participation = _participation_or_404(request, public_id)
-    pdf = certificate_pdf(actor=request.user, participation=participation)
+    # ?language= chosen on the activity's page; an unknown code falls back to the participant's language.
+    requested = request.GET.get("language", "")
+    language = requested if requested in offered_languages() else ""
+    pdf = certificate_pdf(actor=request.user, participation=participation, language=language)
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{certificate_filename(participation)}"'
     response["X-Content-Type-Options"] = "nosniff"

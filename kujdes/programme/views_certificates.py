@@ -6,10 +6,14 @@ The job's progress and files are on the document job's page (kujdes/core/documen
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
+from django import forms
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
 from kujdes.core.documents.selectors import document_jobs_of_subject
@@ -18,6 +22,14 @@ from kujdes.core.selectors import actor_has_perm
 from kujdes.programme import selectors as sel
 from kujdes.programme.certificates import JOB_KIND, activity_certificates_count, activity_certificates_request
 from kujdes.programme.models import Activity
+
+
+class CertificatesLanguageForm(forms.Form):
+    language = forms.ChoiceField(label=_("Language of the certificates"), required=False, choices=())
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["language"].choices = [("", _("Each in its participant's language")), *settings.LANGUAGES]
 
 
 @require_http_methods(["GET", "POST"])
@@ -32,9 +44,11 @@ def activity_certificates(request: HttpRequest, public_id: uuid.UUID) -> HttpRes
     if not sel.activity_can_manage(actor=request.user, activity=activity):
         raise PermissionDenied
     error = ""
+    form = CertificatesLanguageForm(request.POST if request.method == "POST" else None)
     if request.method == "POST":
+        language = form.cleaned_data["language"] if form.is_valid() else "?"
         try:
-            job = activity_certificates_request(actor=request.user, activity=activity)
+            job = activity_certificates_request(actor=request.user, activity=activity, language=language)
         except ValidationError as refused:
             error = " ".join(refused.messages)
         else:
@@ -46,5 +60,6 @@ def activity_certificates(request: HttpRequest, public_id: uuid.UUID) -> HttpRes
             actor=request.user, kind=JOB_KIND, subject_id=str(activity.public_id)
         ),
         "error": error,
+        "form": form,
     }
     return render(request, "programme/activity_certificates.html", context, status=400 if error else 200)

@@ -15,6 +15,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from kujdes.core.content_languages import offered_languages, organisation_language
 from kujdes.core.forms import form_add_validation_error
 from kujdes.core.models import Organisation
 from kujdes.core.roles import Perm
@@ -52,7 +53,10 @@ def _type_page(request: HttpRequest, context: dict[str, Any], status: int) -> Ht
 @require_http_methods(["GET", "POST"])
 def activity_type_create(request: HttpRequest) -> HttpResponse:
     organisation = _organisation(request)
-    form = ActivityTypeForm(request.POST if request.method == "POST" else None)
+    form = ActivityTypeForm(
+        request.POST if request.method == "POST" else None,
+        required_language=organisation_language(organisation),
+    )
     if request.method == "POST" and form.is_valid():
         try:
             activity_type = services.activity_type_save(
@@ -74,7 +78,7 @@ def activity_type_create(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def activity_type_edit(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
-    _organisation(request)
+    organisation = _organisation(request)
     try:
         activity_type = selectors.activity_type_get(actor=request.user, public_id=str(public_id))
     except ActivityType.DoesNotExist:
@@ -84,9 +88,14 @@ def activity_type_edit(request: HttpRequest, public_id: uuid.UUID) -> HttpRespon
         "code": activity_type.code,
         "kind": activity_type.kind,
         "is_active": activity_type.is_active,
-        **{f"name_{code}": names.get(code, "") for code in ("sq", "en", "fr")},
+        **{f"name_{code}": names.get(code, "") for code in offered_languages()},
     }
-    form = ActivityTypeForm(request.POST if request.method == "POST" else None, initial=initial, editing=True)
+    form = ActivityTypeForm(
+        request.POST if request.method == "POST" else None,
+        initial=initial,
+        editing=True,
+        required_language=organisation_language(organisation),
+    )
     if request.method == "POST" and form.is_valid():
         try:
             services.activity_type_save(
@@ -139,7 +148,12 @@ def programme_settings_view(request: HttpRequest) -> HttpResponse:
 def conduct_list(request: HttpRequest) -> HttpResponse:
     """The versions of the volunteer code of conduct; publishing a new one asks every volunteer again."""
     organisation = _organisation(request)
-    form = ConductPublishForm(request.POST if request.method == "POST" else None)
+    current = selectors.conduct_current(organisation_id=organisation.pk)
+    form = ConductPublishForm(
+        request.POST if request.method == "POST" else None,
+        required_language=organisation_language(organisation),
+        texts=current.texts if current else None,
+    )
     if request.method == "POST" and form.is_valid():
         try:
             code = services.conduct_publish(

@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from kujdes.core.audit import audit_record
+from kujdes.core.content_languages import offered_languages, organisation_language
 from kujdes.core.forms import form_add_validation_error
 from kujdes.core.locking import StaleVersion
 from kujdes.core.models import Organisation
@@ -639,7 +640,10 @@ def _module_page(request: HttpRequest, context: dict[str, Any], status: int) -> 
 @require_http_methods(["GET", "POST"])
 def curriculum_module_create(request: HttpRequest) -> HttpResponse:
     organisation = _configured_organisation(request)
-    form = CurriculumModuleForm(request.POST if request.method == "POST" else None)
+    form = CurriculumModuleForm(
+        request.POST if request.method == "POST" else None,
+        required_language=organisation_language(organisation),
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -668,14 +672,17 @@ def curriculum_module_edit(request: HttpRequest, public_id: uuid.UUID) -> HttpRe
     except TrainingModule.DoesNotExist:
         raise Http404 from None
     initial = {
-        **{f"name_{language}": module.names.get(language, "") for language in ("sq", "en", "fr")},
+        **{f"name_{language}": module.names.get(language, "") for language in offered_languages()},
         "hours": module.hours,
         "order": module.order,
         "is_active": module.is_active,
         "version": module.version,
     }
     form = CurriculumModuleForm(
-        request.POST if request.method == "POST" else None, initial=initial, editing=True
+        request.POST if request.method == "POST" else None,
+        initial=initial,
+        editing=True,
+        required_language=organisation_language(organisation),
     )
     conflict = False
     if request.method == "POST" and form.is_valid():

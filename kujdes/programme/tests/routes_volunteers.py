@@ -63,6 +63,8 @@ ROUTES: dict[str, Route] = {
     ),
     "programme_settings": Route(expect={name: OK for name in ADMINS}, others=DENIED),
     "conduct_list": Route(expect={name: OK for name in ADMINS}, others=DENIED),
+    # Which content lacks which language: each administrator sees their own organisation's content only.
+    "content_languages": Route(expect={name: OK for name in ADMINS}, others=DENIED),
 }
 
 

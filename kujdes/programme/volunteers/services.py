@@ -229,6 +229,22 @@ def curriculum_install(*, actor: User | None, organisation_id: int) -> int:
     return added
 
 
+def curriculum_translations_install(*, organisation_id: int) -> int:
+    """Give an organisation's shipped modules the shipped names of the languages they lack (never
+    replacing a name it wrote); how many modules gained a language. Idempotent."""
+    from kujdes.programme.services import shipped_names_merge
+
+    shipped = {module["code"]: module["names"] for module in default_curriculum()}
+    updated = 0
+    for module in TrainingModule.objects.filter(organisation_id=organisation_id, code__in=list(shipped)):
+        merged = shipped_names_merge(module.names or {}, shipped[module.code])
+        if merged is not None:
+            module.names = merged
+            module.save(update_fields=["names"])
+            updated += 1
+    return updated
+
+
 def _module_clean(names: dict[str, str], hours: Any) -> tuple[dict[str, str], Decimal]:
     errors: dict[str, str] = {}
     names = {language: text.strip() for language, text in names.items() if text and text.strip()}
