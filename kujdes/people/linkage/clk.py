@@ -53,11 +53,13 @@ K_SEX = 10
 # date and sex link, as does a name a letter or two apart; one changed date part, a different date
 # or a sibling's given name do not.
 DICE_THRESHOLD = 0.85
-# Blocking: 24 bands of 32 sampled positions. Two filters of one person differ in ~3 % of the
-# positions: they meet in a band with probability ≈ 0.97^32 ≈ 0.38, in at least one of 24 bands
-# with probability > 0.9999; unrelated filters differ in ≈ 30 % (they meet in a band ≈ 1e-5).
-BANDS = 24
-BAND_BITS = 32
+# Blocking: 48 bands of 40 sampled positions. Two filters at the threshold differ in ~6 % of the
+# positions: they meet in a band with probability ≈ 0.94^40 ≈ 0.1, in at least one of 48 bands
+# with probability ≈ 0.99 (two spellings of one person, which differ less, ≈ 1); two persons with
+# one common name and different dates differ in ≈ 15 % (≈ 0.15 % a band); unrelated filters in
+# ≈ 30 % (≈ 1e-6 a band).
+BANDS = 48
+BAND_BITS = 40
 BAND_SEED = 20261208  # public: the positions sampled for blocking are not a secret
 MIN_SECRET_BYTES = 32
 
@@ -211,10 +213,10 @@ def shared_count(
             x = parent[x]
         return x
 
-    seen: set[tuple[int, int]] = set()
     compared = 0
     counts = [c.bit_count() for c in clks]
-    for mask in _MASKS:
+    for band, mask in enumerate(_MASKS):
+        earlier = _MASKS[:band]
         blocks: dict[int, list[int]] = {}
         for i, clk in enumerate(clks):
             blocks.setdefault(clk & mask, []).append(i)
@@ -224,11 +226,14 @@ def shared_count(
             for x, i in enumerate(members):
                 ci, oi = clks[i], owners[i]
                 for j in members[x + 1 :]:
-                    if owners[j] == oi or (i, j) in seen:
+                    if owners[j] == oi:
                         continue
-                    seen.add((i, j))
+                    cj = clks[j]
+                    # The pair belongs to the first band in which it meets (no set of pairs kept).
+                    if any(ci & m == cj & m for m in earlier):
+                        continue
                     compared += 1
-                    if 2 * (ci & clks[j]).bit_count() >= threshold * (counts[i] + counts[j]):
+                    if 2 * (ci & cj).bit_count() >= threshold * (counts[i] + counts[j]):
                         ri, rj = find(i), find(j)
                         if ri != rj:
                             parent[rj] = ri
