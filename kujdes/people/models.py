@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -269,6 +270,11 @@ class Consent(TenantModel):
     # id, not a foreign key: people does not depend on the programme room (DESIGN.md §3).
     activity = models.UUIDField(_("activity"), null=True, blank=True)
     method = models.CharField(_("how"), max_length=16, choices=ConsentMethod.choices)
+    # The language the consent text was read to the person in (blank: recorded before it was asked, or
+    # on paper by an import): she consents to what she understood.
+    language = models.CharField(
+        _("language the consent was read in"), max_length=8, choices=settings.LANGUAGES, blank=True
+    )
     given_on = models.DateField(_("given on"))
     recorded_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, null=True, related_name="+")
     recorded_at = models.DateTimeField(auto_now_add=True)
