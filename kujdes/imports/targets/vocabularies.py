@@ -621,8 +621,13 @@ def _table(name: str) -> dict[str, str]:
     table: dict[str, str] = {}
     for code, spellings in vocabulary.words.items():
         for word in spellings:
-            table.setdefault(m.fold(word), code)
+            table.setdefault(_key(word), code)
     return table
+
+
+def _key(value: str) -> str:
+    """A spelling folded; a mark of punctuation only ("✓", "+", "-") as it is written."""
+    return m.fold(value) or value.strip()
 
 
 def vocabulary_propose(name: str, value: str) -> str:
@@ -632,8 +637,10 @@ def vocabulary_propose(name: str, value: str) -> str:
     vocabulary = vocabularies()[name]
     folded = m.fold(value)
     table = _table(name)
-    if folded in table:
-        return table[folded]
+    if _key(value) in table:
+        return table[_key(value)]
+    if not folded:
+        return ""
     choices = vocabulary.choices()
     for code, label in choices:
         if folded in (m.fold(code), m.fold(label)):
