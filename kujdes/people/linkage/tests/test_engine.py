@@ -230,6 +230,38 @@ class EngineTests(SimpleTestCase):
         self.assertTrue(all(i < j for i, j in pairs))
 
 
+    def test_the_candidate_pairs_are_the_pairs_that_share_an_enumerated_key(self) -> None:
+        from kujdes.people.linkage.keys import record_keys
+
+        keys = [record_keys(r, use_document=False) for r in self.records]
+        blocks: dict[tuple[int, str], list[int]] = {}
+        for i, mine in enumerate(keys):
+            for t, kind in enumerate(mine):
+                for key in kind:
+                    blocks.setdefault((t, key), []).append(i)
+        small = {k for k, members in blocks.items() if 2 <= len(members) <= self.engine.max_block}
+        large = {k for k, members in blocks.items() if len(members) > self.engine.max_block}
+        expected = set()
+        for (t, key), members in blocks.items():
+            if (t, key) not in small:
+                continue
+            for x, i in enumerate(members):
+                for j in members[x + 1 :]:
+                    shared = {(e, k) for e in range(t) for k in set(keys[i][e]) & set(keys[j][e])}
+                    if not shared:  # the first kind the two records share at all is this one
+                        expected.add((i, j))
+        self.assertTrue(large or small)
+        self.assertEqual(set(zip(self.result.left, self.result.right, strict=False)), expected)
+
+    def test_workers_give_the_same_pairs_weights_and_clusters(self) -> None:
+        engine = Engine(use_document=False, u_pairs=20_000, session_pairs=20_000, threads=2)
+        result = engine.run(self.records)
+        one = sorted(zip(self.result.left, self.result.right, self.result.weight, strict=False))
+        two = sorted(zip(result.left, result.right, result.weight, strict=False))
+        self.assertEqual(one, two)
+        self.assertEqual(result.cluster_of, self.result.cluster_of)
+
+
 class CommandTests(SimpleTestCase):
     def test_run_writes_a_cluster_for_every_record(self) -> None:
         rows = registry()[:120] + [PLANTED[0][0], PLANTED[0][1]]
