@@ -10,6 +10,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection, connections, transaction
 from django.test import TransactionTestCase
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from kujdes.core.audit import audit_chain_verify, audit_record
@@ -81,6 +82,60 @@ class AuditLogTests(BaseTestCase):
             connection.in_atomic_block = False
             try:
                 audit_record(actor=None, organisation=self.org, action="x.y")
+            finally:
+                connection.in_atomic_block = atomic
+
+    def test_many_events_at_once_chain_as_one_at_a_time_would(self) -> None:
+        from kujdes.core.audit import AuditEntry, audit_record_many
+
+        with system_scope():
+            before = self.events()
+            audit_record(actor=self.admin, organisation=self.org, action="x.before")
+            with CaptureQueriesContext(connection) as queries:
+                events = audit_record_many(
+                    actor=self.admin,
+                    organisation=self.org.pk,
+                    entries=[
+                        AuditEntry("person.created", obj=self.bob, unit=self.diocese_a, details={"n": n})
+                        for n in range(5)
+                    ],
+                )
+            audit_record(actor=self.admin, organisation=self.org, action="x.after")
+            stored = list(AuditEvent.objects.filter(organisation=self.org).order_by("seq"))[before:]
+            self.assertIsNone(audit_chain_verify(organisation_id=self.org.pk))
+        self.assertEqual([e.action for e in stored], ["x.before", *["person.created"] * 5, "x.after"])
+        self.assertEqual([e.seq for e in stored], list(range(stored[0].seq, stored[0].seq + 7)))
+        self.assertEqual([e.details for e in stored[1:6]], [{"n": n} for n in range(5)])
+        self.assertEqual(
+            {(e.actor_id, e.unit_id, e.object_id) for e in stored[1:6]},
+            {(self.admin.pk, self.diocese_a.pk, str(self.bob.public_id))},
+        )
+        self.assertEqual([e.hash for e in events], [e.hash for e in stored[1:6]])
+        inserts = [q for q in queries if q["sql"].startswith("INSERT")]
+        self.assertEqual(len(inserts), 1)
+
+    def test_an_event_written_many_at_a_time_and_edited_is_found(self) -> None:
+        from kujdes.core.audit import AuditEntry, audit_record_many
+
+        with system_scope():
+            events = audit_record_many(
+                actor=None, organisation=self.org, entries=[AuditEntry("x.one"), AuditEntry("x.two")]
+            )
+        self.tamper("UPDATE core_auditevent SET action = 'x.three' WHERE id = %s", [events[0].pk])
+        with system_scope():
+            problem = audit_chain_verify(organisation_id=self.org.pk)
+        self.assertEqual((problem.seq, problem.problem), (events[0].seq, "was altered"))
+
+    def test_many_events_outside_a_transaction_are_refused_and_none_is_nothing(self) -> None:
+        from kujdes.core.audit import AuditEntry, audit_record_many
+
+        with system_scope():
+            self.assertEqual(audit_record_many(actor=None, organisation=self.org, entries=[]), [])
+            atomic = connection.in_atomic_block
+            connection.in_atomic_block = False
+            try:
+                with self.assertRaises(RuntimeError):
+                    audit_record_many(actor=None, organisation=self.org, entries=[AuditEntry("x.y")])
             finally:
                 connection.in_atomic_block = atomic
 
