@@ -454,10 +454,12 @@ def _status_context(batch: ImportBatch) -> dict[str, Any]:
 
 def import_status(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     """The commit's progress (a fragment the batch page polls with htmx); once the commit has ended, the
-    whole page is reloaded (HX-Refresh) to show the result."""
+    whole page is reloaded (HX-Refresh) to show the result. Asked for outside htmx: the batch page."""
     batch = _batch(request, public_id)
+    if not request.headers.get("HX-Request"):
+        return redirect("import_batch", public_id=batch.public_id)
     response = render(request, "imports/_status.html", _status_context(batch))
-    if request.headers.get("HX-Request") and not batch.is_committing:
+    if not batch.is_committing:
         response["HX-Refresh"] = "true"
     return response
 

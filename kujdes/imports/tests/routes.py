@@ -65,8 +65,8 @@ ROUTES: dict[str, Route] = {
         expect={**{n: REDIRECT for n in OF_AL_IMPORTERS}, "dave": MISSING},
         others=DENIED,
     ),
-    # The commit's progress, polled by the batch page.
-    "import_status": _of_diocese_a(OK, method="GET"),
+    # The commit's progress, polled by the batch page (htmx); asked for otherwise, the batch page.
+    "import_status": _of_diocese_a(REDIRECT, method="GET"),
     "import_template_save": _of_diocese_a(REDIRECT),
     "import_template_apply": _of_diocese_a(REDIRECT),
     "import_batch": _of_diocese_a(OK, method="GET"),
