@@ -47,6 +47,8 @@ MARK = m.FieldSpec(
 )
 # A header such as "12.03" or "12/3" (a day and a month, the year the activity's).
 _DAY_MONTH = re.compile(r"^(\d{1,2})[./\-\s](\d{1,2})\.?$")
+# "7 tetor", "7 octobre 2019", "21. Okt." (a day and the month's name).
+_DAY_MONTH_NAME = re.compile(r"^(\d{1,2})\.?\s+([^\W\d_]+)\.?(?:\s+(\d{2,4}))?$")
 
 
 def header_date(
@@ -54,12 +56,25 @@ def header_date(
 ) -> datetime.date | None:
     """The session date a column header names, or None."""
     text = m._cell_text(header)
+    # A header of two rows: "Data e seancës: 07.10.2019" (a group over the dates).
+    group = re.match(r"^[^\d:]*[^\W\d_][^\d:]*:\s*(\d.*)$", text)
+    text = group.group(1).strip() if group else text
     if not text:
         return None
     try:
         return m.date_read(text, order=order, epoch=epoch)
     except (ValueError, OverflowError):
         pass
+    named = _DAY_MONTH_NAME.match(text)
+    if named:
+        month = m.MONTHS.get(m.fold(named.group(2)), 0)
+        when = int(named.group(3)) if named.group(3) else year
+        if month and when is not None:
+            try:
+                return datetime.date(m._year(str(when)), month, int(named.group(1)))
+            except ValueError:
+                return None
+        return None
     match = _DAY_MONTH.match(text)
     if match and year is not None:
         first, second = int(match.group(1)), int(match.group(2))
@@ -133,6 +148,10 @@ class AttendanceTarget(PersonsTarget):
             day = header_date(
                 table.headers[index], order=order, year=activity.starts_on.year, epoch=table.epoch
             )
+            if day is not None and day < activity.starts_on and activity.ends_on.year > day.year:
+                # "4 janar" in a course from October to March: the header wrote no year.
+                later = header_date(table.headers[index], order=order, year=day.year + 1, epoch=table.epoch)
+                day = later if later is not None and later.year == day.year + 1 else day
             if day is None:
                 result.blocking.append(
                     _("%(column)s: the header of an attendance column must be the session's date.")
