@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kujdes.core.audit import audit_record
+from kujdes.core.content_languages import offered_languages
 from kujdes.core.models import Organisation
 from kujdes.people.models import (
     Consent,
@@ -64,8 +65,12 @@ def consent_record(
     guardian: Person | None = None,
     activity: uuid.UUID | None = None,
     document: UploadedFile | None = None,
+    language: str = "",
 ) -> Consent:
-    """Record a consent. Sharing needs a named partner; taking part names the activity; a guardian's
+    """Record a consent, with the language its text was read in (`language`, an offered language, or
+    blank when nobody asked: imports, the API and consents given on paper).
+
+    Sharing needs a named partner; taking part names the activity; a guardian's
     consent names the guardian, and `guardian` must be a recorded guardian of the person (a relation
     marked guardian, recorded before or in the same transaction).
 
@@ -91,6 +96,8 @@ def consent_record(
         raise ValidationError({"guardian_name": _("Give the name of the parent or guardian.")})
     if given_on > timezone.localdate():
         raise ValidationError({"given_on": _("The date cannot be in the future.")})
+    if language and language not in offered_languages():
+        raise ValidationError({"language": _("Choose one of the offered languages.")})
     signed = None
     if document is not None:
         signed = person_file_store(actor=actor, person=person, upload=document, kind=PersonFileKind.CONSENT)
@@ -105,6 +112,7 @@ def consent_record(
         guardian=guardian,
         activity=activity,
         method=method,
+        language=language,
         given_on=given_on,
         recorded_by=actor,
     )
@@ -119,6 +127,7 @@ def consent_record(
             "consent": str(consent.public_id),
             "given_by": given_by,
             "method": method,
+            "language": language,
             "guardian": str(guardian.public_id) if guardian is not None else "",
             "activity": str(activity) if activity is not None else "",
         },

@@ -46,6 +46,7 @@ def subject_access_data(*, person: Person) -> dict[str, Any]:
                 "given_by": consent.given_by,
                 "guardian_name": consent.guardian_name,
                 "method": consent.method,
+                "read_in_language": consent.language,
                 "given_on": consent.given_on.isoformat(),
                 "withdrawn_on": _jsonable(consent.withdrawn_on),
             }

@@ -5,16 +5,18 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
+from kujdes.core.content_languages import document_language, language_is_rtl
 from kujdes.core.files import UploadRefused
 from kujdes.core.forms import form_add_validation_error
 from kujdes.core.reads import ReadRow, identity_rows_read
@@ -27,6 +29,7 @@ from kujdes.people.consent import (
     guardians_of,
     person_is_minor,
 )
+from kujdes.people.consent_texts import consent_text
 from kujdes.people.forms import GUARDIAN_KINDS
 from kujdes.people.models import (
     Consent,
@@ -70,6 +73,11 @@ class ConsentForm(forms.Form):
         required=False,
     )
     method = forms.ChoiceField(label=gettext_lazy("How"), choices=ConsentMethod.choices)
+    # The language the text was read in: she consents to what she understood.
+    # Not required: a form posted without it (a script, an old page) records the interface language.
+    language = forms.ChoiceField(
+        label=gettext_lazy("Read to the person in"), choices=settings.LANGUAGES, required=False
+    )
     given_on = forms.DateField(label=gettext_lazy("Given on"), widget=DateInput)
     document = forms.FileField(label=gettext_lazy("Signed form (optional)"), required=False)
 
@@ -119,10 +127,13 @@ def _person_for_consent(request: HttpRequest, public_id: Any) -> Person:
 def person_consent_add(request: HttpRequest, public_id: Any) -> HttpResponse:
     person = _person_for_consent(request, public_id)
     guardians = guardians_of(person=person)
+    # The text to read: in the language asked for (?language=, the "Read in" links), else the interface's.
+    read_in = document_language(request.GET.get("language"), default=translation.get_language() or "")
+    purpose = request.GET.get("purpose", "") or ConsentPurpose.CASE_MANAGEMENT
     form = ConsentForm(
         request.POST if request.method == "POST" else None,
         request.FILES or None,
-        initial={"given_on": timezone.localdate(), "purpose": request.GET.get("purpose", "")},
+        initial={"given_on": timezone.localdate(), "purpose": purpose, "language": read_in},
         guardians=guardians,
         minor=person_is_minor(person=person),
     )
@@ -159,6 +170,7 @@ def person_consent_add(request: HttpRequest, public_id: Any) -> HttpResponse:
                     given_on=data["given_on"],
                     guardian=guardian if by_guardian else None,
                     document=data["document"],
+                    language=data["language"] or read_in,
                 )
         except ValidationError as error:
             form_add_validation_error(form, error)
@@ -168,7 +180,17 @@ def person_consent_add(request: HttpRequest, public_id: Any) -> HttpResponse:
             messages.success(request, _("Consent recorded."))
             return redirect("person_detail", public_id=person.public_id)
     status = 400 if request.method == "POST" else 200
-    return render(request, "people/consent_form.html", {"form": form, "person": person}, status=status)
+    context = {
+        "form": form,
+        "person": person,
+        "read_in": read_in,
+        "read_purpose": purpose,
+        "read_text": consent_text(purpose, read_in),
+        "read_rtl": language_is_rtl(read_in),
+        "read_languages": settings.LANGUAGES,
+        "read_purposes": [(value, label) for value, label in form.fields["purpose"].choices],
+    }
+    return render(request, "people/consent_form.html", context, status=status)
 
 
 @require_POST
