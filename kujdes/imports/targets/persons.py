@@ -50,6 +50,18 @@ DUPLICATE_SCORE = 0.75
 # What a field educator registers (PersonForm's minimal registration).
 MINIMAL_FIELDS = frozenset({"given_name", "sex", "birth_year", "age", "municipality"})
 PERSON_FIELD_NAMES = frozenset(spec.name for spec in m.PERSON_FIELDS)
+# What the registry's duplicate check compares of a row's person.
+REGISTRY_KEYS = (
+    "given_name",
+    "family_name",
+    "birth_year",
+    "date_of_birth",
+    "birth_date_estimated",
+    "sex",
+    "citizenships",
+    "municipality",
+    "phones",
+)
 
 
 def minimal_only(*, actor: User, unit: Unit) -> bool:
@@ -125,8 +137,6 @@ def identity_key(person: dict[str, Any]) -> tuple[tuple[str, ...], Any]:
 def duplicates_find(result: CheckResult, *, actor: User, unit: Unit, registry: bool) -> None:
     """Rows like an earlier row of the file (same name words and birth date or year), and rows like a
     registered person (kujdes.people.duplicates)."""
-    from kujdes.people.duplicates import duplicate_candidates
-
     seen: dict[tuple[tuple[str, ...], Any], int] = {}
     for row in result.rows:
         if not row.valid:
@@ -138,31 +148,33 @@ def duplicates_find(result: CheckResult, *, actor: User, unit: Unit, registry: b
             seen[key] = row.number
     if not registry:
         return
+    from kujdes.people.duplicates import registry_candidates_bulk
+
     by_number = {row.number: row for row in result.rows}
+    asked = [row for row in result.rows if row.valid and row.duplicate_of_row is None]
+    records = [
+        {
+            name: row.person[name]
+            for name in REGISTRY_KEYS
+            if row.person.get(name) and not (name == "sex" and row.person[name] == Sex.UNKNOWN)
+        }
+        for row in asked
+    ]
     with transaction.atomic():
-        for row in result.rows:
-            if not row.valid:
-                continue
-            if row.duplicate_of_row is not None:
-                # Like an earlier row: that row's registry candidates are this one's too.
-                row.candidates = list(by_number[row.duplicate_of_row].candidates)
-                continue
-            found = duplicate_candidates(
-                actor=actor,
-                given_name=row.person.get("given_name", ""),
-                family_name=row.person.get("family_name", ""),
-                birth_year=row.person.get("birth_year"),
-                municipality=row.person.get("municipality", ""),
-                phones=row.person.get("phones") or [],
-                organisation_id=unit.organisation_id,
-            )
-            row.candidates = [
-                Candidate(public_id=str(c.person.public_id), code=c.person.code, score=c.score)
-                for c in found.candidates
-                if c.score >= DUPLICATE_SCORE
-            ]
-        # The checks audit themselves; a dry run writes nothing, so one event stands for them all.
+        # One query per chunk of rows (kujdes.people.duplicates); it audits itself, once. A dry run
+        # writes nothing: the savepoint is rolled back, and the import's own event stands for it.
+        found = registry_candidates_bulk(actor=actor, organisation_id=unit.organisation_id, records=records)
         transaction.set_rollback(True)
+    for row, candidates in zip(asked, found, strict=True):
+        row.candidates = [
+            Candidate(public_id=str(c.person.public_id), code=c.person.code, score=c.score)
+            for c in candidates
+            if c.score >= DUPLICATE_SCORE
+        ]
+    for row in result.rows:
+        if row.valid and row.duplicate_of_row is not None:
+            # Like an earlier row: that row's registry candidates are this one's too.
+            row.candidates = list(by_number[row.duplicate_of_row].candidates)
 
 
 def decisions_apply(result: CheckResult, *, register_only: bool) -> None:
