@@ -8,6 +8,8 @@ class ScreeningConfig(AppConfig):
 
     def ready(self) -> None:
         from kujdes.core.panels import panel_register
+        from kujdes.screening.content import screening_content_register
         from kujdes.screening.views import person_screenings_panel
 
         panel_register(page="person", order=20, render=person_screenings_panel)
+        screening_content_register()  # on the page of which content lacks which language

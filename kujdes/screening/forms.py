@@ -22,6 +22,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from kujdes.core.content_languages import language_fields_add, language_fields_values, offered_languages
 from kujdes.screening.engine import (
     LANGUAGES,
     MAX_INDICATORS,
@@ -40,7 +41,13 @@ def _value(post: QueryDict, key: str) -> str:
 
 
 def _label(post: QueryDict, prefix: str) -> dict[str, str]:
-    return {lang: _value(post, f"{prefix}-{lang}") for lang in LANGUAGES}
+    """A label in every offered language: Albanian, English and French always (the engine checks they
+    are there), the network's languages when written."""
+    label = {lang: _value(post, f"{prefix}-{lang}") for lang in LANGUAGES}
+    for lang in offered_languages():
+        if lang not in label and (text := _value(post, f"{prefix}-{lang}")):
+            label[lang] = text
+    return label
 
 
 def _number(raw: str) -> int | str:
@@ -303,11 +310,26 @@ def combinations_text(definition: dict[str, Any]) -> str:
 
 
 class InstrumentNameForm(forms.Form):
-    name_sq = forms.CharField(label=_("Name in Albanian"), max_length=200)
-    name_en = forms.CharField(label=_("Name in English"), max_length=200)
-    name_fr = forms.CharField(label=_("Name in French"), max_length=200)
     is_active = forms.BooleanField(label=_("In use (case workers can choose it)"), required=False)
     based_on = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        rest = {name: self.fields.pop(name) for name in list(self.fields)}
+        # A name per offered language; Albanian, English and French required (the engine's languages).
+        language_fields_add(
+            self,
+            prefix="name",
+            label=lambda language: _("Name in %(language)s") % {"language": language},
+            required_language=None,
+            max_length=200,
+        )
+        for lang in LANGUAGES:
+            self.fields[f"name_{lang}"].required = True
+        self.fields.update(rest)
+
+    def names(self) -> dict[str, str]:
+        return language_fields_values(self, prefix="name")
 
 
 class ScreeningForm(forms.Form):

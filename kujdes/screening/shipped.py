@@ -20,6 +20,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from kujdes.screening.shipped_translations import translations_add
+
 # code suffix → (English, Albanian, French). Noun phrases, so that no gender has to be chosen.
 LABELS: dict[str, tuple[str, str, str]] = {
     # Deceptive recruitment
@@ -854,9 +856,10 @@ def _risk_definition() -> dict[str, Any]:
 
 
 def shipped_instruments() -> list[dict[str, Any]]:
-    """The instruments to install in every organisation: code, kind, target, name, definition."""
+    """The instruments to install in every organisation: code, kind, target, name, definition; their
+    labels in every offered language (shipped_translations.py adds the network's languages)."""
     child_labour = _ACT + _child(_ADULT_LABOUR)
-    return [
+    return translations_add([
         {
             "code": "ilo-adult-labour",
             "kind": "ilo",
@@ -921,4 +924,4 @@ def shipped_instruments() -> list[dict[str, Any]]:
                 "Dépistage des risques pour la prévention (femmes et enfants)")),
             "definition": _risk_definition(),
         },
-    ]  # fmt: skip
+    ])  # fmt: skip

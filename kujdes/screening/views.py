@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
@@ -20,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from kujdes.core.content_languages import offered_languages
 from kujdes.core.forms import form_add_validation_error
 from kujdes.core.locking import StaleVersion
 from kujdes.core.roles import Perm
@@ -114,7 +116,8 @@ def _edit_page(
         "combinations": combinations_text(draft),
         "newer": newer,
         "strengths": [("strong", _("strong")), ("medium", _("medium")), ("weak", _("weak"))],
-        "languages": [("sq", _("Albanian")), ("en", _("English")), ("fr", _("French"))],
+        # Every offered language, each named in itself (العربية, Հայերեն) as the language menu names it.
+        "languages": list(settings.LANGUAGES),
     }
     return render(request, "screening/instrument_edit.html", context, status=status)
 
@@ -126,7 +129,7 @@ def instrument_edit(request: HttpRequest, public_id: Any) -> HttpResponse:
     current = instrument_current_version(instrument=instrument)
     if current is None:
         raise Http404
-    initial = {f"name_{lang}": instrument.name.get(lang, "") for lang in ("sq", "en", "fr")}
+    initial = {f"name_{lang}": instrument.name.get(lang, "") for lang in offered_languages()}
     initial.update(is_active=instrument.is_active, based_on=current.number)
     if request.method == "GET":
         return _edit_page(
@@ -158,7 +161,7 @@ def instrument_edit(request: HttpRequest, public_id: Any) -> HttpResponse:
             instrument=instrument,
             based_on=data["based_on"],
             definition=draft_clean(draft),
-            name={lang: data[f"name_{lang}"] for lang in ("sq", "en", "fr")},
+            name=name_form.names(),
             is_active=data["is_active"],
         )
     except ValidationError as exc:
