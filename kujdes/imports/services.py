@@ -136,15 +136,12 @@ def _values_map(result: CheckResult, *, target: ImportTarget, context: Context) 
         else:
             counts = m.distinct_values(cells(where))
         given = result.options.values.get(name, {})
-        allowed = {
-            code
-            for code, _label in m.value_choices(field=name, kind=spec.kind, municipalities=municipalities)
-        }
+        allowed = {code for code, _label in target.value_choices(name=name, kind=spec.kind, context=context)}
         rows: list[ValueRow] = []
         codes: dict[str, str] = {}
         for value, count in sorted(counts.items(), key=lambda item: (-item[1], item[0])):
-            proposed = m.value_propose(
-                kind=spec.kind, field=name, value=value, municipalities=municipalities, places=places
+            proposed = target.value_propose(
+                name=name, kind=spec.kind, value=value, context=context, places=places
             )
             code = given.get(value, proposed)
             if allowed and code and code not in allowed:

@@ -18,13 +18,14 @@ def target_register(target: ImportTarget) -> ImportTarget:
 def _load() -> None:
     if _REGISTRY:
         return
-    from kujdes.imports.targets import attendance, cases, persons
+    from kujdes.imports.targets import activities, attendance, cases, persons
 
     for target in (
         persons.PersonsTarget(),
         persons.ParticipantsTarget(),
         cases.CasesTarget(),
         attendance.AttendanceTarget(),
+        activities.ActivitiesTarget(),
     ):
         target_register(target)
 

@@ -255,6 +255,18 @@ class ImportTarget:
                     _("Two columns are mapped to “%(field)s”: keep one.") % {"field": spec.label}
                 )
 
+    def value_choices(self, *, name: str, kind: str, context: Context) -> list[tuple[str, str]]:
+        """What a value of the field may be mapped to (the value-mapping table's choices)."""
+        return m.value_choices(field=name, kind=kind, municipalities=context.municipalities)
+
+    def value_propose(
+        self, *, name: str, kind: str, value: str, context: Context, places: dict[str, str]
+    ) -> str:
+        """The code proposed for a value as written, "" when none is found."""
+        return m.value_propose(
+            kind=kind, field=name, value=value, municipalities=context.municipalities, places=places
+        )
+
     def context_prepare(self, context: Context, *, result: CheckResult) -> None:
         """Look up once what the rows are checked against (after the mapping is known)."""
 
