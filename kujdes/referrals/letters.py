@@ -1,4 +1,5 @@
-"""The referral letter: a PDF made on demand (never stored), in the reader's language.
+"""The referral letter: a PDF made on demand (never stored), in the reader's language, chosen by the
+sender when making it (a select beside the button; the sender's language by default).
 
 The letter goes to the receiver with the person's consent (or an audited
 override), so it carries her name and date of birth besides her code. Making it
@@ -19,6 +20,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from kujdes.core.audit import audit_record
+from kujdes.core.content_languages import document_language
 from kujdes.people.selectors import persons_with_keys
 from kujdes.referrals.models import Referral, ReferralDirection, ReferralStatus
 from kujdes.referrals.selectors import referral_sides
@@ -39,8 +41,10 @@ def referral_letter_filename(referral: Referral) -> str:
     return f"referral-{referral.public_id.hex[:8]}.pdf"
 
 
-def referral_letter_pdf(*, actor: User, referral: Referral) -> bytes:
-    """The letter of an outgoing referral, for the sender's side only; the making is audited."""
+def referral_letter_pdf(*, actor: User, referral: Referral, language: str = "") -> bytes:
+    """The letter of an outgoing referral, for the sender's side only, in `language` when one is chosen
+    at generation (any offered language; the reader's), else `referral_letter_language`; the making is
+    audited with the language."""
     from weasyprint import HTML
     from weasyprint.urls import URLFetcher
 
@@ -53,7 +57,7 @@ def referral_letter_pdf(*, actor: User, referral: Referral) -> bytes:
         raise ValidationError(_("This referral was cancelled: there is no letter to send."))
     case = referral.case
     person = persons_with_keys([case.person])[0]
-    language = referral_letter_language(actor=actor)
+    language = document_language(language, default=referral_letter_language(actor=actor))
     with translation.override(language):
         html = render_to_string(
             "referrals/letter.html",

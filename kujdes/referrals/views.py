@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
@@ -20,6 +21,7 @@ from kujdes.cases.choices import SupportType
 from kujdes.cases.models import Case
 from kujdes.cases.selectors import case_can_manage, case_get, cases_page
 from kujdes.core.audit import audit_record
+from kujdes.core.content_languages import offered_languages
 from kujdes.core.forms import form_add_validation_error
 from kujdes.core.locking import StaleVersion
 from kujdes.core.reads import ReadRow, identity_rows_read
@@ -38,7 +40,7 @@ from kujdes.referrals.forms import (
     RespondForm,
     VersionForm,
 )
-from kujdes.referrals.letters import referral_letter_filename, referral_letter_pdf
+from kujdes.referrals.letters import referral_letter_filename, referral_letter_language, referral_letter_pdf
 from kujdes.referrals.models import Referral, ReferralDirection, ReferralStatus, ServiceProvider
 from kujdes.referrals.selectors import (
     provider_get,
@@ -393,6 +395,8 @@ def referral_detail(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
             "sides": sides,
             "actions": actions,
             "version_form": VersionForm(initial={"version": referral.version}),
+            "letter_languages": settings.LANGUAGES,
+            "letter_language": referral_letter_language(actor=request.user),
         },
     )
 
@@ -484,8 +488,14 @@ def referral_letter(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
         raise Http404
     if not referral_sides(actor=request.user, referral=referral).sender:
         raise Http404
+    # ?language= chosen beside the button; an unknown code gives the sender's language.
+    requested = request.GET.get("language", "")
     try:
-        pdf = referral_letter_pdf(actor=request.user, referral=referral)
+        pdf = referral_letter_pdf(
+            actor=request.user,
+            referral=referral,
+            language=requested if requested in offered_languages() else "",
+        )
     except ValidationError as exc:
         for message in exc.messages:
             messages.error(request, message)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 import tempfile
+import unicodedata
 import unittest
 from pathlib import Path
 
@@ -72,6 +73,37 @@ class LetterTests(ReferralTestCase):
     def test_the_letter_speaks_the_users_language(self) -> None:
         self.assertIn("Service needed", pdf_text(self.letter("en")))
         self.assertIn("Date of birth", pdf_text(self.letter("en")))
+
+    def chosen(self, language: str) -> bytes:
+        """The letter made in `language` chosen on the referral page, by a sender who reads Albanian."""
+        with system_scope():
+            User.objects.filter(pk=self.alice.pk).update(language="sq")
+        self.login(self.alice)
+        response = self.client.get(self.url, {"language": language})
+        self.assertEqual(response.status_code, 200)
+        return response.content
+
+    @unittest.skipUnless(PDFTOTEXT, "pdftotext (poppler-utils) reads the PDF back")
+    def test_a_letter_chosen_in_arabic_is_in_arabic_and_the_audit_says_so(self) -> None:
+        text = unicodedata.normalize("NFKC", pdf_text(self.chosen("ar")))
+        self.assertIn("تاريخ الميلاد", text)
+        self.assertNotIn("Datëlindja", text)
+        with system_scope():
+            event = AuditEvent.objects.get(action="case.referral.letter")
+        self.assertEqual(event.details["language"], "ar")
+
+    @unittest.skipUnless(PDFTOTEXT, "pdftotext (poppler-utils) reads the PDF back")
+    def test_a_letter_chosen_in_armenian_is_in_armenian(self) -> None:
+        text = unicodedata.normalize("NFKC", pdf_text(self.chosen("hy")))
+        self.assertIn("Ծննդյան ամսաթիվ", text)
+
+    def test_the_referral_page_offers_the_letter_in_every_language_the_senders_selected(self) -> None:
+        with system_scope():
+            User.objects.filter(pk=self.alice.pk).update(language="en")
+        self.login(self.alice)
+        page = self.client.get(reverse("referral_detail", kwargs={"public_id": self.referral.public_id}))
+        self.assertContains(page, '<option value="hy" lang="hy">')
+        self.assertContains(page, '<option value="en" lang="en" selected>')
 
     def test_making_the_letter_is_audited_without_personal_data(self) -> None:
         self.letter()
