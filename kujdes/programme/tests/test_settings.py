@@ -77,7 +77,7 @@ class ActivityTypeTests(VolunteerTestCase):
     def test_the_kind_of_a_used_type_cannot_change(self) -> None:
         self.login(self.admin)
         url = reverse("activity_type_edit", kwargs={"public_id": self.pg_type.public_id})
-        response = self.client.post(url, {"kind": "mass", "name_en": "Course", "is_active": "on"})
+        response = self.client.post(url, {"kind": "mass", "name_sq": "Kurs", "is_active": "on"})
         self.assertEqual(response.status_code, 400)
         self.assertIn("kind", response.context["form"].errors)
 

@@ -378,7 +378,13 @@ class CurriculumPageTests(PipelineTestCase):
         module = TrainingModule.objects.get(organisation=self.org, code="first-aid")
         response = self.client.post(
             reverse("curriculum_module_edit", kwargs={"public_id": module.public_id}),
-            {"name_en": "First aid at camps", "hours": "4", "order": "95", "version": "1"},
+            {
+                "name_en": "First aid at camps",
+                "name_sq": "Ndihma e parë në kampe",
+                "hours": "4",
+                "order": "95",
+                "version": "1",
+            },
         )
         self.assertEqual(response.status_code, 302)
         module.refresh_from_db()
@@ -394,10 +400,11 @@ class CurriculumPageTests(PipelineTestCase):
             {"code": "x", "name_en": "", "name_sq": "", "name_fr": "", "hours": "900", "order": "1"},
         )
         self.assertEqual(response.status_code, 400)
-        self.assertEqual(set(response.context["form"].errors), {"name_en", "hours"})
+        # The organisation's default language (Albanian) is the one name required.
+        self.assertEqual(set(response.context["form"].errors), {"name_sq", "hours"})
         response = self.client.post(
             reverse("curriculum_module_create"),
-            {"code": "programme-values", "name_en": "Again", "hours": "2", "order": "1"},
+            {"code": "programme-values", "name_en": "Again", "name_sq": "Sërish", "hours": "2", "order": "1"},
         )
         self.assertEqual(response.status_code, 400)
         self.assertContains(response, "A module with this code already exists.", status_code=400)
