@@ -15,6 +15,7 @@ from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.db import transaction
 
 from kujdes.accounts.models import User
+from kujdes.core.content_languages import offered_languages
 from kujdes.core.models import Network, Organisation, Unit, UnitKind
 from kujdes.core.roles import Role
 from kujdes.core.services import (
@@ -77,6 +78,10 @@ ACCOUNTS = [
         "educator-lezhe", "Gentian", "Deda", "caritas-al", "Qendra Sociale Lezhë", Role.FIELD_EDUCATOR
     ),
     DemoAccount("volunteer-shkoder", "Sara", "Ndoja", "caritas-al", "Qendra Sociale Shkodër", Role.VOLUNTEER),
+    # A volunteer from Chernivtsi who works in Ukrainian (issue 19): the Albanian programme in her language.
+    DemoAccount(
+        "volunteer-uk", "Olena", "Kovalenko", "caritas-al", "Qendra Sociale Shkodër", Role.VOLUNTEER, "uk"
+    ),
     DemoAccount("dpo-al", "Erion", "Lleshi", "caritas-al", "Zyra Kombëtare", Role.DATA_PROTECTION_OFFICER),
     DemoAccount("viewer-al", "Teuta", "Bardhi", "caritas-al", "Zyra Kombëtare", Role.VIEWER),
     DemoAccount("admin-fr", "Claire", "Morel", "caritas-fr", "Bureau national", Role.ORGANISATION_ADMIN),
@@ -84,7 +89,8 @@ ACCOUNTS = [
         "caseworker-fr", "Julien", "Faure", "caritas-fr", "Délégation de Marseille", Role.CASE_WORKER
     ),
     DemoAccount("admin-lb", "Rania", "Haddad", "caritas-lb", "المكتب الوطني", Role.ORGANISATION_ADMIN, "fr"),
-    DemoAccount("caseworker-lb", "Karim", "Saade", "caritas-lb", "مركز بيروت", Role.CASE_WORKER, "fr"),
+    # Caritas Lebanon works in Arabic: its case worker reads the interface in Arabic (right to left).
+    DemoAccount("caseworker-lb", "Karim", "Saade", "caritas-lb", "مركز بيروت", Role.CASE_WORKER, "ar"),
 ]
 
 
@@ -131,7 +137,7 @@ def _lebanon(network: Network) -> Organisation:
         name="كاريتاس لبنان · Caritas Liban (démo)",
         country="LB",
         languages=["ar", "fr"],
-        default_language="fr",
+        default_language="ar",
         root_unit_name="المكتب الوطني",
     )
     root = Unit.objects.get(organisation=organisation, parent__isnull=True)
@@ -164,6 +170,7 @@ def _account_create(spec: DemoAccount) -> dict[str, Any]:
         "roles": [spec.role.value],
         "organisation": organisation.code,
         "unit": unit.name,
+        "language": user.language,
     }
 
 
@@ -202,6 +209,7 @@ def demo_passwords_reset() -> list[dict[str, Any]]:
                 "roles": [spec.role.value],
                 "organisation": spec.organisation,
                 "unit": spec.unit,
+                "language": spec.language,
             }
         )
     return accounts
@@ -251,7 +259,9 @@ def network_partners_ensure(network: Network) -> list[Organisation]:
             name=name,
             country=country,
             languages=languages,
-            default_language=languages[0] if languages[0] in ("sq", "fr") else "en",
+            # The partner's first working language when Kujdes offers it (Arabic in Morocco, Ukrainian
+            # in Ukraine...), else English.
+            default_language=languages[0] if languages[0] in offered_languages() else "en",
             root_unit_name=office,
         )
         root = Unit.objects.get(organisation=organisation, parent__isnull=True)

@@ -78,6 +78,21 @@ CONDUCT = {
     " report every concern at once to the centre's lead.",
     "fr": "Les bénévoles protègent enfants et adultes de tout tort, préservent la confidentialité des"
     " données et signalent sans délai toute inquiétude au responsable du centre.",
+    # The network's languages: machine-assisted, not yet reviewed by native speakers.
+    "ar": "يحمي المتطوعون الأطفال والبالغين من أي أذى، ويحافظون على سرية البيانات الشخصية، ويبلّغون"
+    " مسؤول المركز فوراً عن أي مصدر قلق.",
+    "tr": "Gönüllüler çocukları ve yetişkinleri her türlü zarardan korur, kişisel verilerin gizliliğini"
+    " korur ve her endişeyi derhal merkez sorumlusuna bildirir.",
+    "uk": "Волонтери захищають дітей і дорослих від будь-якої шкоди, зберігають конфіденційність"
+    " персональних даних і негайно повідомляють керівника центру про будь-яке занепокоєння.",
+    "ro": "Voluntarii protejează copiii și adulții de orice rău, păstrează confidențialitatea datelor"
+    " personale și raportează imediat orice îngrijorare responsabilului centrului.",
+    "bg": "Доброволците пазят децата и възрастните от всякаква вреда, опазват поверителността на личните"
+    " данни и незабавно съобщават за всяко притеснение на ръководителя на центъра.",
+    "hy": "Կամավորները պաշտպանում են երեխաներին և մեծահասակներին ցանկացած վնասից, պահպանում են անձնական"
+    " տվյալների գաղտնիությունը և անհապաղ հայտնում կենտրոնի ղեկավարին ցանկացած մտահոգության մասին։",
+    "bs": "Volonteri štite djecu i odrasle od svake štete, čuvaju povjerljivost ličnih podataka i"
+    " odmah prijavljuju svaku zabrinutost voditelju centra.",
 }
 
 

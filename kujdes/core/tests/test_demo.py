@@ -36,7 +36,8 @@ class DemoTests(TestCase):
         self.demo()
         accounts = json.loads((self.var / "demo-accounts.json").read_text())
         self.assertEqual(
-            set(accounts[0]), {"username", "password", "totp_secret", "roles", "organisation", "unit"}
+            set(accounts[0]),
+            {"username", "password", "totp_secret", "roles", "organisation", "unit", "language"},
         )
         self.assertEqual({role for account in accounts for role in account["roles"]}, set(Role.values))
         with system_scope():
@@ -49,6 +50,18 @@ class DemoTests(TestCase):
             places = {(m.organisation.code, m.unit.name) for m in case_workers}
         self.assertEqual(len({code for code, _unit in places}), 3)
         self.assertGreaterEqual(len({unit for code, unit in places if code == "caritas-al"}), 2)
+
+        # Issue 19: Caritas Lebanon works in Arabic and its case worker reads Arabic; a volunteer of the
+        # Albanian programme reads Ukrainian. Both are in the demo accounts list with their language.
+        by_name = {account["username"]: account for account in accounts}
+        self.assertEqual(by_name["caseworker-lb"]["language"], "ar")
+        self.assertEqual(
+            (by_name["volunteer-uk"]["language"], by_name["volunteer-uk"]["organisation"]),
+            ("uk", "caritas-al"),
+        )
+        with system_scope():
+            self.assertEqual(Organisation.objects.get(code="caritas-lb").default_language, "ar")
+        self.assertEqual(User.objects.get(username="caseworker-lb").language, "ar")
 
     def test_every_demo_password_is_accepted_by_the_password_rules(self) -> None:
         from django.contrib.auth.password_validation import validate_password
