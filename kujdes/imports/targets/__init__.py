@@ -18,7 +18,7 @@ def target_register(target: ImportTarget) -> ImportTarget:
 def _load() -> None:
     if _REGISTRY:
         return
-    from kujdes.imports.targets import activities, attendance, cases, persons
+    from kujdes.imports.targets import activities, attendance, cases, persons, volunteers
 
     for target in (
         persons.PersonsTarget(),
@@ -26,6 +26,7 @@ def _load() -> None:
         cases.CasesTarget(),
         attendance.AttendanceTarget(),
         activities.ActivitiesTarget(),
+        volunteers.VolunteersTarget(),
     ):
         target_register(target)
 
