@@ -48,6 +48,12 @@ def _instruments(organisation: Organisation) -> list[ContentItem]:
     return items
 
 
+def _install(organisation_id: int) -> int:
+    from kujdes.screening.services import instrument_translations_install
+
+    return instrument_translations_install(organisation_id=organisation_id)
+
+
 def screening_content_register() -> None:
     content_kind_register(
         ContentKind(
@@ -55,6 +61,7 @@ def screening_content_register() -> None:
             label=_("Screening instruments"),
             order=40,
             items=_instruments,
+            install=_install,
             note=_("Names, dimensions, indicators and next steps of each instrument's current version."),
         )
     )

@@ -75,6 +75,41 @@ def instruments_install(*, organisation: Organisation, actor: User | None = None
     return created
 
 
+def instrument_translations_install(*, organisation_id: int) -> int:
+    """Give an organisation's shipped instruments the shipped labels of the languages they lack
+    (`kujdes content translations install`); how many instruments gained a language. Idempotent.
+
+    Only labels whose English is still the shipped English get a translation (an organisation that
+    rewrote a label keeps it as written), and never over a text the organisation wrote. Versions are
+    immutable: the translations come as a new version, audited with the reason "translations", the
+    screenings made with earlier versions keep theirs."""
+    from kujdes.screening.shipped_translations import translations_add
+
+    updated = 0
+    instruments = Instrument.objects.filter(organisation_id=organisation_id, code__in=SHIPPED_CODES)
+    for instrument in instruments.select_for_update():
+        current = instrument_current_version(instrument=instrument)
+        if current is None:
+            continue
+        name = translations_add(instrument.name or {})
+        definition = translations_add(current.definition)
+        if name == instrument.name and definition == current.definition:
+            continue
+        if name != instrument.name:
+            instrument.name = name
+            instrument.save(update_fields=["name"])
+        if definition != current.definition:
+            version = InstrumentVersion.objects.create(
+                organisation_id=organisation_id,
+                instrument=instrument,
+                number=current.number + 1,
+                definition=definition,
+            )
+            _version_audit(actor=None, version=version, reason="translations", changed=["labels"])
+        updated += 1
+    return updated
+
+
 def _version_audit(
     *, actor: User | None, version: InstrumentVersion, reason: str, changed: list[str] | None = None
 ) -> None:
