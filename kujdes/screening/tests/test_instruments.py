@@ -15,26 +15,29 @@ from kujdes.people.services import person_create
 from kujdes.screening.models import Instrument, InstrumentVersion, Screening
 from kujdes.screening.services import instruments_install, screening_record
 
+LANGUAGES = ("sq", "en", "fr", "ar", "tr", "uk", "ro", "bg", "hy", "bs")
+
 
 def edit_post(instrument: Instrument, version: InstrumentVersion, **changes: str) -> dict[str, str]:
     """What the edit page posts when nothing is touched, with `changes` on top."""
     definition = version.definition
-    data = {f"name_{lang}": instrument.name[lang] for lang in ("sq", "en", "fr")}
+    # The page has a field per offered language (the network's languages shipped beside sq, en, fr).
+    data = {f"name_{lang}": instrument.name.get(lang, "") for lang in LANGUAGES}
     data.update(is_active="on" if instrument.is_active else "", based_on=str(version.number))
-    data.update({f"notes-{lang}": definition["notes"][lang] for lang in ("sq", "en", "fr")})
+    data.update({f"notes-{lang}": definition["notes"].get(lang, "") for lang in LANGUAGES})
     data["verification"] = definition["verification"]
     for code, text in definition["next_steps"].items():
-        data.update({f"next-{code}-{lang}": text[lang] for lang in ("sq", "en", "fr")})
+        data.update({f"next-{code}-{lang}": text.get(lang, "") for lang in LANGUAGES})
     if definition["kind"] == "ilo":
         data["combinations"] = "2 strong\n1 strong + 1 medium|weak\n3 medium\n2 medium + 1 weak"
     else:
         data.update({f"level-{lv['level']}": str(lv["min_score"]) for lv in definition["rules"]["levels"]})
     for i, dimension in enumerate(definition["dimensions"]):
         data[f"d{i}-count"] = str(len(dimension["indicators"]))
-        data.update({f"d{i}-label-{lang}": dimension["label"][lang] for lang in ("sq", "en", "fr")})
+        data.update({f"d{i}-label-{lang}": dimension["label"].get(lang, "") for lang in LANGUAGES})
         for j, indicator in enumerate(dimension["indicators"]):
             data[f"d{i}-i{j}-code"] = indicator["code"]
-            data.update({f"d{i}-i{j}-label-{lang}": indicator["label"][lang] for lang in ("sq", "en", "fr")})
+            data.update({f"d{i}-i{j}-label-{lang}": indicator["label"].get(lang, "") for lang in LANGUAGES})
             if "strength" in indicator:
                 data[f"d{i}-i{j}-strength"] = indicator["strength"]
             else:
