@@ -18,7 +18,7 @@ def target_register(target: ImportTarget) -> ImportTarget:
 def _load() -> None:
     if _REGISTRY:
         return
-    from kujdes.imports.targets import activities, attendance, cases, persons, volunteers
+    from kujdes.imports.targets import activities, attendance, cases, headcounts, persons, volunteers
 
     for target in (
         persons.PersonsTarget(),
@@ -27,6 +27,7 @@ def _load() -> None:
         attendance.AttendanceTarget(),
         activities.ActivitiesTarget(),
         volunteers.VolunteersTarget(),
+        headcounts.HeadcountsTarget(),
     ):
         target_register(target)
 

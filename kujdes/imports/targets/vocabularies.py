@@ -350,6 +350,52 @@ CASE_TYPE_WORDS: dict[str, tuple[str, ...]] = {
     ),
 }
 
+CATEGORY_WORDS: dict[str, tuple[str, ...]] = {
+    "general": (
+        "publiku",
+        "publik",
+        "te pergjithshem",
+        "komuniteti",
+        "general",
+        "general public",
+        "public",
+        "grand public",
+        "عامة الناس",
+        "pubblico",
+    ),
+    "child_at_risk": (
+        "femije ne rrezik",
+        "femije",
+        "children at risk",
+        "children",
+        "enfants a risque",
+        "enfants",
+        "أطفال معرضون للخطر",
+        "bambini a rischio",
+    ),
+    "woman_at_risk": (
+        "gra ne rrezik",
+        "gra dhe vajza",
+        "women at risk",
+        "women and girls",
+        "femmes a risque",
+        "femmes et filles",
+        "نساء معرضات للخطر",
+        "donne a rischio",
+    ),
+    "young_person": ("te rinj", "te rinjte", "rinia", "youth", "young people", "jeunes", "الشباب", "giovani"),
+    "parents": ("prinder", "prinderit", "familje", "parents", "families", "familles", "الآباء", "genitori"),
+    "professionals": (
+        "profesioniste",
+        "profesionistet",
+        "mesues",
+        "professionals",
+        "professionnels",
+        "المهنيون",
+        "professionisti",
+    ),
+}
+
 # Attendance marks of paper registers: present, absent (and "excused" is absent).
 PRESENT, ABSENT = "present", "absent"
 MARK_WORDS: dict[str, tuple[str, ...]] = {
@@ -604,6 +650,7 @@ def _marks() -> list[tuple[str, str]]:
 def vocabularies() -> dict[str, Vocabulary]:
     """Field name → its vocabulary (field names are the same in every target that has the field)."""
     from kujdes.cases.choices import CaseType, ExploitationType, NrmStage, SupportType
+    from kujdes.programme.models import HeadcountCategory
 
     return {
         "exploitation_types": Vocabulary(_none_and(_choices_of(ExploitationType)), EXPLOITATION_WORDS),
@@ -612,6 +659,7 @@ def vocabularies() -> dict[str, Vocabulary]:
         "case_type": Vocabulary(_choices_of(CaseType), CASE_TYPE_WORDS),
         "mark": Vocabulary(_marks, MARK_WORDS, fuzzy=False),
         "citizenships": Vocabulary(_nationality_choices, NATIONALITY_WORDS),
+        "category": Vocabulary(_choices_of(HeadcountCategory), CATEGORY_WORDS),
     }
 
 
