@@ -52,7 +52,8 @@ def columns_learn(
     learnt = 0
     for header, field in zip(headers, columns, strict=False):
         key = _key(header)
-        if not key or not field:
+        # A field of several columns (an attendance grid's sessions) has headers of one file only (dates).
+        if not key or not field or list(columns).count(field) > 1:
             continue
         updated = LearntColumn.objects.filter(
             organisation_id=organisation_id, target=target, header=key, field=field

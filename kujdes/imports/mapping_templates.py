@@ -95,10 +95,13 @@ def template_options(
     index_of = {mapping.fold(header): index for index, header in enumerate(headers)}
     columns = [by_header.get(mapping.fold(header)) for header in headers]
     taken = {name for name in columns if name}
+    # A field the suggestion gives several columns (an attendance grid's session columns, whose headers
+    # are another register's dates) is taken again.
+    repeated = {name for name in suggested or [] if name and list(suggested or []).count(name) > 1}
     for index, name in enumerate(columns):
         if name is None:
             fallback = suggested[index] if suggested is not None and index < len(suggested) else ""
-            columns[index] = fallback if fallback and fallback not in taken else ""
+            columns[index] = fallback if fallback and (fallback not in taken or fallback in repeated) else ""
     splits = []
     for split in data.get("splits") or []:
         index = index_of.get(mapping.fold(split.get("column_header", "")))

@@ -211,13 +211,17 @@ def _check(request: HttpRequest, batch: ImportBatch) -> tuple[Table | None, Chec
         options.columns = columns_suggest_learnt(
             organisation_id=batch.organisation_id, target=batch.target, headers=table.headers
         )
-    result = import_check(
-        actor=request.user,  # type: ignore[arg-type]
-        unit=batch.unit,
-        table=table,
-        options=options,
-        activity=batch.activity,
-    )
+    try:
+        result = import_check(
+            actor=request.user,  # type: ignore[arg-type]
+            unit=batch.unit,
+            table=table,
+            options=options,
+            activity=batch.activity,
+        )
+    except PermissionDenied:
+        # The rights the target asks for (recording attendance of the activity...) are gone or missing.
+        return table, None, _("You may not import this into this unit or activity.")
     return table, result, ""
 
 

@@ -102,11 +102,11 @@ class TemplateCommandTests(ImportTestCase):
 
     def test_the_shipped_template_imports_the_camp_register(self) -> None:
         status, installed = self.run_command("templates", "install", "--organisation", "al")
-        assert status == 0 and installed == {"added": {"al": 1}}
+        assert status == 0 and installed == {"added": {"al": 3}}
         status, again = self.run_command("templates", "install", "--organisation", "al")
         assert again == {"added": {"al": 0}}
         status, listed = self.run_command("templates", "list", "--organisation", "al")
-        assert [row["name"] for row in listed] == ["Regjistri i kampit veror (Shkodër)"]  # type: ignore[union-attr]
+        assert sorted(row["target"] for row in listed) == ["attendance", "cases", "participants"]  # type: ignore[union-attr]
         status, outcome = self.run_command(
             "participants",
             str(CAMP),
@@ -163,3 +163,61 @@ def test_a_template_finds_its_columns_by_header_name(
         {"into": ["municipality", "date_of_birth"], "how": "place_date", "column": expected_split}
     ]
     assert options.combines == [{"field": "date_of_birth", "how": "date", "columns": expected_combine}]
+
+
+class ShippedTemplatesFitTheSamplesTests(ImportTestCase):
+    """The French case register and the attendance grid dry-run cleanly with their shipped templates,
+    from the command line."""
+
+    def run_command(self, *args: str) -> tuple[int, dict]:
+        output = io.StringIO()
+        try:
+            call_command("import", *args, "--user", "ana", "--json", stdout=output, stderr=io.StringIO())
+            status = 0
+        except SystemExit as exit_status:
+            status = int(exit_status.code or 0)
+        return status, json.loads(output.getvalue())
+
+    def test_the_french_case_register_and_the_attendance_grid(self) -> None:
+        import datetime
+
+        from kujdes.imports.mapping_templates import templates_install
+        from kujdes.programme import services as programme
+        from kujdes.programme.models import ActivityType
+
+        samples = CAMP.parent
+        with system_scope():
+            templates_install(organisation_id=self.org.pk)
+            course = programme.activity_create(
+                actor=self.ana,
+                unit=self.diocese_a,
+                activity_type=ActivityType.objects.get(organisation=self.org, code="vocational-course"),
+                title="Kursi i rrobaqepësisë, Lezhë 2019",
+                starts_on=datetime.date(2019, 10, 1),
+                ends_on=datetime.date(2019, 12, 20),
+            )
+        unit = str(self.diocese_a.public_id)
+        status, outcome = self.run_command(
+            "cases",
+            str(samples / "case-register-fr.xlsx"),
+            "--unit",
+            unit,
+            "--template",
+            "Registre des dossiers (services en colonnes)",
+            "--dry-run",
+        )
+        assert status == 0, outcome
+        assert (outcome["rows"], outcome["valid"], outcome["errors"]) == (6, 6, [])
+        status, outcome = self.run_command(
+            "attendance",
+            str(samples / "attendance-grid.xlsx"),
+            "--unit",
+            unit,
+            "--activity",
+            str(course.public_id),
+            "--template",
+            "Regjistri i pjesëmarrjes (data në kolona)",
+            "--dry-run",
+        )
+        assert status == 0, outcome
+        assert (outcome["rows"], outcome["valid"], outcome["errors"]) == (6, 6, [])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import unittest
 from pathlib import Path
 
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -386,3 +387,89 @@ class ImportTemplatesAndLearningTests(ImportTestCase):
         self.assertNotContains(self.client.get(reverse("import_templates")), "Alice&#x27;s")
         with system_scope():
             self.assertEqual(MappingTemplate.objects.get(pk=template.pk).name, "Alice's")
+
+
+class ImportPagesForEveryTargetTests(ImportTestCase):
+    def test_the_upload_form_offers_every_target_and_each_maps_on_the_page(self) -> None:
+        import datetime
+
+        from kujdes.imports.targets import targets_all
+        from kujdes.programme import services as programme
+        from kujdes.programme.models import ActivityType
+
+        with system_scope():
+            # Ana's own course: she manages it and records its attendance.
+            course = programme.activity_create(
+                actor=self.ana,
+                unit=self.diocese_a,
+                activity_type=ActivityType.objects.get(organisation=self.org, code="vocational-course"),
+                title="Kursi i Anës",
+                starts_on=datetime.date(2019, 10, 1),
+                ends_on=datetime.date(2019, 12, 20),
+            )
+        self.login(self.ana)
+        page = self.client.get(reverse("import_list"))
+        offered = {value for value, _label in page.context["form"].fields["target"].choices}
+        targets = targets_all()
+        self.assertEqual(offered, {target.name for target in targets})
+        self.assertGreaterEqual(offered, {"persons", "participants", "cases", "attendance"})
+        for target in targets:
+            if target.needs_activity and target.name != "participants":
+                continue  # the batch loses its activity: test_an_attendance_upload_keeps_its_activity
+            fields = {"target": target.name}
+            if target.needs_activity:
+                fields["activity"] = str(course.public_id)
+            response = self.client.post(
+                reverse("import_list"),
+                {
+                    "unit": str(self.diocese_a.public_id),
+                    **fields,
+                    "upload": SimpleUploadedFile("lista.csv", b"Emri,Mbiemri,Gjinia\nAna,Kola,F\n"),
+                },
+            )
+            self.assertEqual(response.status_code, 302, (target.name, getattr(response, "context", None)))
+            page = self.client.get(response["Location"])
+            self.assertEqual(page.status_code, 200, target.name)
+            self.assertFalse(page.context.get("problem"), (target.name, page.context.get("problem")))
+            # Its own fields to choose from, and its coded values shown for mapping.
+            self.assertEqual(
+                [spec.name for spec in page.context["fields"]],
+                [spec.name for spec in target.fields],
+                target.name,
+            )
+            result = page.context["result"]
+            # (A mapping that cannot work, such as cases without their opening date, is said first.)
+            if "sex" in result.columns and not result.blocking:
+                self.assertIn("sex", [table["field"] for table in page.context["value_tables"]], target.name)
+
+    # services.batch_upload keeps the activity for participants only (`activity=activity if target ==
+    # Target.PARTICIPANTS else None`): an attendance register uploaded on the page cannot be checked.
+    # Reported to the owner of services.py; remove the marker when it is fixed.
+    @unittest.expectedFailure
+    def test_an_attendance_upload_keeps_its_activity(self) -> None:
+        self.login(self.ana)
+        response = self.client.post(
+            reverse("import_list"),
+            {
+                "unit": str(self.diocese_a.public_id),
+                "target": "attendance",
+                "activity": str(self.camp.public_id),
+                "upload": SimpleUploadedFile("lista.csv", b"Emri,7 tetor\nAna,x\n"),
+            },
+        )
+        self.assertEqual(response.status_code, 302)
+        with system_scope():
+            self.assertEqual(ImportBatch.objects.latest("pk").activity_id, self.camp.pk)
+
+    def test_a_target_that_needs_an_activity_is_refused_without_one(self) -> None:
+        self.login(self.ana)
+        response = self.client.post(
+            reverse("import_list"),
+            {
+                "unit": str(self.diocese_a.public_id),
+                "target": "attendance",
+                "upload": SimpleUploadedFile("lista.csv", b"Emri\nAna\n"),
+            },
+        )
+        self.assertEqual(response.status_code, 400)
+        self.assertIn("activity", response.context["form"].errors)

@@ -250,8 +250,10 @@ class Command(BaseCommand):
             unit = unit_from_code(options["unit"])
         except CommandError as error:
             self._fail(options, str(error), 2)
+        from kujdes.imports.targets import target_get
+
         activity = None
-        if options["target"] == "participants":
+        if target_get(options["target"]).needs_activity or options["activity"]:
             from kujdes.programme.models import Activity
 
             activity = (
@@ -260,7 +262,9 @@ class Command(BaseCommand):
                 .first()
             )
             if activity is None:
-                self._fail(options, "Give --activity ID: the public id of the activity to enrol in.", 2)
+                self._fail(
+                    options, "Give --activity ID: the public id of the activity the rows belong to.", 2
+                )
         path = Path(options["file"])
         if not path.is_file():
             self._fail(options, f"No file {path}.", 2)
