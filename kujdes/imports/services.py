@@ -26,7 +26,7 @@ from kujdes.core.audit import audit_record
 from kujdes.core.files import encrypted_file_delete, encrypted_file_read, encrypted_file_write
 from kujdes.core.models import Unit
 from kujdes.imports import mapping as m
-from kujdes.imports.models import BatchState, ImportBatch, ImportedRecord, Target
+from kujdes.imports.models import BatchState, ImportBatch, ImportedRecord
 from kujdes.imports.reading import Table, table_read
 from kujdes.imports.targets import target_get
 from kujdes.imports.targets.base import (
@@ -311,7 +311,8 @@ def batch_upload(
         organisation_id=unit.organisation_id,
         unit=unit,
         target=target,
-        activity=activity if target == Target.PARTICIPANTS else None,
+        # The targets of one activity (participants, attendance, headcounts) keep it with the batch.
+        activity=activity if target_get(target).needs_activity else None,
         filename=filename[:200],
         file_format=table.file_format,
         options={"sheet": table.sheet or None, "encoding": table.encoding, "delimiter": table.delimiter},
