@@ -24,7 +24,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.loader import render_to_string
 from django.utils import timezone
-from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import get_language, get_language_bidi, gettext_lazy
 from django.utils.translation import gettext as _
 
 from kujdes.core.audit import audit_record
@@ -200,6 +200,15 @@ def _text(value: Any) -> str:
     return str(value)
 
 
+def worksheet_add(workbook: Any, name: str) -> Any:
+    """A new sheet of an xlsxwriter workbook, named within Excel's 31 characters, laid out right to left
+    (column A on the right, as Excel shows it to Arabic readers) when the active language is written so."""
+    sheet = workbook.add_worksheet(name[:31])
+    if get_language_bidi():
+        sheet.right_to_left()
+    return sheet
+
+
 def _xlsx(*, table: ExportTable, watermark: str, actor: User, organisation: Organisation) -> bytes:
     import xlsxwriter
 
@@ -217,7 +226,7 @@ def _xlsx(*, table: ExportTable, watermark: str, actor: User, organisation: Orga
             "created": timezone.now().replace(tzinfo=None),
         }
     )
-    sheet = workbook.add_worksheet(_("List")[:31])
+    sheet = worksheet_add(workbook, _("List"))
     bold = workbook.add_format({"bold": True})
     mark = workbook.add_format({"bold": True, "font_color": "#9c0006"})
     heading = workbook.add_format({"bold": True, "bg_color": "#e7eef0", "border": 1})

@@ -21,6 +21,7 @@ from django.utils.dateformat import format as date_format
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
+from kujdes.core.exports import worksheet_add
 from kujdes.core.files import PDF, XLSX
 from kujdes.reports import charts
 from kujdes.reports.catalogue import Indicator
@@ -259,7 +260,7 @@ def report_xlsx(content: ReportContent) -> bytes:
     )
     footer = content.generated.replace("&", "&&")[:200]
 
-    cover = workbook.add_worksheet(_("Report")[:31])
+    cover = worksheet_add(workbook, _("Report"))
     cover.set_column(0, 0, 28)
     cover.set_column(1, 1, 90)
     cover.set_footer(f"&L{footer}&R&P / &N")
@@ -282,7 +283,7 @@ def report_xlsx(content: ReportContent) -> bytes:
         cover.write_string(row, 0, item.name, wrap)
         cover.write_string(row, 1, item.definition, wrap)
 
-    sheet = workbook.add_worksheet(_("Figures")[:31])
+    sheet = worksheet_add(workbook, _("Figures"))
     sheet.set_column(0, 0, 44)
     sheet.set_column(1, 1, 16)
     sheet.set_landscape()

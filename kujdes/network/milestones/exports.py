@@ -14,6 +14,7 @@ from django.utils.dateformat import format as date_format
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from kujdes.core.exports import worksheet_add
 from kujdes.network.milestones.selectors import (
     AT_RISK_SHARE,
     ON_TRACK_SHARE,
@@ -99,7 +100,7 @@ def scorecard_xlsx(*, card: Scorecard, generated_by: User | None) -> bytes:
     target_format = workbook.add_format({"num_format": "#,##0.##", "border": 1})
     footer = generated.replace("&", "&&")[:200]
 
-    sheet = workbook.add_worksheet(_("Scorecard")[:31])
+    sheet = worksheet_add(workbook, _("Scorecard"))  # right to left in Arabic
     sheet.set_landscape()
     sheet.fit_to_pages(1, 0)
     sheet.set_footer(f"&L{footer}&R&P / &N")
@@ -144,7 +145,7 @@ def scorecard_xlsx(*, card: Scorecard, generated_by: User | None) -> bytes:
         row += 1
     sheet.freeze_panes(header + 2, 1)
 
-    legend = workbook.add_worksheet(_("Legend")[:31])
+    legend = worksheet_add(workbook, _("Legend"))
     legend.set_column(0, 0, 16)
     legend.set_column(1, 1, 90)
     legend.write_string(0, 0, _("Legend"), title)
