@@ -154,6 +154,7 @@ def main() -> int:
     parser.add_argument("--reuse", action="store_true", help="check an already built registry again")
     parser.add_argument("--train", action="store_true", help="train the organisation's model first")
     parser.add_argument("--reindex", action="store_true", help="rewrite the linkage keys first (timed)")
+    parser.add_argument("--max-compared", type=int, help="persons compared per check (default: the module's)")
     parser.add_argument("--json", type=Path, help="write the figures here too")
     args = parser.parse_args()
     database_url = os.environ.get("DATABASE_URL", "")
@@ -256,6 +257,8 @@ def main() -> int:
     from kujdes.people import duplicates
 
     show = duplicates.SHOW_PROBABILITY
+    if args.max_compared:
+        duplicates.MAX_COMPARED = args.max_compared
     # Every compared candidate comes back (threshold 0), with its probability: the figures at the
     # module's threshold, and at others, come from one run (candidates are ordered by weight, so a
     # higher threshold only cuts the tail of each list).
