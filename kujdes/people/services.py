@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 import io
 import uuid
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
@@ -720,7 +720,11 @@ def _file_rekey(*, stored: PersonFile, source: Person, target: Person, new_id: u
 
 
 def _files_delete_on_commit(file_ids: list[uuid.UUID]) -> None:
-    transaction.on_commit(lambda: [encrypted_file_delete(file_id=file_id) for file_id in file_ids])
+    def delete() -> None:
+        for file_id in file_ids:
+            encrypted_file_delete(file_id=file_id)
+
+    transaction.on_commit(delete)
 
 
 # People's own rows keyed by the person (their values sealed with her key), moved by _records_rekey.
@@ -793,7 +797,7 @@ def _other_rooms_rows_move(*, source: Person, target: Person, only: list[list[An
         for field in model._meta.concrete_fields:
             if not (field.is_relation and field.related_model is Person and field.name == "person"):
                 continue
-            rows = model.objects.filter(person=source)
+            rows = model._default_manager.filter(person=source)
             if wanted is not None:
                 rows = rows.filter(pk__in=wanted[label])
             for row in rows:
@@ -937,7 +941,7 @@ def person_merge_review(*, actor: User, merge: PersonMerge, approve: bool) -> Pe
         raise ValidationError(_("One of these records was merged or erased since the proposal."))
     undo = _merge_apply(merge=merge, kept=kept, duplicate=duplicate)
     merge.status = MergeStatus.MERGED
-    merge.undo = undo
+    merge.undo = undo  # type: ignore[assignment]  # an encrypted JSON field, typed as its column
     merge.save(update_fields=["status", "reviewed_by", "reviewed_at", "undo"])
     audit_record(
         actor=actor,
@@ -974,7 +978,7 @@ def person_unmerge(*, actor: User, merge: PersonMerge) -> PersonMerge:
     duplicate = Person.objects.select_for_update().get(pk=merge.duplicate_id)
     merge.kept = kept
     persons_keys_attach([kept, duplicate])
-    undo = merge.undo
+    undo = cast("dict[str, Any] | None", merge.undo)  # an encrypted JSON field, typed as its column
     if not undo:
         raise ValidationError(_("This merge was made before merges kept a record of their changes."))
     if kept.erased_at or duplicate.erased_at or kept.merged_into_id:
