@@ -451,24 +451,24 @@ def cells_read(
             continue
         label = " + ".join(table.headers[index] for index in indexes)
         cells.labels[name] = label
-        parts = [text_of(values[index]) for index in indexes]
-        if not any(parts):
+        texts = [text_of(values[index]) for index in indexes]
+        if not any(texts):
             continue
         if combine.get("how") == "date":
             try:
-                cells.values[name] = m.date_from_parts(parts)
+                cells.values[name] = m.date_from_parts(texts)
             except (ValueError, OverflowError):
                 row.errors.append(
                     RowError(
                         row.number,
                         label,
                         _("“%(value)s” is not a date (day, month and year).")
-                        % {"value": " ".join(parts)[:40]},
+                        % {"value": " ".join(texts)[:40]},
                     )
                 )
         else:
             ok, value = cell_read(
-                result, row, spec=spec, raw=" ".join(part for part in parts if part), label=label, codes=codes
+                result, row, spec=spec, raw=" ".join(text for text in texts if text), label=label, codes=codes
             )
             if ok:
                 cells.values[name] = value

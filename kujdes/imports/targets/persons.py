@@ -342,7 +342,7 @@ class ParticipantsTarget(PersonsTarget):
     def row_extra_check(self, row: CheckedRow, cells: Cells, *, context: Context) -> None:
         if context.activity is None:
             return
-        values = {
+        values: dict[str, Any] = {
             name: cells.values[name]
             for name in ("enrolled_on", "parental_consent", "parental_consent_by")
             if name in cells.values

@@ -16,6 +16,7 @@ from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -363,9 +364,8 @@ class VolunteersTarget(ImportTarget):
         VolunteerHours.objects.filter(pk__in=pks("programme.volunteerhours")).delete()
         VolunteerTraining.objects.filter(pk__in=pks("programme.volunteertraining")).delete()
         volunteers = Volunteer.objects.filter(pk__in=pks("programme.volunteer"))
-        keys = [volunteer.key_id for volunteer in volunteers if getattr(volunteer, "key_id", None)]
+        keys = [volunteer.key_id for volunteer in volunteers if volunteer.key_id is not None]
         volunteers.delete()
-        from django.db import transaction
 
         def shred() -> None:
             for key_id in keys:
