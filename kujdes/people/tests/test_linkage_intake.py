@@ -5,9 +5,11 @@ nothing but the bare notice."""
 from __future__ import annotations
 
 import datetime
+import io
 import json
 import logging
 
+from django.core.management import CommandError, call_command
 from django.db import connection, connections
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -466,3 +468,18 @@ class ApiTests(IntakeTestCase):
         self.assertEqual(response.status_code, 409)
         self.assertEqual(response.json()["candidates"], [])
         self.assertTrue(response.json()["elsewhere"])
+
+
+class CommandTests(IntakeTestCase):
+    def test_index_and_train_print_counts_only_and_refuse_an_unknown_organisation(self) -> None:
+        self.register(given_name="Ardita", family_name="Hoxhaj", date_of_birth=datetime.date(1995, 4, 12))
+        out = io.StringIO()
+        call_command("linkage", "index", "--organisation", "al", stdout=out)
+        call_command("linkage", "train", "--organisation", "al", stdout=out)
+        self.assertIn("1 persons indexed", out.getvalue())
+        self.assertIn("Weights learnt from 1 persons", out.getvalue())
+        self.assertNotIn("ardit", out.getvalue().lower())
+        with self.assertRaises(CommandError):
+            call_command("linkage", "index", "--organisation", "nope", stdout=out)
+        with self.assertRaises(CommandError):
+            call_command("linkage", "train", stdout=out)
