@@ -40,12 +40,18 @@ def _value(post: QueryDict, key: str) -> str:
     return post.get(key, "")[:FIELD_MAX].strip()
 
 
-def _label(post: QueryDict, prefix: str) -> dict[str, str]:
+def _label(post: QueryDict, prefix: str, keep: dict[str, str] | None = None) -> dict[str, str]:
     """A label in every offered language: Albanian, English and French always (the engine checks they
-    are there), the network's languages when written."""
+    are there), the network's languages when written. The page shows the network's languages the
+    organisation works in (a field per language and label would pass Django's limit of posted fields
+    for the ILO lists): a language it did not show keeps the text it had (`keep`)."""
     label = {lang: _value(post, f"{prefix}-{lang}") for lang in LANGUAGES}
     for lang in offered_languages():
-        if lang not in label and (text := _value(post, f"{prefix}-{lang}")):
+        if lang in label:
+            continue
+        key = f"{prefix}-{lang}"
+        text = _value(post, key) if key in post else str((keep or {}).get(lang) or "").strip()
+        if text:
             label[lang] = text
     return label
 
@@ -75,8 +81,14 @@ def instrument_draft_from_post(
     draft = copy.deepcopy(base)
     problems: list[str] = []
     taken: set[str] = set()
+    # The labels as they were, for the languages the page did not show.
+    was = {
+        indicator["code"]: indicator.get("label") or {}
+        for dimension in base.get("dimensions", [])
+        for indicator in dimension.get("indicators", [])
+    }
     for i, dimension in enumerate(draft.get("dimensions", [])):
-        dimension["label"] = _label(post, f"d{i}-label")
+        dimension["label"] = _label(post, f"d{i}-label", dimension.get("label"))
         indicators = []
         try:
             count = min(int(post.get(f"d{i}-count", "0")), MAX_INDICATORS + 1)
@@ -87,7 +99,10 @@ def instrument_draft_from_post(
             code = _value(post, f"{prefix}-code")
             if not code:
                 continue
-            indicator: dict[str, Any] = {"code": code, "label": _label(post, f"{prefix}-label")}
+            indicator: dict[str, Any] = {
+                "code": code,
+                "label": _label(post, f"{prefix}-label", was.get(code)),
+            }
             if kind == "ilo":
                 indicator["strength"] = _value(post, f"{prefix}-strength")
             else:
@@ -117,8 +132,11 @@ def instrument_draft_from_post(
             if indicator.get("_new"):
                 indicator["code"] = _new_code(prefix, indicator["label"].get("en", ""), taken)
                 taken.add(indicator["code"])
-    draft["next_steps"] = {code: _label(post, f"next-{code}") for code in base.get("next_steps", {})}
-    draft["notes"] = _label(post, "notes")
+    draft["next_steps"] = {
+        code: _label(post, f"next-{code}", step if isinstance(step, dict) else None)
+        for code, step in base.get("next_steps", {}).items()
+    }
+    draft["notes"] = _label(post, "notes", base.get("notes") if isinstance(base.get("notes"), dict) else None)
     verification = post.get("verification", "")
     draft["verification"] = verification if verification in ("to_verify", "verified") else "to_verify"
     # The rules are edited on their own page, with a preview (`rules_draft_from_post`).

@@ -116,10 +116,17 @@ def _edit_page(
         "combinations": combinations_text(draft),
         "newer": newer,
         "strengths": [("strong", _("strong")), ("medium", _("medium")), ("weak", _("weak"))],
-        # Every offered language, each named in itself (العربية, Հայերեն) as the language menu names it.
-        "languages": list(settings.LANGUAGES),
+        # Albanian, English and French (required), and the network's languages the organisation works
+        # in, each named in itself (العربية, Հայերեն); the others keep their texts (forms._label).
+        "languages": _editor_languages(instrument),
     }
     return render(request, "screening/instrument_edit.html", context, status=status)
+
+
+def _editor_languages(instrument: Instrument) -> list[tuple[str, str]]:
+    organisation = instrument.organisation
+    shown = {"sq", "en", "fr", organisation.default_language, *(organisation.languages or [])}
+    return [(code, name) for code, name in settings.LANGUAGES if code in shown]
 
 
 @require_http_methods(["GET", "POST"])

@@ -400,8 +400,14 @@ class CurriculumPageTests(PipelineTestCase):
             {"code": "x", "name_en": "", "name_sq": "", "name_fr": "", "hours": "900", "order": "1"},
         )
         self.assertEqual(response.status_code, 400)
-        # The organisation's default language (Albanian) is the one name required.
-        self.assertEqual(set(response.context["form"].errors), {"name_sq", "hours"})
+        # The organisation's default language (Albanian) is the one name required, asked first.
+        self.assertEqual(set(response.context["form"].errors), {"name_sq"})
+        response = self.client.post(
+            reverse("curriculum_module_create"),
+            {"code": "x", "name_sq": "Ndihma e parë", "hours": "900", "order": "1"},
+        )
+        self.assertEqual(response.status_code, 400)
+        self.assertEqual(set(response.context["form"].errors), {"hours"})
         response = self.client.post(
             reverse("curriculum_module_create"),
             {"code": "programme-values", "name_en": "Again", "name_sq": "Sërish", "hours": "2", "order": "1"},
