@@ -60,7 +60,11 @@ CARD_FORMAT = "kujdes-card/1"
 FILE_FORMAT = "kujdes-packages/1"
 CONTENT_TYPE = "application/vnd.kujdes.package+json"
 # Packages about a person are sealed to the recipient; the others travel signed, in clear.
-SEALED_TYPES = frozenset({PackageType.REFERRAL, PackageType.REFERRAL_ACK, PackageType.REFERRAL_WITHDRAWAL})
+# Sealed to the recipient (HPKE) besides signed: what names a person, and the partners' linkage keys
+# (kujdes.network.releases.linkage), which must reach the hub only.
+SEALED_TYPES = frozenset(
+    {PackageType.REFERRAL, PackageType.REFERRAL_ACK, PackageType.REFERRAL_WITHDRAWAL, "linkage-clks"}
+)
 
 
 class FederationError(Exception):

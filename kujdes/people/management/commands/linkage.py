@@ -37,7 +37,7 @@ class Command(BaseCommand):
         )
         parser.add_argument("--no-id", action="store_true", help="ignore the document_id column")
         parser.add_argument(
-            "--threads", type=int, default=1, help="worker threads (the engine uses one today)"
+            "--threads", type=int, default=1, help="worker processes (forked; default 1)"
         )
         parser.add_argument(
             "--stats", action="store_true", help="print counts and timings (no personal data)"
@@ -71,7 +71,7 @@ class Command(BaseCommand):
         except (InputError, UnicodeDecodeError) as exc:
             raise CommandError(str(exc)) from None
         read_s = time.perf_counter() - started
-        engine = Engine(use_document=not no_id)
+        engine = Engine(use_document=not no_id, threads=threads)
         result = engine.run(records)
         write_clusters(Path(output), records, result.cluster_of)
         if stats:
