@@ -242,15 +242,19 @@ def _columns_view(table: Table, result: CheckResult) -> list[dict[str, Any]]:
 
 
 def _values_view(request: HttpRequest, batch: ImportBatch, result: CheckResult) -> list[dict[str, Any]]:
-    from kujdes.people.selectors import municipalities_for_organisation
+    """Every coded field's values, with the codes its target offers (the organisation's own activity
+    types, exploitation types, attendance marks, municipalities, yes/no...)."""
+    from kujdes.imports.services import import_context
+    from kujdes.imports.targets import target_get
 
-    municipalities = municipalities_for_organisation(organisation_id=batch.organisation_id)
+    target = target_get(batch.target)
+    context = import_context(actor=request.user, unit=batch.unit, activity=batch.activity)  # type: ignore[arg-type]
     shown = []
     for name, rows in result.values.items():
-        spec = m.field_spec(batch.target, name)
+        spec = target.field_spec(name)
         if spec is None:
             continue
-        choices = m.value_choices(field=name, kind=spec.kind, municipalities=municipalities)
+        choices = target.value_choices(name=name, kind=spec.kind, context=context)
         shown.append(
             {"field": name, "label": spec.label, "rows": rows[:MAX_VALUES_SHOWN], "choices": choices}
         )

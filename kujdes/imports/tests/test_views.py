@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import unittest
 from pathlib import Path
 
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -414,8 +413,6 @@ class ImportPagesForEveryTargetTests(ImportTestCase):
         self.assertEqual(offered, {target.name for target in targets})
         self.assertGreaterEqual(offered, {"persons", "participants", "cases", "attendance"})
         for target in targets:
-            if target.needs_activity and target.name != "participants":
-                continue  # the batch loses its activity: test_an_attendance_upload_keeps_its_activity
             fields = {"target": target.name}
             if target.needs_activity:
                 fields["activity"] = str(course.public_id)
@@ -442,10 +439,6 @@ class ImportPagesForEveryTargetTests(ImportTestCase):
             if "sex" in result.columns and not result.blocking:
                 self.assertIn("sex", [table["field"] for table in page.context["value_tables"]], target.name)
 
-    # services.batch_upload keeps the activity for participants only (`activity=activity if target ==
-    # Target.PARTICIPANTS else None`): an attendance register uploaded on the page cannot be checked.
-    # Reported to the owner of services.py; remove the marker when it is fixed.
-    @unittest.expectedFailure
     def test_an_attendance_upload_keeps_its_activity(self) -> None:
         self.login(self.ana)
         response = self.client.post(
