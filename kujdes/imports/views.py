@@ -340,14 +340,24 @@ def _options_from(request: HttpRequest, batch: ImportBatch, result: CheckResult)
         if chosen:
             decisions[str(checked.number)] = chosen[:40]
     rule = post.get("duplicates", SKIP)
-    return Options(
-        target=batch.target,
-        columns=columns,
-        values=values,
-        date_orders=orders,
-        family_first=post.get("family_first") == "1",
-        duplicates=rule if rule in DUPLICATE_RULES else SKIP,
-        decisions=decisions,
+    # What the page has no control for yet (split and combined columns, constants for the file: set by
+    # a template, the API or the command line) is kept as it was saved.
+    kept = {
+        key: value
+        for key, value in result.options.as_dict().items()
+        if key in ("splits", "combines", "constants")
+    }
+    return Options.from_dict(
+        {
+            **kept,
+            "target": batch.target,
+            "columns": columns,
+            "values": values,
+            "date_orders": orders,
+            "family_first": post.get("family_first") == "1",
+            "duplicates": rule if rule in DUPLICATE_RULES else SKIP,
+            "decisions": decisions,
+        }
     )
 
 

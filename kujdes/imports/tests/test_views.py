@@ -308,6 +308,32 @@ class ImportTemplatesAndLearningTests(ImportTestCase):
         # The template's column, and the suggestion for the header it does not know.
         self.assertEqual(page.context["result"].columns, ["given_name", "sex"])
 
+    def test_saving_the_page_keeps_the_combined_columns_a_template_set(self) -> None:
+        from kujdes.imports.models import MappingTemplate
+
+        with system_scope():
+            template = MappingTemplate.objects.create(
+                organisation=self.org,
+                name="Ditëlindja në tri kolona",
+                target="persons",
+                mapping={
+                    "headers": {"Emri": "given_name", "Dita": "", "Muaji": "", "Viti": ""},
+                    "combines": [
+                        {"field": "date_of_birth", "how": "date", "column_headers": ["Dita", "Muaji", "Viti"]}
+                    ],
+                },
+            )
+        self.login(self.alice)
+        self.upload(b"Emri,Dita,Muaji,Viti\nAna,12,3,2009\n", template=str(template.public_id))
+        batch = self.latest()
+        combine = {"field": "date_of_birth", "how": "date", "columns": [1, 2, 3]}
+        self.assertEqual(batch.options["mapping"]["combines"], [combine])
+        self.client.post(
+            reverse("import_mapping", kwargs={"public_id": batch.public_id}),
+            {"column-0": "given_name", "column-1": "", "column-2": "", "column-3": ""},
+        )
+        self.assertEqual(self.latest().options["mapping"]["combines"], [combine])
+
     def test_headers_mapped_in_a_committed_import_are_suggested_first_next_time(self) -> None:
         from kujdes.imports.learning import learnt_columns
 
@@ -360,7 +386,11 @@ class ImportTemplatesAndLearningTests(ImportTestCase):
                 commit_started_at=long_ago, commit_heartbeat_at=long_ago, rows_total=2, commit_attempts=1
             )
         page = self.client.get(reverse("import_batch", kwargs={"public_id": batch.public_id}))
-        self.assertContains(page, "Continue the import")
+        # "Continue the import" (in the organisation's language): a form that queues the commit again.
+        self.assertContains(page, 'id="import-status"', html=False)
+        self.assertContains(
+            page, f'action="{reverse("import_commit", kwargs={"public_id": batch.public_id})}"', html=False
+        )
         self.assertNotContains(page, "hx-trigger")  # no polling of a commit nobody runs
         with override_settings(TASKS=IMMEDIATE), self.captureOnCommitCallbacks(execute=True):
             self.client.post(reverse("import_commit", kwargs={"public_id": batch.public_id}))
