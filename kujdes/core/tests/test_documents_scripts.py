@@ -89,7 +89,8 @@ def pdf_words(pdf: bytes) -> tuple[float, list[tuple[str, float, float]]]:
 def centre_of(words: list[tuple[str, float, float]], phrase: str) -> float:
     """Where the words of `phrase` sit on the page (the middle of their span)."""
     wanted = set(_normal(phrase).split())
-    found = [(x_min, x_max) for text, x_min, x_max in words if text in wanted]
+    # pdftotext -bbox may give a right-to-left word's letters in the order they are drawn.
+    found = [(x_min, x_max) for text, x_min, x_max in words if text in wanted or text[::-1] in wanted]
     assert found, f"{phrase!r} is not on the page"
     return (min(x for x, _ in found) + max(x for _, x in found)) / 2
 

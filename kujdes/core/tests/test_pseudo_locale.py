@@ -258,7 +258,9 @@ def uncovered(run: list[str], *, known: str) -> list[str]:
     covered = [False] * len(run)
     for start in range(len(run)):
         for end in range(len(run), start, -1):
-            if f" {' '.join(run[start:end]).lower()} " in known:
+            phrase = " ".join(run[start:end]).lower()
+            # A single word counts as data only when it is a whole value (a user name), not any word.
+            if (end - start >= 2 and f" {phrase} " in known) or f"| {phrase} |" in known:
                 covered[start:end] = [True] * (end - start)
                 break
     parts, current = [], []
