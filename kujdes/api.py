@@ -19,6 +19,7 @@ from kujdes.cases.api import router as cases_router
 from kujdes.cases.api_work import router as case_work_router
 from kujdes.core.api import router as core_router
 from kujdes.fieldsync.api import router as fieldsync_router
+from kujdes.imports.api import router as imports_router
 from kujdes.network.api import router as network_router
 from kujdes.people.api import router as people_router
 from kujdes.programme.api import router as programme_router
@@ -80,6 +81,7 @@ api.add_router("/", programme_router)
 api.add_router("/", employment_router)
 api.add_router("/", reports_router)
 api.add_router("/", fieldsync_router)
+api.add_router("/", imports_router)
 api.add_router("/network/", network_router)
 
 

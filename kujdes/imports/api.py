@@ -266,11 +266,18 @@ def imports_upload(
     return Status(201, _batch_out(batch))
 
 
-@router.get("/imports/templates", response=list[TemplateOut], summary="The organisation's mapping templates")
+@router.get(
+    "/imports/templates",
+    response={200: list[TemplateOut], 403: Problem},
+    summary="The organisation's mapping templates",
+)
 def imports_templates(request: HttpRequest, target: str = "") -> Any:
     from kujdes.imports.mapping_templates import templates_install_once
 
     organisations = import_units_for_actor(actor=request.user).values_list("organisation_id", flat=True)  # type: ignore[arg-type]
+    if not organisations:
+        # As the templates page: for those who import (a coordinator or a viewer does not).
+        return Status(403, {"detail": _("You do not import into any unit.")})
     for organisation_id in set(organisations):
         templates_install_once(organisation_id=organisation_id)
     return [

@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kujdes.core.audit import audit_record
+from kujdes.core.crypto import subject_keys_reserved
 from kujdes.core.files import encrypted_file_delete, encrypted_file_read, encrypted_file_write
 from kujdes.core.models import Unit
 from kujdes.imports import mapping as m
@@ -500,24 +501,32 @@ def batch_commit(
     failed: list[RowError] = []
     created = linked = 0
     context = import_context(actor=actor, unit=unit, activity=activity)
-    for start in range(0, len(rows), CHUNK):
-        with transaction.atomic():
-            for row in rows[start : start + CHUNK]:
-                try:
-                    with transaction.atomic():
-                        _commit_row(
-                            actor=actor, batch=batch, unit=unit, row=row, activity=activity, context=context
-                        )
-                except (ValidationError, PermissionDenied, ObjectDoesNotExist) as error:
-                    messages = getattr(error, "messages", None) or [_("Refused: you may not write this row.")]
-                    failed.extend(RowError(row.number, "", str(message)) for message in messages)
-                    continue
-                if row.decision == EXISTING:
-                    linked += 1
-                else:
-                    created += 1
-        if progress is not None:
-            progress(total - len(rows) + min(start + CHUNK, len(rows)), total)
+    # Person keys are made a chunk at a time, in one key-store commit (each person still gets her own).
+    with subject_keys_reserved(organisation_id=unit.organisation_id, count=CHUNK):
+        for start in range(0, len(rows), CHUNK):
+            with transaction.atomic():
+                for row in rows[start : start + CHUNK]:
+                    try:
+                        with transaction.atomic():
+                            _commit_row(
+                                actor=actor,
+                                batch=batch,
+                                unit=unit,
+                                row=row,
+                                activity=activity,
+                                context=context,
+                            )
+                    except (ValidationError, PermissionDenied, ObjectDoesNotExist) as error:
+                        refused = _("Refused: you may not write this row.")
+                        messages = getattr(error, "messages", None) or [refused]
+                        failed.extend(RowError(row.number, "", str(message)) for message in messages)
+                        continue
+                    if row.decision == EXISTING:
+                        linked += 1
+                    else:
+                        created += 1
+            if progress is not None:
+                progress(total - len(rows) + min(start + CHUNK, len(rows)), total)
     with transaction.atomic():
         file_id = batch.file_id
         records = ImportedRecord.objects.filter(batch=batch).count()

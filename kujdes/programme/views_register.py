@@ -432,6 +432,10 @@ def participant_register(request: HttpRequest, public_id: uuid.UUID) -> HttpResp
             phones=values.get("phones", []),
             id_numbers=[],
             organisation_id=unit.organisation_id,
+            date_of_birth=values.get("date_of_birth"),
+            birth_date_estimated=bool(values.get("birth_date_estimated")),
+            sex=values.get("sex", ""),
+            citizenships=values.get("citizenships") or [],
         )
         if check.found:
             return _participant_page(request, activity, session, form, check=check)

@@ -17,6 +17,8 @@ from pathlib import Path
 import pytest
 
 from kujdes.core.tests.installation import Installation, TemporaryPostgresDatabase
+from kujdes.people.linkage.compare import Prepared
+from kujdes.people.linkage.keys import record_keys
 
 CANARIES = {
     "given_name": "Canarygiven7Q2",
@@ -33,6 +35,14 @@ CANARIES = {
     "event_description": "Canaryevent1H4",
     "volunteer_phone": "694817263",
 }
+# The linkage engine's blocking keys of the canary person (kujdes.people.linkage.keys): a phonetic
+# skeleton and a sorted name pair are stored only as keyed digests, never as themselves.
+_LINKAGE = Prepared(
+    "", given_name=CANARIES["given_name"], surname=CANARIES["family_name"], dob=CANARIES["birth_date"]
+)
+CANARIES["linkage_skeleton"] = _LINKAGE.surname_skel
+CANARIES["linkage_name_pair"] = record_keys(_LINKAGE)[1][0]
+
 # Indicator codes answered in the canary screening. They are words of every instrument's definition,
 # so they are looked for in the screenings' rows only, where they must never be readable.
 SCREENING_ANSWERS = ("domestic_violence", "school_dropout", "absent_parents", "online_job_offer")

@@ -220,6 +220,10 @@ def person_resolve(
             phones=values.get("phones", []),
             id_numbers=[str(d.get("number", "")) for d in values.get("id_documents", []) if d.get("number")],
             organisation_id=submission.organisation_id,
+            date_of_birth=values.get("date_of_birth"),
+            birth_date_estimated=bool(values.get("birth_date_estimated")),
+            sex=values.get("sex", ""),
+            citizenships=values.get("citizenships") or [],
         )
         if check.found:
             review_open(

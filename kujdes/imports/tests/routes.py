@@ -41,6 +41,22 @@ def _of_diocese_a(statuses: set[int], method: str = "POST") -> Route:
     return Route(method=method, kwargs=_batch, expect={n: statuses for n in OF_DIOCESE_A}, others=MISSING)
 
 
+def _api_batch(t: Any) -> dict[str, Any]:
+    return {"batch_id": t.import_batch.public_id}
+
+
+def _api_of_diocese_a(statuses: set[int], method: str = "POST", **kw: Any) -> Route:
+    """The API on Alice's import: whoever registers persons in diocese A; everyone else 404."""
+    return Route(
+        method=method,
+        kwargs=_api_batch,
+        expect={n: statuses for n in OF_DIOCESE_A},
+        others=MISSING,
+        anonymous={401},
+        **kw,
+    )
+
+
 def _template(t: Any) -> dict[str, Any]:
     return {"public_id": t.import_template.public_id}
 
@@ -77,4 +93,16 @@ ROUTES: dict[str, Route] = {
     "import_commit": _of_diocese_a(REDIRECT),
     "import_cancel": _of_diocese_a(REDIRECT),
     "import_undo": _of_diocese_a(REDIRECT),
+    # The API mirrors the pages. An upload without a file is refused before anything else.
+    "api:imports_upload": Route(method="POST", others={422}, anonymous={401}),
+    "api:imports_templates": Route(expect={n: OK for n in IMPORTERS}, others={403}, anonymous={401}),
+    "api:imports_batch": _api_of_diocese_a(OK, method="GET"),
+    "api:imports_status": _api_of_diocese_a(OK, method="GET"),
+    "api:imports_options": _api_of_diocese_a(OK, method="PUT", json=True, data={}),
+    "api:imports_check": _api_of_diocese_a(OK),
+    # The manager registers the essential fields only: a file with family names is refused (422).
+    "api:imports_commit": _api_of_diocese_a({202, 422}),
+    # Nothing was imported: nothing to undo.
+    "api:imports_undo": _api_of_diocese_a({409}),
+    "api:imports_cancel": _api_of_diocese_a(OK),
 }

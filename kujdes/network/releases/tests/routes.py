@@ -80,6 +80,8 @@ def api(**kw: Any) -> Route:
 
 ROUTES: dict[str, Route] = {
     "network_release_list": readers(),
+    # Persons known to two or more partners (counts from linkage keys): readers of released figures.
+    "network_release_shared_persons": Route(expect={n: OK for n in READERS}, others=MISSING),
     "network_release_create": Route(
         expect={n: OK for n in ("admin", "manager", "other_admin")}, others={403}
     ),
