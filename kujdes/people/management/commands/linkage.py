@@ -36,9 +36,7 @@ class Command(BaseCommand):
             help="dedupe, index, train: the code of the organisation whose registry is used",
         )
         parser.add_argument("--no-id", action="store_true", help="ignore the document_id column")
-        parser.add_argument(
-            "--threads", type=int, default=1, help="worker processes (forked; default 1)"
-        )
+        parser.add_argument("--threads", type=int, default=1, help="worker processes (forked; default 1)")
         parser.add_argument(
             "--stats", action="store_true", help="print counts and timings (no personal data)"
         )
