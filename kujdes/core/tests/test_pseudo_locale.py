@@ -259,8 +259,15 @@ def uncovered(run: list[str], *, known: str) -> list[str]:
     for start in range(len(run)):
         for end in range(len(run), start, -1):
             phrase = " ".join(run[start:end]).lower()
-            # A single word counts as data only when it is a whole value (a user name), not any word.
-            if (end - start >= 2 and f" {phrase} " in known) or f"| {phrase} |" in known:
+            # A single word counts as data only when it is a whole value (a user name), or the end or
+            # the start of one cut by a number ("… held at 12 months" beside "Micro-enterprises …"),
+            # not any word.
+            single = end - start == 1
+            if (
+                (not single and f" {phrase} " in known)
+                or f"| {phrase} |" in known
+                or (single and (f" {phrase} |" in known or f"| {phrase} " in known))
+            ):
                 covered[start:end] = [True] * (end - start)
                 break
     parts, current = [], []
@@ -332,7 +339,10 @@ CONTENT_SOURCES = (
 
 
 def content_strings() -> set[str]:
-    return {path.read_text(encoding="utf-8") for pattern in CONTENT_SOURCES for path in LOCALE.glob(pattern)}
+    """The content files whole, and each quoted value in them on its own (an indicator's name), so that
+    a value's first and last words are known as such."""
+    texts = {path.read_text(encoding="utf-8") for pattern in CONTENT_SOURCES for path in LOCALE.glob(pattern)}
+    return texts | {value for text in texts for value in re.findall(r'"([^"\n]+)"', text)}
 
 
 # --- The pages -----------------------------------------------------------------------------------------
