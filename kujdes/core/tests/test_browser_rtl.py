@@ -28,7 +28,6 @@ from unittest import mock
 import pytest
 from django.conf import settings
 from django.contrib.staticfiles.testing import StaticLiveServerTestCase
-from django.db import connection
 from django.urls import reverse
 
 from kujdes.core.tests import test_route_matrix as matrix
@@ -99,10 +98,8 @@ def browser_pages() -> list[tuple[str, Any, str | None]]:
     return chosen
 
 
-@pytest.mark.skipif(
-    connection.vendor != "sqlite",
-    reason="the live server sees the test's world through SQLite's shared connection",
-)
+# The live server sees the test's world through SQLite's shared connection.
+@pytest.mark.sqlite_only
 class ArabicPhoneTests(StaticLiveServerTestCase, matrix.RouteWorld):
     @classmethod
     def setUpClass(cls) -> None:

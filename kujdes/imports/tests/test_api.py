@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from django.test import override_settings
+from django.utils import translation
 
 from kujdes.accounts.services import api_token_create
 from kujdes.core.scoping import system_scope
@@ -109,8 +110,11 @@ class ImportApiTests(ImportTestCase):
         self.assertEqual(columns, list(CAMP_COLUMNS.values()))
         check = self.call("post", f"imports/{response.json()['id']}/check").json()
         self.assertEqual(check["counts"]["valid"], 8)
-        # Another organisation does not see it.
-        self.assertEqual(self.call("get", "imports/templates", "other_admin").json(), [])
+        # Another organisation's importer does not see it; whoever imports nowhere gets 403.
+        theirs = self.call("get", "imports/templates", "dave")
+        self.assertEqual(theirs.status_code, 200)
+        self.assertNotIn(shipped["id"], [t["id"] for t in theirs.json()])
+        self.assertEqual(self.call("get", "imports/templates", "other_admin").status_code, 403)
 
     def test_cancel_ends_an_open_import_once(self) -> None:
         batch = self.upload().json()
@@ -145,7 +149,9 @@ class ImportApiTests(ImportTestCase):
         self.assertEqual(unknown.status_code, 400)
         no_activity = self.upload(activity="")
         self.assertEqual(no_activity.status_code, 400, no_activity.content)
-        self.assertIn("activity", no_activity.json()["detail"])
+        with translation.override(no_activity["Content-Language"]):
+            expected = translation.gettext("Give the activity the rows are brought into.")
+        self.assertEqual(no_activity.json()["detail"], expected)
         batch = self.upload().json()
         path = f"imports/{batch['id']}/options"
         for payload in (
